@@ -1,0 +1,61 @@
+/**
+ * The `nightpull` command line: dispatches to one module per command and turns every
+ * NightpullError into its contract exit code (DESIGN.md, CLI).
+ *
+ * @example
+ * ```ts
+ * Deno.exit(await runCli(["pull", "hf:openai-community/gpt2"]));
+ * ```
+ * @module
+ */
+import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
+
+/** A command: takes its own arguments, returns an exit code. */
+export type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  pull: async () => (await import("./pull.ts")).pullCommand,
+  manifest: async () => (await import("./manifest.ts")).manifestCommand,
+  serve: async () => (await import("./serve.ts")).serveCommand,
+  schedule: async () => (await import("./schedule.ts")).scheduleCommand,
+};
+
+/** Top-level usage text. */
+export const USAGE = `nightpull — scheduled, resumable, verified downloads of Hugging Face repos and files
+
+Usage:
+  nightpull serve    [--host 127.0.0.1] [--port 8080] [--data DIR] [--kv PATH|URL] [--timezone TZ]
+  nightpull pull     SOURCE [--local-dir DIR | --cache-dir DIR] [--include G]... [--exclude G]...
+                     [--sha256 HEX] [--connections N] [--quiet]
+  nightpull schedule add|ls|show|pause|resume|rm|run|history ...
+  nightpull manifest ls | verify
+
+SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.
+Exit codes: 0 ok, 1 failed, 2 usage, 3 auth, 4 not found, 5 checksum mismatch, 130 interrupted.`;
+
+/** Runs the CLI with `args` (without the program name) and returns the exit code. */
+export async function runCli(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    console.log(USAGE);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`nightpull: unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(", ")}`);
+    return EXIT.usage;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (err) {
+    const e = toNightpullError(err);
+    console.error(`nightpull ${name}: ${e.message}`);
+    if (e.code === "internal" && err instanceof Error && err.stack) console.error(err.stack);
+    return e.exitCode;
+  }
+}
+
+/** Throws a usage error; handy inside commands. */
+export function usageError(message: string): never {
+  throw new NightpullError("usage", message);
+}

@@ -1,0 +1,182 @@
+/**
+ * Flags + environment -> one {@link Config}. Pure apart from {@link resolveHfToken}, which reads
+ * the token file; flags win over the environment, the environment over defaults.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig({ port: "9000" }, Deno.env.toObject());
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import { NightpullError } from "./errors.ts";
+
+/** Settings shared by `serve`, `pull` and the management commands. */
+export interface Config {
+  /** Data dir: KV file, URL downloads. */
+  dataDir: string;
+  /** KV location: a file path, `:memory:`, or an `http(s)://` KV Connect URL. */
+  kv: string;
+  host: string;
+  port: number;
+  /** IANA zone used when a schedule names none. */
+  timezone: string;
+  /** Hugging Face endpoint without trailing slash. */
+  hfEndpoint: string;
+  /** `$HF_HOME` (token file lives here). */
+  hfHome: string;
+  /** Hugging Face hub cache root (`hf-cache` layout). */
+  hubCache: string;
+  /** Extra place to read a hub token from, after HF_TOKEN and `$HF_HOME/token`. */
+  hfTokenFile?: string;
+  /** Default directory for URL downloads. */
+  downloadsDir: string;
+  /** API bearer token (NIGHTPULL_TOKEN or --token-file); undefined = no auth. */
+  apiToken?: string;
+  insecureNoAuth: boolean;
+  historyDays: number;
+  maxDownloads: number;
+  /** Default connections per large file. */
+  connections: number;
+  logFormat: "text" | "json";
+  logLevel: "debug" | "info" | "warn" | "error";
+  /** Base URL of the running server for management commands. */
+  server: string;
+}
+
+/** Raw option values as strings, as they come from `parseArgs` or a config file. */
+export interface ConfigFlags {
+  data?: string;
+  kv?: string;
+  host?: string;
+  port?: string;
+  timezone?: string;
+  "hf-token-file"?: string;
+  "cache-dir"?: string;
+  "token-file"?: string;
+  "insecure-no-auth"?: boolean;
+  "history-days"?: string;
+  "max-downloads"?: string;
+  connections?: string;
+  "log-format"?: string;
+  "log-level"?: string;
+  server?: string;
+}
+
+/** Default number of connections for one large file. */
+export const DEFAULT_CONNECTIONS = 8;
+
+/** The process's own IANA time zone. */
+export function systemTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** True when `tz` is an IANA zone name this runtime knows. */
+export function isValidTimezone(tz: string): boolean {
+  if (!tz) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+    throw new NightpullError(
+      "usage",
+      `invalid --${name} "${raw}": expected a whole number from 1 to ${max}`,
+    );
+  }
+  return Number(raw);
+}
+
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: T[], fb: T): T {
+  if (raw === undefined || raw === "") return fb;
+  if (!(allowed as string[]).includes(raw)) {
+    throw new NightpullError(
+      "usage",
+      `invalid --${name} "${raw}": expected one of ${allowed.join(", ")}`,
+    );
+  }
+  return raw as T;
+}
+
+/**
+ * Builds the Config from flags and an environment map. Throws `usage` naming the bad value.
+ * The API token file is read here because a token given by file is part of the config.
+ */
+export function resolveConfig(
+  flags: ConfigFlags,
+  env: Record<string, string | undefined>,
+): Config {
+  const home = env.HOME ?? env.USERPROFILE ?? ".";
+  const dataDir = flags.data ?? env.NIGHTPULL_DATA ??
+    join(env.XDG_DATA_HOME ?? join(home, ".local", "share"), "nightpull");
+  const hfHome = env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(home, ".cache"), "huggingface");
+  const hubCache = flags["cache-dir"] ?? env.HF_HUB_CACHE ?? join(hfHome, "hub");
+  const timezone = flags.timezone ?? env.NIGHTPULL_TIMEZONE ?? systemTimezone();
+  if (!isValidTimezone(timezone)) {
+    throw new NightpullError(
+      "invalid_timezone",
+      `unknown timezone "${timezone}": expected an IANA zone such as "Europe/Berlin" or "UTC"`,
+    );
+  }
+  let apiToken = env.NIGHTPULL_TOKEN || undefined;
+  const tokenFile = flags["token-file"] ?? env.NIGHTPULL_TOKEN_FILE;
+  if (tokenFile) {
+    try {
+      apiToken = Deno.readTextFileSync(tokenFile).trim() || undefined;
+    } catch (err) {
+      throw new NightpullError(
+        "usage",
+        `cannot read --token-file "${tokenFile}": ${(err as Error).message}`,
+      );
+    }
+  }
+  const port = flags.port ?? env.NIGHTPULL_PORT;
+  return {
+    dataDir,
+    kv: flags.kv ?? env.NIGHTPULL_KV ?? join(dataDir, "nightpull.kv"),
+    host: flags.host ?? env.NIGHTPULL_HOST ?? "127.0.0.1",
+    port: port === "0" ? 0 : positiveInt("port", port, 8080, 65535),
+    timezone,
+    hfEndpoint: (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, ""),
+    hfHome,
+    hubCache,
+    hfTokenFile: flags["hf-token-file"],
+    downloadsDir: join(dataDir, "downloads"),
+    apiToken,
+    insecureNoAuth: flags["insecure-no-auth"] ?? false,
+    historyDays: positiveInt("history-days", flags["history-days"], 30, 3650),
+    maxDownloads: positiveInt("max-downloads", flags["max-downloads"], 4, 64),
+    connections: positiveInt("connections", flags.connections, DEFAULT_CONNECTIONS, 32),
+    logFormat: oneOf("log-format", flags["log-format"], ["text", "json"], "text"),
+    logLevel: oneOf("log-level", flags["log-level"], ["debug", "info", "warn", "error"], "info"),
+    server: (flags.server ?? env.NIGHTPULL_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, ""),
+  };
+}
+
+/**
+ * The hub token as huggingface_hub finds it: `HF_TOKEN`, else `$HF_HOME/token`, else
+ * `--hf-token-file`. Undefined when none is set.
+ */
+export function resolveHfToken(
+  config: Pick<Config, "hfHome" | "hfTokenFile">,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  const fromEnv = env.HF_TOKEN?.trim();
+  if (fromEnv) return fromEnv;
+  for (const file of [join(config.hfHome, "token"), config.hfTokenFile]) {
+    if (!file) continue;
+    try {
+      const token = Deno.readTextFileSync(file).trim();
+      if (token) return token;
+    } catch {
+      // absent token file: try the next place
+    }
+  }
+  return undefined;
+}

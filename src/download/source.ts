@@ -1,0 +1,89 @@
+/**
+ * What to download: `hf:<repo_id>[@<revision>]` (with `datasets/` or `spaces/` prefixes) or an
+ * `http(s)://` URL. Parsing is pure and strict; a bad source says what a good one looks like.
+ *
+ * @example
+ * ```ts
+ * parseSource("hf:datasets/org/data@v1"); // {kind:"hf", repoType:"dataset", repoId:"org/data", revision:"v1"}
+ * ```
+ * @module
+ */
+import { NightpullError } from "../errors.ts";
+
+/** Hugging Face repository kinds. */
+export type RepoType = "model" | "dataset" | "space";
+
+/** A parsed source. */
+export type Source =
+  | { kind: "hf"; repoType: RepoType; repoId: string; revision: string }
+  | { kind: "url"; url: URL };
+
+const REPO_PART = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$/;
+const EXAMPLES = '"hf:openai-community/gpt2@main", "hf:datasets/org/name" or "https://host/file"';
+
+function invalid(text: string, why: string): NightpullError {
+  return new NightpullError(
+    "invalid_source",
+    `invalid source "${text}": ${why}; expected ${EXAMPLES}`,
+    { field: "source" },
+  );
+}
+
+/** Parses a source string; throws `invalid_source` naming what is wrong. */
+export function parseSource(text: string): Source {
+  if (typeof text !== "string" || text.length === 0) throw invalid(String(text), "it is empty");
+  if (text.length > 2048) throw invalid(text.slice(0, 40) + "…", "longer than 2048 characters");
+  if (text.startsWith("hf:")) return parseHf(text);
+  if (/^https?:\/\//i.test(text)) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw invalid(text, "not a valid URL");
+    }
+    if (url.username || url.password) {
+      throw invalid(text, "credentials in URLs are not accepted (they would be stored)");
+    }
+    return { kind: "url", url };
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1];
+  throw invalid(text, scheme ? `unknown scheme "${scheme}:"` : "no scheme");
+}
+
+function parseHf(text: string): Source {
+  let rest = text.slice(3);
+  let revision = "main";
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    revision = decodeURIComponent(rest.slice(at + 1));
+    rest = rest.slice(0, at);
+    if (!revision) throw invalid(text, "empty revision after @");
+    if (/[\x00-\x1f\x7f]|\.\.|^\/|\\/.test(revision)) throw invalid(text, "unsafe revision");
+  }
+  let repoType: RepoType = "model";
+  const parts = rest.split("/");
+  if (parts[0] === "datasets" || parts[0] === "spaces" || parts[0] === "models") {
+    repoType = parts[0] === "datasets" ? "dataset" : parts[0] === "spaces" ? "space" : "model";
+    parts.shift();
+  }
+  if (parts.length < 1 || parts.length > 2) {
+    throw invalid(text, "a repo id is <name> or <org>/<name>");
+  }
+  for (const part of parts) {
+    if (!REPO_PART.test(part) || part.includes("..") || part.includes("--")) {
+      throw invalid(text, `"${part}" is not a valid repo id part`);
+    }
+  }
+  return { kind: "hf", repoType, repoId: parts.join("/"), revision };
+}
+
+/** The canonical text of a source (used as a key, so equal sources format equally). */
+export function formatSource(source: Source): string {
+  if (source.kind === "url") return source.url.href;
+  const prefix = source.repoType === "dataset"
+    ? "datasets/"
+    : source.repoType === "space"
+    ? "spaces/"
+    : "";
+  return `hf:${prefix}${source.repoId}@${source.revision}`;
+}

@@ -1,0 +1,100 @@
+/**
+ * The Schedule and Run records of DESIGN.md (Schedules, Runs). Types only, shared by the
+ * engine, the store and the API.
+ * @module
+ */
+
+/** When a schedule fires. */
+export type Trigger =
+  | { type: "cron"; expression: string; timezone?: string }
+  | { type: "interval"; every: string; startAt?: string }
+  | { type: "once"; at: string };
+
+/** One daily window, `HH:MM` wall-clock in the window's zone; `days` name the starting day. */
+export interface WindowRange {
+  start: string;
+  end: string;
+  days?: Weekday[];
+}
+
+/** Lower-case three-letter weekday names. */
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+/** A schedule's time window (issue: time windows). */
+export interface TimeWindow {
+  windows: WindowRange[];
+  timezone?: string;
+  onEnd?: "continue" | "pause";
+}
+
+/** Retry of failed attempts: exponential backoff with ±20% jitter. */
+export interface RetryPolicy {
+  attempts: number;
+  backoff: string;
+  factor: number;
+  maxBackoff: string;
+}
+
+/** Where a run's files go. */
+export type Layout = "hf-cache" | "local-dir";
+
+/** What a schedule (or a one-off download) pulls. */
+export interface DownloadSpec {
+  source: string;
+  include: string[];
+  exclude: string[];
+  layout: Layout;
+  /** Target directory for `local-dir`, or the cache root override for `hf-cache`. */
+  dir?: string;
+  /** Expected SHA-256 (hex) of a URL source. */
+  sha256?: string;
+  /** File name for a URL source. */
+  filename?: string;
+  connections?: number;
+}
+
+/** Lifecycle states of a schedule. */
+export type ScheduleStatus = "active" | "paused" | "completed" | "deleted";
+
+/** A stored schedule. `webhook.secret` is stored but never shown (`"***"`). */
+export interface Schedule extends DownloadSpec {
+  id: string;
+  name: string;
+  trigger: Trigger;
+  timeWindow?: TimeWindow;
+  retry: RetryPolicy;
+  misfireGrace: string;
+  overlap: "skip" | "queue";
+  webhook?: { url: string; secret?: string };
+  bandwidth?: string;
+  status: ScheduleStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Run states. */
+export type RunStatus =
+  | "pending"
+  | "running"
+  | "waiting_window"
+  | "succeeded"
+  | "failed"
+  | "skipped"
+  | "cancelled";
+
+/** One occurrence's record in the history. */
+export interface Run {
+  id: string;
+  scheduleId: string | null;
+  plannedAt: string;
+  trigger: "schedule" | "manual" | "retry" | "catchup";
+  status: RunStatus;
+  reason: "outside_window" | "missed" | "overlap" | "interrupted" | null;
+  attempt: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  commit: string | null;
+  files: { total: number; done: number; skipped: number };
+  bytes: number;
+  error: { code: string; message: string } | null;
+}

@@ -1,0 +1,92 @@
+/**
+ * Atomic commits that survive a busy SQLite file: several `serve` processes sharing one KV
+ * file see transient "database is locked" errors, which are retried with backoff here rather
+ * than surfacing as failures.
+ *
+ * @example
+ * ```ts
+ * const res = await commitWithRetry(() => kv.atomic().check(entry).set(key, value));
+ * if (!res.ok) { // a check failed: somebody else won the race }
+ * ```
+ * @module
+ */
+import { NightpullError } from "../errors.ts";
+
+/** Counters of commit retries, read by metrics. */
+export const commitStats = { lockedRetries: 0, checkConflicts: 0 };
+
+const LOCKED = /database is locked|SQLITE_BUSY|database table is locked/i;
+
+/** True when `err` is the transient "database is locked" of a shared SQLite file. */
+export function isDatabaseLocked(err: unknown): boolean {
+  return err instanceof Error && LOCKED.test(err.message);
+}
+
+/** Options of {@link commitWithRetry}. */
+export interface CommitRetryOptions {
+  /** Attempts before giving up (default 12). */
+  attempts?: number;
+  /** First backoff in ms, doubled each time with jitter (default 5). */
+  baseDelayMs?: number;
+}
+
+/**
+ * Builds and commits an atomic operation, rebuilding it after each "database is locked"
+ * error. The builder is called again on every attempt so it can re-read state if it wants to.
+ * Returns the commit result; a failed check (`ok: false`) is not retried.
+ */
+export async function commitWithRetry(
+  build: () => Deno.AtomicOperation | Promise<Deno.AtomicOperation>,
+  options: CommitRetryOptions = {},
+): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+  const attempts = options.attempts ?? 12;
+  let delay = options.baseDelayMs ?? 5;
+  for (let attempt = 1;; attempt++) {
+    try {
+      const result = await (await build()).commit();
+      if (!result.ok) commitStats.checkConflicts++;
+      return result;
+    } catch (err) {
+      if (!isDatabaseLocked(err) || attempt >= attempts) {
+        if (isDatabaseLocked(err)) {
+          throw new NightpullError(
+            "kv_unavailable",
+            `KV stayed locked after ${attempts} attempts: another process holds the database`,
+            undefined,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+      commitStats.lockedRetries++;
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+}
+
+/**
+ * Runs a read-modify-write until its checks pass: `step` reads what it needs and returns the
+ * operation (with `.check()`s) to commit, or `null` to stop without writing. Lock errors and
+ * lost races both re-run `step`, so every attempt commits against fresh reads.
+ */
+export async function updateWithCheck<T>(
+  step: () => Promise<{ op: Deno.AtomicOperation; result: T } | null>,
+  maxRaces = 50,
+): Promise<T | null> {
+  for (let race = 0; race < maxRaces; race++) {
+    let planned: { op: Deno.AtomicOperation; result: T } | null = null;
+    const res = await commitWithRetry(async () => {
+      planned = await step();
+      return planned ? planned.op : NOTHING;
+    });
+    if (planned === null) return null;
+    if (res.ok) return (planned as { result: T }).result;
+  }
+  throw new NightpullError("conflict", `gave up after ${maxRaces} concurrent updates of one record`);
+}
+
+/** A stand-in operation for "nothing to write"; committing it is never attempted. */
+const NOTHING = {
+  commit: () => Promise.resolve({ ok: true, versionstamp: "" }),
+} as unknown as Deno.AtomicOperation;

@@ -1,0 +1,11 @@
+/**
+ * The only code that touches Deno KV.
+ *
+ * Key layout (every key starts with "np" so a shared KV can hold other things too):
+ * - ["np", "manifest", <sourceKey>, <path>]        -> ManifestEntry (one downloaded file)
+ *
+ * Sections below are added by the modules that own them; keep this list complete.
+ * @module
+ */
+export * from "./open_kv.ts";
+export * from "./commit.ts";
