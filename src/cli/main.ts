@@ -21,7 +21,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 /** Top-level usage text. */
-export const USAGE = `nightpull — scheduled, resumable, verified downloads of Hugging Face repos and files
+export const USAGE =
+  `nightpull — scheduled, resumable, verified downloads of Hugging Face repos and files
 
 Usage:
   nightpull serve    [--host 127.0.0.1] [--port 8080] [--data DIR] [--kv PATH|URL] [--timezone TZ]
@@ -42,7 +43,9 @@ export async function runCli(args: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    console.error(`nightpull: unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(", ")}`);
+    console.error(
+      `nightpull: unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(", ")}`,
+    );
     return EXIT.usage;
   }
   try {

@@ -83,7 +83,10 @@ export async function updateWithCheck<T>(
     if (planned === null) return null;
     if (res.ok) return (planned as { result: T }).result;
   }
-  throw new NightpullError("conflict", `gave up after ${maxRaces} concurrent updates of one record`);
+  throw new NightpullError(
+    "conflict",
+    `gave up after ${maxRaces} concurrent updates of one record`,
+  );
 }
 
 /** A stand-in operation for "nothing to write"; committing it is never attempted. */
