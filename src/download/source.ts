@@ -58,6 +58,7 @@ function parseHf(text: string): Source {
     revision = decodeURIComponent(rest.slice(at + 1));
     rest = rest.slice(0, at);
     if (!revision) throw invalid(text, "empty revision after @");
+    // deno-lint-ignore no-control-regex -- control characters are exactly what we refuse
     if (/[\x00-\x1f\x7f]|\.\.|^\/|\\/.test(revision)) throw invalid(text, "unsafe revision");
   }
   let repoType: RepoType = "model";
