@@ -32,18 +32,18 @@ export interface CommitRetryOptions {
 
 /**
  * Builds and commits an atomic operation, rebuilding it after each "database is locked"
- * error. The builder is called again on every attempt so it can re-read state if it wants to.
+ * error. The builder is synchronous: an AtomicOperation cannot pass through a promise.
  * Returns the commit result; a failed check (`ok: false`) is not retried.
  */
 export async function commitWithRetry(
-  build: () => Deno.AtomicOperation | Promise<Deno.AtomicOperation>,
+  build: () => Deno.AtomicOperation,
   options: CommitRetryOptions = {},
 ): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
   const attempts = options.attempts ?? 12;
   let delay = options.baseDelayMs ?? 5;
   for (let attempt = 1;; attempt++) {
     try {
-      const result = await (await build()).commit();
+      const result = await build().commit();
       if (!result.ok) commitStats.checkConflicts++;
       return result;
     } catch (err) {
@@ -74,22 +74,23 @@ export async function updateWithCheck<T>(
   step: () => Promise<{ op: Deno.AtomicOperation; result: T } | null>,
   maxRaces = 50,
 ): Promise<T | null> {
+  let delay = 5;
   for (let race = 0; race < maxRaces; race++) {
-    let planned: { op: Deno.AtomicOperation; result: T } | null = null;
-    const res = await commitWithRetry(async () => {
-      planned = await step();
-      return planned ? planned.op : NOTHING;
-    });
+    const planned = await step();
     if (planned === null) return null;
-    if (res.ok) return (planned as { result: T }).result;
+    try {
+      const res = await planned.op.commit();
+      if (res.ok) return planned.result;
+      commitStats.checkConflicts++;
+    } catch (err) {
+      if (!isDatabaseLocked(err)) throw err;
+      commitStats.lockedRetries++;
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+      delay = Math.min(delay * 2, 1000);
+    }
   }
   throw new NightpullError(
     "conflict",
     `gave up after ${maxRaces} concurrent updates of one record`,
   );
 }
-
-/** A stand-in operation for "nothing to write"; committing it is never attempted. */
-const NOTHING = {
-  commit: () => Promise.resolve({ ok: true, versionstamp: "" }),
-} as unknown as Deno.AtomicOperation;
