@@ -43,6 +43,7 @@ export const ERROR_TABLE = {
   invalid_cursor: { status: 400, exit: EXIT.usage },
   invalid_config: { status: 422, exit: EXIT.usage },
   body_too_large: { status: 413, exit: EXIT.usage },
+  unsupported_media_type: { status: 415, exit: EXIT.usage },
   // auth
   auth_required: { status: 401, exit: EXIT.auth },
   invalid_token: { status: 401, exit: EXIT.auth },
