@@ -1,0 +1,146 @@
+/**
+ * The huggingface_hub cache layout, so `transformers` and `huggingface_hub` find our files
+ * offline: `<cache>/{models|datasets|spaces}--org--name/` with `blobs/<etag>` (content, named
+ * by the LFS sha256 or the git blob sha1), `snapshots/<commit>/<path>` as a relative symlink to
+ * the blob, `refs/<revision>` holding the commit, and `blobs/<etag>.incomplete` while
+ * downloading.
+ *
+ * @example
+ * ```ts
+ * const repo = hfCacheRepo("/home/me/.cache/huggingface/hub", "model", "acme/tiny-model");
+ * await linkSnapshotFile(repo, commit, "sub/config.json", etag);
+ * await writeRef(repo, "main", commit);
+ * ```
+ * @module
+ */
+import { dirname, join, relative } from "node:path";
+import { NightpullError } from "../errors.ts";
+import type { RepoType } from "./source.ts";
+
+/** One repository's folder inside the hub cache. */
+export interface HfCacheRepo {
+  /** `<cache>/models--org--name`. */
+  dir: string;
+}
+
+// Commits and etags become path components, so they must be plain hex: anything else from a
+// server is refused rather than trusted.
+const HEX_NAME = /^[0-9a-f]{7,64}$/;
+
+/** huggingface_hub's `repo_folder_name`: `models--org--name`, `datasets--org--name`, ... */
+export function repoFolderName(repoType: RepoType, repoId: string): string {
+  return [`${repoType}s`, ...repoId.split("/")].join("--");
+}
+
+/** The cache folder of one repository under the hub cache root. */
+export function hfCacheRepo(cacheRoot: string, repoType: RepoType, repoId: string): HfCacheRepo {
+  return { dir: join(cacheRoot, repoFolderName(repoType, repoId)) };
+}
+
+function assertHex(kind: string, value: string): void {
+  if (!HEX_NAME.test(value)) {
+    throw new NightpullError(
+      "unsafe_path",
+      `refusing ${kind} "${value}" from the hub: expected 7 to 64 lower-case hex characters`,
+      { [kind]: value },
+    );
+  }
+}
+
+/** `blobs/<etag>`: where the content of a file lives. */
+export function blobPath(repo: HfCacheRepo, etag: string): string {
+  assertHex("etag", etag);
+  return join(repo.dir, "blobs", etag);
+}
+
+/** `blobs/<etag>.incomplete`: the part file huggingface_hub itself uses (and resumes). */
+export function incompleteBlobPath(repo: HfCacheRepo, etag: string): string {
+  return blobPath(repo, etag) + ".incomplete";
+}
+
+/** `snapshots/<commit>/<path>`; `relPath` must already be sanitized (see safe_path.ts). */
+export function snapshotFilePath(repo: HfCacheRepo, commit: string, relPath: string): string {
+  assertHex("commit", commit);
+  return join(repo.dir, "snapshots", commit, ...relPath.split("/"));
+}
+
+/** The symlink huggingface_hub writes: relative, `../../blobs/<etag>` plus `../` per folder. */
+export function snapshotLinkTarget(
+  repo: HfCacheRepo,
+  commit: string,
+  relPath: string,
+  etag: string,
+): string {
+  return relative(dirname(snapshotFilePath(repo, commit, relPath)), blobPath(repo, etag));
+}
+
+/**
+ * Points `snapshots/<commit>/<relPath>` at `blobs/<etag>`. The link is made under a temporary
+ * name and renamed over the old one, so a reader never sees the path missing or half-made.
+ */
+export async function linkSnapshotFile(
+  repo: HfCacheRepo,
+  commit: string,
+  relPath: string,
+  etag: string,
+): Promise<string> {
+  const link = snapshotFilePath(repo, commit, relPath);
+  const target = snapshotLinkTarget(repo, commit, relPath, etag);
+  await ensureRepoFolders(repo);
+  await Deno.mkdir(dirname(link), { recursive: true });
+  try {
+    if (await Deno.readLink(link) === target) return link;
+  } catch {
+    // absent, or a plain file: replace it below
+  }
+  const temp = `${link}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  await Deno.symlink(target, temp);
+  try {
+    await Deno.rename(temp, link);
+  } catch (err) {
+    await Deno.remove(temp).catch(() => {});
+    throw err;
+  }
+  return link;
+}
+
+/**
+ * Records `refs/<revision>` = commit, as huggingface_hub does: only when the revision is not
+ * the commit itself, only when the content changes, written atomically (temp file + rename).
+ */
+export async function writeRef(repo: HfCacheRepo, revision: string, commit: string) {
+  assertHex("commit", commit);
+  await ensureRepoFolders(repo);
+  if (revision === commit) return;
+  const parts = revision.split("/");
+  if (parts.some((p) => p === "" || p === "." || p === "..") || /[\\\0]/.test(revision)) {
+    throw new NightpullError("unsafe_path", `refusing revision "${revision}" as a ref file name`);
+  }
+  const ref = join(repo.dir, "refs", ...parts);
+  try {
+    if (await Deno.readTextFile(ref) === commit) return;
+  } catch {
+    // no ref yet
+  }
+  await Deno.mkdir(dirname(ref), { recursive: true });
+  const temp = `${ref}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  await Deno.writeTextFile(temp, commit);
+  await Deno.rename(temp, ref);
+}
+
+/** The commit a cached `refs/<revision>` points at, or null when there is none. */
+export async function readRef(repo: HfCacheRepo, revision: string): Promise<string | null> {
+  try {
+    return (await Deno.readTextFile(join(repo.dir, "refs", ...revision.split("/")))).trim();
+  } catch {
+    return null;
+  }
+}
+
+// huggingface_hub creates refs/ only with a ref in it, but @huggingface/hub's scanCacheDir
+// stats refs/ unconditionally; an empty refs/ satisfies both.
+async function ensureRepoFolders(repo: HfCacheRepo): Promise<void> {
+  await Deno.mkdir(join(repo.dir, "blobs"), { recursive: true });
+  await Deno.mkdir(join(repo.dir, "refs"), { recursive: true });
+  await Deno.mkdir(join(repo.dir, "snapshots"), { recursive: true });
+}
