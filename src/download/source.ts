@@ -33,7 +33,7 @@ function invalid(text: string, why: string): NightpullError {
 export function parseSource(text: string): Source {
   if (typeof text !== "string" || text.length === 0) throw invalid(String(text), "it is empty");
   if (text.length > 2048) throw invalid(text.slice(0, 40) + "…", "longer than 2048 characters");
-  if (text.startsWith("hf:")) return parseHf(text);
+  if (/^hf:/i.test(text)) return parseHf(text);
   if (/^https?:\/\//i.test(text)) {
     let url: URL;
     try {
@@ -55,11 +55,17 @@ function parseHf(text: string): Source {
   let revision = "main";
   const at = rest.indexOf("@");
   if (at >= 0) {
-    revision = decodeURIComponent(rest.slice(at + 1));
+    try {
+      revision = decodeURIComponent(rest.slice(at + 1));
+    } catch {
+      throw invalid(text, 'the revision has a bad %-escape (write "%25" for a literal "%")');
+    }
     rest = rest.slice(0, at);
     if (!revision) throw invalid(text, "empty revision after @");
     // deno-lint-ignore no-control-regex -- control characters are exactly what we refuse
     if (/[\x00-\x1f\x7f]|\.\.|^\/|\\/.test(revision)) throw invalid(text, "unsafe revision");
+    // git ref names never contain whitespace; a stray space is a typo, not a branch
+    if (/\s/.test(revision)) throw invalid(text, "the revision contains whitespace");
   }
   let repoType: RepoType = "model";
   const parts = rest.split("/");
@@ -86,5 +92,6 @@ export function formatSource(source: Source): string {
     : source.repoType === "space"
     ? "spaces/"
     : "";
-  return `hf:${prefix}${source.repoId}@${source.revision}`;
+  // "%" is escaped so that parseSource(formatSource(s)) gives back s.
+  return `hf:${prefix}${source.repoId}@${source.revision.replaceAll("%", "%25")}`;
 }
