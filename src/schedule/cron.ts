@@ -1,0 +1,141 @@
+/**
+ * Cron expressions on top of croner: validation with messages that name the wrong field, a
+ * cache of parsed patterns, and the DST rule of nightpull: a cron expression names wall-clock
+ * times, so a time that does not exist (spring-forward gap) is skipped and a time that occurs
+ * twice (fall-back fold) fires once, at its first occurrence.
+ *
+ * @example
+ * ```ts
+ * nextCronRun("30 2 * * *", "Europe/Berlin", Date.parse("2026-03-28T12:00:00Z"));
+ * // 2026-03-30T00:30:00Z: 02:30 does not exist on 2026-03-29
+ * ```
+ * @module
+ */
+import { Cron } from "croner";
+import { NightpullError } from "../errors.ts";
+
+const FIELDS_5 = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+const FIELDS_6 = ["second", ...FIELDS_5];
+const RANGES: Record<string, [number, number]> = {
+  second: [0, 59],
+  minute: [0, 59],
+  hour: [0, 23],
+  "day-of-month": [1, 31],
+  month: [1, 12],
+  "day-of-week": [0, 7],
+};
+const NICKNAMES = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+/** Enough candidates to step over any run of skipped DST times. */
+const MAX_SKIPS = 1000;
+
+function invalidCron(expression: string, why: string): NightpullError {
+  return new NightpullError("invalid_cron", `invalid cron ${JSON.stringify(expression)}: ${why}`, {
+    field: "trigger.expression",
+  });
+}
+
+/** Checks the numbers of each field against its range, for messages croner does not give. */
+function checkFields(expression: string, fields: string[]): void {
+  const names = fields.length === 6 ? FIELDS_6 : FIELDS_5;
+  fields.forEach((field, i) => {
+    const name = names[i];
+    const [min, max] = RANGES[name];
+    for (const item of field.split(",")) {
+      const [range, step] = item.split("/");
+      if (step !== undefined && (!/^\d+$/.test(step) || Number(step) < 1)) {
+        throw invalidCron(expression, `${name} step "${step}" must be a whole number from 1`);
+      }
+      for (const end of range.split("-")) {
+        if (/^\d+$/.test(end) && (Number(end) < min || Number(end) > max)) {
+          throw invalidCron(expression, `${name} ${end} out of range ${min}-${max}`);
+        }
+      }
+    }
+  });
+}
+
+const CACHE = new Map<string, Cron>();
+const CACHE_LIMIT = 50_000;
+
+/** A parsed pattern for (expression, timezone); throws `invalid_cron` when it cannot parse. */
+export function parseCron(expression: string, timezone: string): Cron {
+  const key = `${timezone} ${expression}`;
+  let cron = CACHE.get(key);
+  if (cron) return cron;
+  const text = expression.trim();
+  if (text.startsWith("@")) {
+    if (!NICKNAMES.includes(text.toLowerCase())) {
+      throw invalidCron(expression, `unknown nickname; expected one of ${NICKNAMES.join(", ")}`);
+    }
+  } else {
+    const fields = text.split(/\s+/);
+    if (fields.length !== 5 && fields.length !== 6) {
+      throw invalidCron(
+        expression,
+        `expected 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, ` +
+          `or a nickname such as @daily; got ${fields.length}`,
+      );
+    }
+    checkFields(expression, fields);
+  }
+  try {
+    // domAndDow false: day-of-month and day-of-week are OR-ed as in Vixie cron.
+    cron = new Cron(text, { timezone, paused: true, mode: "5-or-6-parts", domAndDow: false });
+  } catch (err) {
+    throw invalidCron(expression, (err as Error).message.replace(/^\w+: /, ""));
+  }
+  if (CACHE.size >= CACHE_LIMIT) CACHE.clear();
+  CACHE.set(key, cron);
+  return cron;
+}
+
+const OFFSET_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+/** UTC offset (ms) of `timezone` at instant `utc`. */
+function offsetAt(timezone: string, utc: number): number {
+  let format = OFFSET_FORMATS.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: timezone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    OFFSET_FORMATS.set(timezone, format);
+  }
+  const p: Record<string, number> = {};
+  for (const part of format.formatToParts(utc)) p[part.type] = Number(part.value);
+  const seconds = Math.floor(utc / 1000) * 1000;
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - seconds;
+}
+
+/** True when the wall-clock time at `utc` already occurred earlier (second pass of a fold). */
+function isRepeatedWallTime(timezone: string, utc: number): boolean {
+  const now = offsetAt(timezone, utc);
+  // Offsets drop by at most a few hours at a fold; compare with the offset just before it.
+  const before = offsetAt(timezone, utc - 3 * 3_600_000);
+  if (before <= now) return false;
+  const twin = utc - (before - now);
+  return offsetAt(timezone, twin) === before;
+}
+
+/**
+ * The first occurrence of `expression` in `timezone` strictly after `fromMs`, or null if none.
+ * Gap times are skipped, fold times fire once (see the module doc).
+ */
+export function nextCronRun(expression: string, timezone: string, fromMs: number): number | null {
+  const cron = parseCron(expression, timezone);
+  let from = new Date(fromMs);
+  for (let i = 0; i < MAX_SKIPS; i++) {
+    const next = cron.nextRun(from);
+    if (!next) return null;
+    // croner moves a fixed-time job out of a gap to the first time after it: not a match.
+    if (cron.match(next) && !isRepeatedWallTime(timezone, next.getTime())) return next.getTime();
+    from = next;
+  }
+  return null;
+}
