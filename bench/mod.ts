@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ main: () => Promise<void> }>> = {
   repo: () => import("./repo.ts"),
   scheduler: () => import("./scheduler.ts"),
   api: () => import("./api.ts"),
+  time_window: () => import("./time_window.ts"),
 };
 
 if (import.meta.main) {
