@@ -1,0 +1,97 @@
+/**
+ * A token bucket that holds transfers to a bandwidth limit. One limiter is shared by all
+ * connections of a transfer (and a global one by all transfers), so the limit holds for the
+ * sum. A timetable limit is re-evaluated when its step changes, also in the middle of a wait.
+ *
+ * @example
+ * ```ts
+ * const limiter = new RateLimiter(parseBandwidth("10M"), "UTC");
+ * await limiter.take(chunk.byteLength, signal); // before writing each chunk
+ * ```
+ * @module
+ */
+import { type BandwidthTable, nextStepAt, rateAt } from "./bandwidth.ts";
+
+/** Longest single sleep, so a timetable step or an abort is noticed promptly. */
+const MAX_SLEEP_MS = 200;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** A shared token bucket following a bandwidth table. */
+export class RateLimiter {
+  #table: BandwidthTable | null;
+  readonly #timezone: string;
+  #rate: number | null = null;
+  #nextStep: number | null = null;
+  #tokens = 0;
+  #last = performance.now();
+
+  /** `table` null means unlimited; `timezone` places timetable steps. */
+  constructor(table: BandwidthTable | null, timezone: string) {
+    this.#table = table;
+    this.#timezone = timezone;
+    this.#refreshRate(Date.now());
+  }
+
+  /** The rate in force now, bytes/s (`null` = unlimited). */
+  get rate(): number | null {
+    this.#refreshRate(Date.now());
+    return this.#rate;
+  }
+
+  /** Replaces the table (e.g. after the schedule was edited). */
+  setTable(table: BandwidthTable | null): void {
+    this.#table = table;
+    this.#nextStep = null;
+    this.#refreshRate(Date.now());
+  }
+
+  #refreshRate(now: number): void {
+    if (this.#nextStep !== null && now < this.#nextStep) return;
+    const before = this.#rate;
+    this.#rate = this.#table ? rateAt(this.#table, now, this.#timezone) : null;
+    this.#nextStep = this.#table ? nextStepAt(this.#table, now, this.#timezone) : null;
+    if (this.#nextStep === null) this.#nextStep = Infinity;
+    if (before !== this.#rate) {
+      // a new step keeps the debt of the old one (so no burst slips through) but no savings
+      this.#tokens = this.#rate === null ? 0 : Math.min(this.#tokens, this.#burst());
+      this.#last = performance.now();
+    }
+  }
+
+  #burst(): number {
+    return Math.max(64 * 1024, (this.#rate ?? 0) / 10);
+  }
+
+  /** Waits until `bytes` may pass under the limit. Rejects with the signal's reason on abort. */
+  async take(bytes: number, signal?: AbortSignal): Promise<void> {
+    this.#refreshRate(Date.now());
+    if (this.#rate === null) return;
+    const now = performance.now();
+    this.#tokens = Math.min(this.#burst(), this.#tokens + (now - this.#last) / 1000 * this.#rate);
+    this.#last = now;
+    this.#tokens -= bytes;
+    while (this.#tokens < 0) {
+      const rate: number = this.#rate;
+      await sleep(Math.min(MAX_SLEEP_MS, (-this.#tokens / rate) * 1000), signal);
+      this.#refreshRate(Date.now());
+      if (this.#rate === null) return;
+      const t = performance.now();
+      this.#tokens = Math.min(this.#burst(), this.#tokens + (t - this.#last) / 1000 * this.#rate);
+      this.#last = t;
+    }
+  }
+}
