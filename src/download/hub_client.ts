@@ -1,0 +1,408 @@
+/**
+ * The Hugging Face hub API as huggingface_hub uses it: resolve a revision to a commit, list
+ * a commit's files (following `Link: rel="next"` pages), build `resolve` URLs, and turn hub
+ * failures into actionable NightpullErrors. API GETs retry transient failures.
+ *
+ * @example
+ * ```ts
+ * const hub = new HubClient({ endpoint: "https://huggingface.co", token });
+ * const commit = await hub.resolveRevision(source);
+ * const files = await hub.listFiles(source, commit);
+ * ```
+ * @module
+ */
+import { NightpullError } from "../errors.ts";
+import { hubHttpError, hubNetworkError, repoPageUrl } from "./hub_errors.ts";
+import type { Source } from "./source.ts";
+
+/** An hf source (`hf:org/name@rev`). */
+export type HfSource = Extract<Source, { kind: "hf" }>;
+
+/** A file of a hub commit, as listed by the tree API. */
+export interface HubFile {
+  path: string;
+  /** Size of the file content (the LFS object for LFS files). */
+  size: number;
+  /** Git blob SHA-1 (of the pointer for LFS files). */
+  oid: string;
+  /** LFS object: `oid` is the SHA-256 of the content. */
+  lfs?: { oid: string; size: number };
+}
+
+/** The hf-cache blob name ("etag") of a file: the LFS SHA-256, else the git blob SHA-1. */
+export function blobEtag(file: HubFile): string {
+  return file.lfs?.oid ?? file.oid;
+}
+
+/** How API requests are retried. */
+export interface HubRetryOptions {
+  /** Total tries per request, first included (default 4). */
+  attempts?: number;
+  /** First backoff (default 250 ms), doubled per retry up to `maxDelayMs` (default 4 s). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** A `Retry-After` longer than this is not waited for (default 60 s). */
+  maxRetryAfterMs?: number;
+}
+
+/** Options of {@link HubClient}. */
+export interface HubClientOptions {
+  /** `HF_ENDPOINT`, e.g. `https://huggingface.co`. */
+  endpoint: string;
+  token?: string;
+  userAgent?: string;
+  retry?: HubRetryOptions;
+  /** Waits between retries; injectable so tests need not wait. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Per-request timeout including the body (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** Where a failure happened, for error messages and details. */
+export interface HubErrorContext {
+  source: HfSource;
+  path?: string;
+  revision?: string;
+}
+
+const SHA1_HEX = /^[0-9a-f]{40}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+const MAX_REDIRECTS = 5;
+const MAX_PAGES = 100_000;
+const DEFAULT_USER_AGENT = `nightpull (deno ${Deno.version.deno})`;
+
+/** Talks to one hub endpoint with one (optional) token. */
+export class HubClient {
+  readonly endpoint: string;
+  readonly #origin: string;
+  readonly #token?: string;
+  readonly #userAgent: string;
+  readonly #retry: Required<HubRetryOptions>;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #timeoutMs: number;
+
+  constructor(options: HubClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.endpoint);
+    } catch {
+      url = new URL("invalid:");
+    }
+    if ((url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash) {
+      throw new NightpullError(
+        "invalid_config",
+        `invalid hub endpoint "${options.endpoint}": expected an http(s) URL such as ` +
+          `"https://huggingface.co" (HF_ENDPOINT)`,
+        { field: "hfEndpoint" },
+      );
+    }
+    this.endpoint = url.href.replace(/\/+$/, "");
+    this.#origin = url.origin;
+    this.#token = options.token || undefined;
+    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.#retry = {
+      attempts: Math.max(1, options.retry?.attempts ?? 4),
+      baseDelayMs: options.retry?.baseDelayMs ?? 250,
+      maxDelayMs: options.retry?.maxDelayMs ?? 4000,
+      maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
+    };
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  /** `{Authorization: "Bearer …"}` when a token is set, else `{}`; only for the endpoint's origin. */
+  authHeaders(): Record<string, string> {
+    return this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
+  }
+
+  /** The repo's page on the endpoint, e.g. `https://huggingface.co/org/name` (for messages). */
+  repoUrl(source: HfSource): string {
+    return repoPageUrl(this.endpoint, source.repoType, source.repoId);
+  }
+
+  /** `{endpoint}/{[datasets/|spaces/]}{repo}/resolve/{commit}/{path}`, path segments encoded. */
+  fileUrl(source: HfSource, commit: string, path: string): string {
+    const encoded = path.split("/").map(quote).join("/");
+    return `${this.repoUrl(source)}/resolve/${quote(commit)}/${encoded}`;
+  }
+
+  /** Resolves a branch, tag or commit to the 40-hex commit sha it names now. */
+  async resolveRevision(source: HfSource): Promise<string> {
+    const url = `${this.#apiBase(source)}/revision/${quote(source.revision)}`;
+    const context = { source, revision: source.revision };
+    const { json } = await this.#getJson(url, context);
+    const sha = (json as { sha?: unknown } | null)?.sha;
+    if (typeof sha !== "string" || !SHA1_HEX.test(sha)) {
+      throw new NightpullError(
+        "upstream_error",
+        `the hub sent no valid commit sha for ${source.repoId}@${source.revision} ` +
+          `(got ${JSON.stringify(sha)?.slice(0, 60)}); is ${this.endpoint} a Hugging Face hub?`,
+        this.#details(context),
+      );
+    }
+    return sha;
+  }
+
+  /** Every file (not folder) of `commit`, recursively, following the tree API's pages. */
+  async listFiles(source: HfSource, commit: string): Promise<HubFile[]> {
+    if (!SHA1_HEX.test(commit)) {
+      throw new NightpullError(
+        "invalid_input",
+        `listFiles needs a 40-hex commit sha, got "${
+          commit.slice(0, 60)
+        }": resolve the revision first`,
+        { revision: commit },
+      );
+    }
+    const context = { source, revision: commit };
+    const files: HubFile[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = `${
+      this.#apiBase(source)
+    }/tree/${commit}?recursive=true&expand=true`;
+    while (url) {
+      if (seen.has(url) || seen.size >= MAX_PAGES) {
+        throw new NightpullError(
+          "upstream_error",
+          `the hub's file listing of ${source.repoId}@${commit} loops (page ${url} again)`,
+          this.#details(context),
+        );
+      }
+      seen.add(url);
+      const page: { json: unknown; link: string | null } = await this.#getJson(url, context);
+      if (!Array.isArray(page.json)) {
+        throw new NightpullError(
+          "upstream_error",
+          `the hub's file listing of ${source.repoId}@${commit} is not a JSON array`,
+          this.#details(context),
+        );
+      }
+      for (const entry of page.json) {
+        const file = parseTreeEntry(entry);
+        if (file === "skip") continue;
+        if (file === undefined) {
+          throw new NightpullError(
+            "upstream_error",
+            `the hub's file listing of ${source.repoId}@${commit} has a malformed entry: ` +
+              JSON.stringify(entry)?.slice(0, 200),
+            this.#details(context),
+          );
+        }
+        files.push(file);
+      }
+      url = this.#nextPage(page.link, url, context);
+    }
+    return files;
+  }
+
+  /**
+   * The NightpullError for a failed hub response (undefined for 2xx/3xx). `serverMessage` is
+   * the body's `error` text when the caller read it; `X-Error-Message` is used otherwise.
+   */
+  mapHttpError(
+    res: Response,
+    context: HubErrorContext,
+    serverMessage?: string,
+  ): NightpullError | undefined {
+    return hubHttpError(
+      {
+        status: res.status,
+        errorCode: res.headers.get("x-error-code"),
+        errorMessage: res.headers.get("x-error-message") ?? serverMessage,
+        retryAfter: res.headers.get("retry-after"),
+      },
+      {
+        endpoint: this.endpoint,
+        repoType: context.source.repoType,
+        repoId: context.source.repoId,
+        revision: context.revision ?? context.source.revision,
+        path: context.path,
+        tokenSent: this.#token !== undefined,
+        token: this.#token,
+      },
+    );
+  }
+
+  /** The network_error for a request that got no answer. */
+  networkError(err: unknown, context: HubErrorContext): NightpullError {
+    return hubNetworkError(this.endpoint, err, this.#details(context), this.#token);
+  }
+
+  #apiBase(source: HfSource): string {
+    return `${this.endpoint}/api/${source.repoType}s/${source.repoId}`;
+  }
+
+  #details(context: HubErrorContext): Record<string, unknown> {
+    return {
+      repo: context.source.repoId,
+      repoType: context.source.repoType,
+      revision: context.revision ?? context.source.revision,
+      ...(context.path !== undefined ? { path: context.path } : {}),
+    };
+  }
+
+  #nextPage(link: string | null, current: string, context: HubErrorContext): string | undefined {
+    const next = nextLink(link, current);
+    if (next === undefined) return undefined;
+    if (new URL(next).origin !== this.#origin) {
+      // The token rides along on every page request; it must never reach another origin.
+      throw new NightpullError(
+        "upstream_error",
+        `the hub's next-page link points to another origin (${new URL(next).origin}); ` +
+          `refusing to follow it from ${this.#origin}`,
+        this.#details(context),
+      );
+    }
+    return next;
+  }
+
+  /** GET with retries on resets, timeouts, 5xx and 429; returns parsed JSON and the Link header. */
+  async #getJson(
+    url: string,
+    context: HubErrorContext,
+  ): Promise<{ json: unknown; link: string | null }> {
+    let delay = this.#retry.baseDelayMs;
+    for (let attempt = 1;; attempt++) {
+      const outcome = await this.#attempt(url, context, attempt >= this.#retry.attempts);
+      if ("json" in outcome) return outcome;
+      await this.#sleep(outcome.retryAfterMs ?? delay);
+      delay = Math.min(this.#retry.maxDelayMs, delay * 2);
+    }
+  }
+
+  /** One try: the JSON, or a wish to retry (after `retryAfterMs`); throws when it may not retry. */
+  async #attempt(
+    url: string,
+    context: HubErrorContext,
+    last: boolean,
+  ): Promise<{ json: unknown; link: string | null } | { retryAfterMs?: number }> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no answer within ${this.#timeoutMs} ms`)),
+      this.#timeoutMs,
+    );
+    try {
+      let res: Response;
+      let text: string;
+      try {
+        res = await this.#fetchFollowing(url, controller.signal);
+        if (!last && RETRY_STATUSES.has(res.status)) {
+          const retryAfter = retryAfterMs(res.headers.get("retry-after"));
+          // A Retry-After longer than we are willing to wait is reported instead.
+          if (retryAfter === undefined || retryAfter <= this.#retry.maxRetryAfterMs) {
+            await res.body?.cancel();
+            return { retryAfterMs: retryAfter };
+          }
+        }
+        text = await res.text();
+      } catch (err) {
+        // Resets, refused connections, cut bodies and our own timeout are all worth a retry.
+        if (!last) return {};
+        throw this.networkError(
+          controller.signal.aborted ? controller.signal.reason : err,
+          context,
+        );
+      }
+      const error = this.mapHttpError(res, context, bodyError(text));
+      if (error) throw error;
+      try {
+        return { json: JSON.parse(text), link: res.headers.get("link") };
+      } catch {
+        throw new NightpullError(
+          "upstream_error",
+          `the hub answered ${new URL(url).pathname} with something that is not JSON ` +
+            `(${JSON.stringify(text.slice(0, 80))}); is ${this.endpoint} a Hugging Face hub?`,
+          { ...this.#details(context), status: res.status },
+        );
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** fetch with manual redirects, so Authorization is only ever sent to the endpoint's origin. */
+  async #fetchFollowing(url: string, signal: AbortSignal): Promise<Response> {
+    let current = url;
+    for (let hop = 0;; hop++) {
+      const sameOrigin = new URL(current).origin === this.#origin;
+      const res = await fetch(current, {
+        headers: {
+          "user-agent": this.#userAgent,
+          accept: "application/json",
+          ...(sameOrigin ? this.authHeaders() : {}),
+        },
+        redirect: "manual",
+        signal,
+      });
+      const location = res.headers.get("location");
+      if (res.status < 300 || res.status >= 400 || !location || hop >= MAX_REDIRECTS) return res;
+      await res.body?.cancel();
+      current = new URL(location, current).href;
+    }
+  }
+}
+
+/** A tree entry as a HubFile; "skip" for folders and other non-files; undefined if malformed. */
+function parseTreeEntry(entry: unknown): HubFile | "skip" | undefined {
+  if (typeof entry !== "object" || entry === null) return undefined;
+  const e = entry as Record<string, unknown>;
+  if (e.type !== "file") return typeof e.type === "string" ? "skip" : undefined;
+  if (typeof e.path !== "string" || e.path === "") return undefined;
+  if (!isSize(e.size) || typeof e.oid !== "string" || !SHA1_HEX.test(e.oid)) return undefined;
+  const file: HubFile = { path: e.path, size: e.size, oid: e.oid };
+  if (e.lfs !== undefined && e.lfs !== null) {
+    const lfs = e.lfs as Record<string, unknown>;
+    if (typeof lfs.oid !== "string" || !SHA256_HEX.test(lfs.oid) || !isSize(lfs.size)) {
+      return undefined;
+    }
+    file.lfs = { oid: lfs.oid, size: lfs.size };
+  }
+  return file;
+}
+
+function isSize(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** The `rel="next"` target of a Link header, resolved against the page it came with. */
+export function nextLink(header: string | null, base: string): string | undefined {
+  if (!header) return undefined;
+  for (const match of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
+    const rel = /;\s*rel\s*=\s*"?([^";,]+)"?/i.exec(match[2])?.[1];
+    if (rel && rel.toLowerCase().split(/\s+/).includes("next")) {
+      try {
+        return new URL(match[1], base).href;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Milliseconds from a `Retry-After` value (seconds or an HTTP date), undefined if absent. */
+function retryAfterMs(value: string | null): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** The `error` field of a hub JSON error body, if there is one. */
+function bodyError(text: string): string | undefined {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown } | null)?.error;
+    return typeof error === "string" ? error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Python's `urllib.parse.quote(s, safe="")`: everything but `A-Za-z0-9_.-~` is %-encoded. */
+function quote(segment: string): string {
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
