@@ -9,6 +9,7 @@
  * @module
  */
 import { join } from "node:path";
+import { parseBandwidth } from "./download/bandwidth.ts";
 import { NightpullError } from "./errors.ts";
 
 /** Settings shared by `serve`, `pull` and the management commands. */
@@ -42,6 +43,8 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error";
   /** Base URL of the running server for management commands. */
   server: string;
+  /** Global bandwidth limit (rclone syntax, validated), undefined = unlimited. */
+  bwlimit?: string;
 }
 
 /** Raw option values as strings, as they come from `parseArgs` or a config file. */
@@ -61,6 +64,7 @@ export interface ConfigFlags {
   "log-format"?: string;
   "log-level"?: string;
   server?: string;
+  bwlimit?: string;
 }
 
 /** Default number of connections for one large file. */
@@ -102,6 +106,15 @@ function oneOf<T extends string>(name: string, raw: string | undefined, allowed:
     );
   }
   return raw as T;
+}
+
+function validBwlimit(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "" || raw.trim().toLowerCase() === "off") return undefined;
+  try {
+    return parseBandwidth(raw).text;
+  } catch (err) {
+    throw new NightpullError("usage", `invalid --bwlimit: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -156,6 +169,7 @@ export function resolveConfig(
     logFormat: oneOf("log-format", flags["log-format"], ["text", "json"], "text"),
     logLevel: oneOf("log-level", flags["log-level"], ["debug", "info", "warn", "error"], "info"),
     server: (flags.server ?? env.NIGHTPULL_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, ""),
+    bwlimit: validBwlimit(flags.bwlimit ?? env.NIGHTPULL_BWLIMIT),
   };
 }
 

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { resolveConfig } from "../src/config.ts";
+import { loadConfigFile, mergeFlags, parseConfigFile } from "../src/config_file.ts";
+import { NightpullError } from "../src/errors.ts";
+
+const GOOD = JSON.stringify({
+  server: {
+    port: 9001,
+    timezone: "Europe/Berlin",
+    maxDownloads: 2,
+    bwlimit: "08:00,512k 23:00,off",
+  },
+  schedules: {
+    "gpt2-nightly": {
+      source: "hf:openai-community/gpt2",
+      trigger: { type: "cron", expression: "0 2 * * *" },
+    },
+  },
+});
+
+Deno.test("a config file gives settings and schedules keyed by name", () => {
+  const file = parseConfigFile("np.json", GOOD);
+  assert.deepEqual(file.settings, {
+    port: "9001",
+    timezone: "Europe/Berlin",
+    "max-downloads": "2",
+    bwlimit: "08:00,512k 23:00,off",
+  });
+  assert.deepEqual(file.schedules["gpt2-nightly"], {
+    name: "gpt2-nightly",
+    source: "hf:openai-community/gpt2",
+    trigger: { type: "cron", expression: "0 2 * * *" },
+  });
+});
+
+Deno.test("precedence: flags > environment > file > defaults", () => {
+  const file = parseConfigFile("np.json", GOOD).settings;
+  const env = { HOME: "/h", NIGHTPULL_PORT: "9002" };
+  assert.equal(resolveConfig(mergeFlags(file, {}, {}), { HOME: "/h" }).port, 9001);
+  assert.equal(resolveConfig(mergeFlags(file, {}, env), env).port, 9002);
+  assert.equal(resolveConfig(mergeFlags(file, { port: "9003" }, env), env).port, 9003);
+  const c = resolveConfig(mergeFlags(file, {}, {}), { HOME: "/h" });
+  assert.equal(c.maxDownloads, 2);
+  assert.equal(c.timezone, "Europe/Berlin");
+  assert.equal(c.bwlimit, "08:00,512k 23:00,off");
+  assert.equal(resolveConfig({}, { HOME: "/h" }).maxDownloads, 4);
+});
+
+Deno.test("a bad file names the file, the field and the reason", async () => {
+  const cases: [string, RegExp][] = [
+    ["{", /^np\.json:-: not valid JSON/],
+    ["[]", /^np\.json:-: expected an object/],
+    ['{"servr": {}}', /^np\.json:servr: unknown field/],
+    ['{"server": {"prot": 1}}', /^np\.json:server\.prot: unknown setting/],
+    ['{"server": {"port": "80"}}', /^np\.json:server\.port: expected a number, got "80"/],
+    ['{"schedules": {"a b": {}}}', /^np\.json:schedules\.a b: a schedule name is/],
+    ['{"schedules": {"x": 3}}', /^np\.json:schedules\.x: expected a schedule object/],
+    ['{"schedules": {"x": {"name": "y"}}}', /^np\.json:schedules\.x\.name: the key is the name/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseConfigFile("np.json", text), (e: unknown) => {
+      assert.ok(e instanceof NightpullError);
+      assert.equal(e.code, "invalid_config");
+      assert.equal(e.exitCode, 2);
+      assert.match(e.message, message);
+      return true;
+    }, text);
+  }
+  await assert.rejects(() => loadConfigFile("/nonexistent/np.json"), /np\.json:-: cannot read/);
+});
+
+Deno.test("an invalid bandwidth in the file is refused by resolveConfig", () => {
+  const file = parseConfigFile("np.json", '{"server": {"bwlimit": "fast"}}').settings;
+  assert.throws(() => resolveConfig(mergeFlags(file, {}, {}), { HOME: "/h" }), /invalid --bwlimit/);
+});
