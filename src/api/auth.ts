@@ -1,0 +1,56 @@
+/**
+ * Bearer-token check for every `/api/v1` route (DESIGN.md, Security). Tokens are compared as
+ * SHA-256 digests with `timingSafeEqual`, so neither the content nor the length of the
+ * configured token leaks through response timing.
+ *
+ * @example
+ * ```ts
+ * app.use("/api/v1/*", bearerAuth(config.apiToken));
+ * ```
+ * @module
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import { NightpullError } from "../errors.ts";
+import { errorResponse } from "./errors.ts";
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
+}
+
+/** True when `given` equals `expected`, in time independent of where they differ. */
+export function tokensEqual(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null when the scheme differs. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  // RFC 6750: case-insensitive scheme, one or more spaces, then the token verbatim (no trim,
+  // so "<token> x" or a token with extra characters never matches)
+  const match = /^Bearer +(.*)$/is.exec(header);
+  return match ? match[1] : null;
+}
+
+/** Middleware answering 401 (`auth_required` / `invalid_token`) unless the bearer token matches. */
+export function bearerAuth(expected: string): MiddlewareHandler {
+  return async (c, next) => {
+    const given = bearerToken(c.req.header("authorization"));
+    if (given === null || !tokensEqual(given, expected)) {
+      const err = given === null
+        ? new NightpullError(
+          "auth_required",
+          "this server requires a token: send `Authorization: Bearer <token>` (the CLI reads NIGHTPULL_TOKEN)",
+        )
+        : new NightpullError("invalid_token", "the bearer token is not valid for this server");
+      c.header(
+        "WWW-Authenticate",
+        given === null
+          ? 'Bearer realm="nightpull"'
+          : 'Bearer realm="nightpull", error="invalid_token"',
+      );
+      return errorResponse(c, err);
+    }
+    await next();
+  };
+}

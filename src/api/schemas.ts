@@ -1,0 +1,249 @@
+/**
+ * zod schemas of the HTTP API: request bodies (strict: an unknown field is an error, not
+ * silently dropped), path and query parameters, and the response shapes the OpenAPI document
+ * publishes. Structure and types are checked here; meaning (a cron that parses, a zone that
+ * exists, a source scheme) is checked by the schedule service, which owns those rules.
+ * @module
+ */
+import { z } from "@hono/zod-openapi";
+
+const text = (max: number) => z.string().min(1).max(max);
+const instant = z.string().openapi({ format: "date-time", example: "2026-11-22T02:00:00.000Z" });
+
+/** Schedule and run ids: what the service generates (ULIDs), with some room. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Path parameter `{id}`. */
+export const IdParam = z.strictObject({
+  id: z.string().regex(ID_PATTERN, "ids are 1 to 64 letters, digits, '-' or '_'").openapi({
+    param: { name: "id", in: "path" },
+    example: "01JD7S3W5X9QK2M8V4N6R0T1YB",
+  }),
+});
+
+/** `limit` query parameter: 1 to 100, default 20. */
+export const LimitQuery = z.coerce.number().int().min(1).max(100).optional().openapi({
+  param: { name: "limit", in: "query" },
+  example: 20,
+});
+
+/** `cursor` query parameter: the `nextCursor` of a previous page. */
+export const CursorQuery = z.string().min(1).max(1024).optional().openapi({
+  param: { name: "cursor", in: "query" },
+});
+
+/** A `true`/`false` query flag. */
+export const FlagQuery = (name: string) =>
+  z.enum(["true", "false"]).optional().openapi({ param: { name, in: "query" } });
+
+/** When a schedule fires. */
+export const TriggerSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("cron"),
+    expression: text(256).openapi({ example: "0 2 * * *" }),
+    timezone: text(64).optional().openapi({ example: "Europe/Berlin" }),
+  }),
+  z.strictObject({
+    type: z.literal("interval"),
+    every: text(32).openapi({ example: "6h" }),
+    startAt: instant.optional(),
+  }),
+  z.strictObject({
+    type: z.literal("once"),
+    at: text(64).openapi({ example: "2026-12-24T18:00:00+01:00" }),
+  }),
+]).openapi("Trigger");
+
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+/** A schedule's time windows. */
+export const TimeWindowSchema = z.strictObject({
+  windows: z.array(z.strictObject({
+    start: text(5).openapi({ example: "22:00" }),
+    end: text(5).openapi({ example: "07:00" }),
+    days: z.array(z.enum(WEEKDAYS)).max(7).optional(),
+  })).min(1).max(32),
+  timezone: text(64).optional(),
+  onEnd: z.enum(["continue", "pause"]).optional(),
+}).openapi("TimeWindow");
+
+/** Retry policy fields; omitted ones take the server's defaults. */
+export const RetrySchema = z.strictObject({
+  attempts: z.number().int().min(1).max(100),
+  backoff: text(32),
+  factor: z.number().min(1).max(10),
+  maxBackoff: text(32),
+}).partial().openapi("RetryPolicy");
+
+/** What to download: the fields shared by schedules and one-off downloads. */
+export const DownloadFields = {
+  source: text(2048).openapi({ example: "hf:openai-community/gpt2@main" }),
+  include: z.array(text(1024)).max(256).optional(),
+  exclude: z.array(text(1024)).max(256).optional(),
+  layout: z.enum(["hf-cache", "local-dir"]).optional(),
+  dir: text(4096).optional(),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, "64 hex digits").optional(),
+  filename: text(255).optional(),
+  connections: z.number().int().min(1).max(32).optional(),
+};
+
+/** Webhook as given: the secret is write-only. */
+export const WebhookInput = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).max(2048),
+  secret: text(512).optional(),
+});
+
+const scheduleFields = {
+  ...DownloadFields,
+  name: text(128).optional().openapi({ example: "gpt2-nightly" }),
+  trigger: TriggerSchema,
+  timeWindow: TimeWindowSchema.optional(),
+  retry: RetrySchema.optional(),
+  misfireGrace: text(32).optional().openapi({ example: "10m" }),
+  overlap: z.enum(["skip", "queue"]).optional(),
+  webhook: WebhookInput.optional(),
+  bandwidth: text(32).optional(),
+};
+
+/** Body of `POST /schedules` and `PUT /schedules/{id}`. */
+export const ScheduleInputSchema = z.strictObject(scheduleFields).openapi("ScheduleInput");
+
+/** Body of `PATCH /schedules/{id}`: any subset of the schedule fields. */
+export const SchedulePatchSchema = z.strictObject(scheduleFields).partial().openapi(
+  "SchedulePatch",
+);
+
+/** Body of `POST /downloads`: a schedule without its trigger. */
+export const DownloadInputSchema = z.strictObject(
+  (({ trigger: _trigger, ...rest }) => rest)(scheduleFields),
+).openapi("DownloadInput");
+
+/** A schedule as the API shows it (`webhook.secret` is `"***"`). */
+export const ScheduleSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  source: z.string(),
+  include: z.array(z.string()),
+  exclude: z.array(z.string()),
+  layout: z.enum(["hf-cache", "local-dir"]),
+  dir: z.string().optional(),
+  sha256: z.string().optional(),
+  filename: z.string().optional(),
+  connections: z.number().optional(),
+  trigger: TriggerSchema,
+  timeWindow: TimeWindowSchema.optional(),
+  retry: z.object({
+    attempts: z.number(),
+    backoff: z.string(),
+    factor: z.number(),
+    maxBackoff: z.string(),
+  }),
+  misfireGrace: z.string(),
+  overlap: z.enum(["skip", "queue"]),
+  webhook: z.object({ url: z.string(), secret: z.string().optional() }).optional(),
+  bandwidth: z.string().optional(),
+  status: z.enum(["active", "paused", "completed", "deleted"]),
+  createdAt: instant,
+  updatedAt: instant,
+}).openapi("Schedule");
+
+/** Schedule detail: the next five occurrences and run statistics. */
+export const ScheduleDetailSchema = ScheduleSchema.extend({
+  nextRuns: z.array(instant),
+  stats: z.object({
+    runs: z.number(),
+    succeeded: z.number(),
+    failed: z.number(),
+    skipped: z.number(),
+    successRate: z.number().nullable(),
+    meanDurationMs: z.number().nullable(),
+  }),
+}).openapi("ScheduleDetail");
+
+/** One run of the history. */
+export const RunSchema = z.object({
+  id: z.string(),
+  scheduleId: z.string().nullable(),
+  plannedAt: instant,
+  trigger: z.enum(["schedule", "manual", "retry", "catchup"]),
+  status: z.enum([
+    "pending",
+    "running",
+    "waiting_window",
+    "succeeded",
+    "failed",
+    "skipped",
+    "cancelled",
+  ]),
+  reason: z.enum(["outside_window", "missed", "overlap", "interrupted"]).nullable(),
+  attempt: z.number(),
+  startedAt: instant.nullable(),
+  finishedAt: instant.nullable(),
+  commit: z.string().nullable(),
+  files: z.object({ total: z.number(), done: z.number(), skipped: z.number() }),
+  bytes: z.number(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+}).openapi("Run");
+
+/** One downloaded file of the manifest. */
+export const ManifestEntrySchema = z.object({
+  source: z.string(),
+  path: z.string(),
+  localPath: z.string(),
+  commit: z.string().nullable(),
+  revision: z.string().nullable(),
+  size: z.number(),
+  sha256: z.string(),
+  gitSha1: z.string().optional(),
+  etag: z.string().nullable(),
+  layout: z.enum(["hf-cache", "local-dir", "url"]),
+  downloadedAt: instant,
+}).openapi("ManifestEntry");
+
+/** A cursor-paginated list. */
+export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+
+/** The contract's error body. */
+export const ErrorSchema = z.object({
+  error: z.object({
+    code: z.string().openapi({ example: "invalid_cron" }),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+}).openapi("Error");
+
+/** OpenAPI security requirement of the `/api/v1` routes. */
+export const bearerSecurity = [{ bearer: [] }];
+
+/** A JSON response of `schema`, for a route definition. */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** A required JSON request body of `schema`, for a route definition. */
+export const jsonRequest = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+const errorContent = { "application/json": { schema: ErrorSchema } };
+
+/** Error responses shared by the `/api/v1` routes, for the OpenAPI document. */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((
+      s,
+    ) => [s, { description: ERROR_DESCRIPTIONS[s] ?? "error", content: errorContent }]),
+  );
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "malformed JSON or invalid cursor",
+  401: "missing or invalid bearer token",
+  404: "unknown id",
+  409: "state conflict",
+  413: "body too large",
+  415: "not JSON",
+  422: "valid JSON that fails validation",
+};
