@@ -1,0 +1,53 @@
+/**
+ * Plain-text tables and timestamps for the management commands' human output (`--json`
+ * prints the API's JSON instead).
+ *
+ * @example
+ * ```ts
+ * console.log(formatTable(["ID", "STATUS"], [["01J…", "active"]]));
+ * ```
+ * @module
+ */
+
+/** Columns padded to their widest cell, two spaces apart, trailing spaces trimmed. */
+export function formatTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (cell ?? "").padEnd(widths[i])).join("  ").trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}
+
+/** Label/value lines with the values aligned. */
+export function formatFields(fields: [string, string][]): string {
+  const width = Math.max(...fields.map(([k]) => k.length)) + 1;
+  return fields.map(([k, v]) => `${(k + ":").padEnd(width)} ${v}`).join("\n");
+}
+
+/** An ISO instant as `2026-11-22 02:00:00Z`; `-` for none. */
+export function formatInstant(iso: string | null | undefined): string {
+  if (!iso) return "-";
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return new Date(ms).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+}
+
+/** A byte count as `1.5 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Milliseconds as `850ms`, `12.3s`, `4m05s`. */
+export function formatElapsed(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")}s`;
+}
