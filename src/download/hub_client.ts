@@ -13,26 +13,14 @@
  */
 import { NightpullError } from "../errors.ts";
 import { hubHttpError, hubNetworkError, repoPageUrl } from "./hub_errors.ts";
+import { type HubFile, parseTreeEntry, SHA1_HEX } from "./hub_file.ts";
+import { errorBodyText, nextLink, quote, retryAfterMs } from "./hub_http.ts";
 import type { Source } from "./source.ts";
+
+export { blobEtag, type HubFile } from "./hub_file.ts";
 
 /** An hf source (`hf:org/name@rev`). */
 export type HfSource = Extract<Source, { kind: "hf" }>;
-
-/** A file of a hub commit, as listed by the tree API. */
-export interface HubFile {
-  path: string;
-  /** Size of the file content (the LFS object for LFS files). */
-  size: number;
-  /** Git blob SHA-1 (of the pointer for LFS files). */
-  oid: string;
-  /** LFS object: `oid` is the SHA-256 of the content. */
-  lfs?: { oid: string; size: number };
-}
-
-/** The hf-cache blob name ("etag") of a file: the LFS SHA-256, else the git blob SHA-1. */
-export function blobEtag(file: HubFile): string {
-  return file.lfs?.oid ?? file.oid;
-}
 
 /** How API requests are retried. */
 export interface HubRetryOptions {
@@ -65,8 +53,6 @@ export interface HubErrorContext {
   revision?: string;
 }
 
-const SHA1_HEX = /^[0-9a-f]{40}$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
 const MAX_PAGES = 100_000;
@@ -89,11 +75,14 @@ export class HubClient {
     } catch {
       url = new URL("invalid:");
     }
-    if ((url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash) {
+    const plain = !url.search && !url.hash && !url.username && !url.password;
+    if ((url.protocol !== "https:" && url.protocol !== "http:") || !plain) {
       throw new NightpullError(
         "invalid_config",
-        `invalid hub endpoint "${options.endpoint}": expected an http(s) URL such as ` +
-          `"https://huggingface.co" (HF_ENDPOINT)`,
+        `invalid hub endpoint "${
+          url.username || url.password ? "(with credentials)" : options.endpoint
+        }": ` +
+          `expected an http(s) URL without query or credentials, such as "https://huggingface.co" (HF_ENDPOINT)`,
         { field: "hfEndpoint" },
       );
     }
@@ -288,7 +277,7 @@ export class HubClient {
       try {
         res = await this.#fetchFollowing(url, controller.signal);
         if (!last && RETRY_STATUSES.has(res.status)) {
-          const retryAfter = retryAfterMs(res.headers.get("retry-after"));
+          const retryAfter = retryAfterMs(res.headers.get("retry-after"), Date.now());
           // A Retry-After longer than we are willing to wait is reported instead.
           if (retryAfter === undefined || retryAfter <= this.#retry.maxRetryAfterMs) {
             await res.body?.cancel();
@@ -304,7 +293,7 @@ export class HubClient {
           context,
         );
       }
-      const error = this.mapHttpError(res, context, bodyError(text));
+      const error = this.mapHttpError(res, context, errorBodyText(text));
       if (error) throw error;
       try {
         return { json: JSON.parse(text), link: res.headers.get("link") };
@@ -341,68 +330,4 @@ export class HubClient {
       current = new URL(location, current).href;
     }
   }
-}
-
-/** A tree entry as a HubFile; "skip" for folders and other non-files; undefined if malformed. */
-function parseTreeEntry(entry: unknown): HubFile | "skip" | undefined {
-  if (typeof entry !== "object" || entry === null) return undefined;
-  const e = entry as Record<string, unknown>;
-  if (e.type !== "file") return typeof e.type === "string" ? "skip" : undefined;
-  if (typeof e.path !== "string" || e.path === "") return undefined;
-  if (!isSize(e.size) || typeof e.oid !== "string" || !SHA1_HEX.test(e.oid)) return undefined;
-  const file: HubFile = { path: e.path, size: e.size, oid: e.oid };
-  if (e.lfs !== undefined && e.lfs !== null) {
-    const lfs = e.lfs as Record<string, unknown>;
-    if (typeof lfs.oid !== "string" || !SHA256_HEX.test(lfs.oid) || !isSize(lfs.size)) {
-      return undefined;
-    }
-    file.lfs = { oid: lfs.oid, size: lfs.size };
-  }
-  return file;
-}
-
-function isSize(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** The `rel="next"` target of a Link header, resolved against the page it came with. */
-export function nextLink(header: string | null, base: string): string | undefined {
-  if (!header) return undefined;
-  for (const match of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
-    const rel = /;\s*rel\s*=\s*"?([^";,]+)"?/i.exec(match[2])?.[1];
-    if (rel && rel.toLowerCase().split(/\s+/).includes("next")) {
-      try {
-        return new URL(match[1], base).href;
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Milliseconds from a `Retry-After` value (seconds or an HTTP date), undefined if absent. */
-function retryAfterMs(value: string | null): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-/** The `error` field of a hub JSON error body, if there is one. */
-function bodyError(text: string): string | undefined {
-  try {
-    const error = (JSON.parse(text) as { error?: unknown } | null)?.error;
-    return typeof error === "string" ? error : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Python's `urllib.parse.quote(s, safe="")`: everything but `A-Za-z0-9_.-~` is %-encoded. */
-function quote(segment: string): string {
-  return encodeURIComponent(segment).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
 }

@@ -1,56 +1,14 @@
 import assert from "node:assert/strict";
-import { type HfSource, HubClient } from "../../src/download/hub_client.ts";
+import { blobEtag, type HfSource, HubClient, type HubFile } from "../../src/download/hub_client.ts";
+import { safeRelativePath } from "../../src/download/safe_path.ts";
 import { NightpullError } from "../../src/errors.ts";
-
-const SHA = "0123456789abcdef0123456789abcdef01234567";
-const MODEL: HfSource = { kind: "hf", repoType: "model", repoId: "acme/m", revision: "main" };
-const SECRET = "hf_local_secret_token_0123";
-
-/** A small real HTTP server on loopback; `seen` records each request's path and auth. */
-function serve(
-  handler: (req: Request, n: number) => Response | Promise<Response>,
-  hostname = "127.0.0.1",
-) {
-  const seen: { path: string; authorization: string | null }[] = [];
-  const server = Deno.serve({ hostname, port: 0, onListen() {} }, (req) => {
-    const url = new URL(req.url);
-    seen.push({ path: url.pathname + url.search, authorization: req.headers.get("authorization") });
-    return handler(req, seen.length);
-  });
-  return {
-    url: `http://${hostname}:${server.addr.port}`,
-    seen,
-    async [Symbol.asyncDispose]() {
-      await server.shutdown();
-    },
-  };
-}
-
-function json(body: unknown, init: ResponseInit = {}): Response {
-  return new Response(JSON.stringify(body), {
-    ...init,
-    headers: { "content-type": "application/json", ...init.headers },
-  });
-}
-
-/** A client whose retry waits are recorded instead of slept. */
-function client(
-  endpoint: string,
-  extra: { token?: string; attempts?: number; timeoutMs?: number } = {},
-) {
-  const sleeps: number[] = [];
-  const hub = new HubClient({
-    endpoint,
-    token: extra.token,
-    retry: { attempts: extra.attempts ?? 4, baseDelayMs: 1, maxDelayMs: 4, maxRetryAfterMs: 5000 },
-    sleep: (ms) => {
-      sleeps.push(ms);
-      return Promise.resolve();
-    },
-    timeoutMs: extra.timeoutMs,
-  });
-  return { hub, sleeps };
-}
+import {
+  type FakeHub,
+  type FakeHubOptions,
+  FIXTURE_TOKEN,
+  standardRepos,
+  startFakeHub,
+} from "../../fixtures/fake_hub.ts";
 
 async function rejection(promise: Promise<unknown>): Promise<NightpullError> {
   try {
@@ -62,197 +20,268 @@ async function rejection(promise: Promise<unknown>): Promise<NightpullError> {
   assert.fail("expected a rejection");
 }
 
-Deno.test("api GET: a 500 is retried, then the answer is used", async () => {
-  await using server = serve((_req, n) =>
-    n === 1 ? json({ error: "Internal Error" }, { status: 500 }) : json({ sha: SHA, id: "acme/m" })
+const TINY_MAIN = [
+  ".gitattributes",
+  "README.md",
+  "config.json",
+  "model.safetensors",
+  "onnx/fp16/model.onnx",
+  "tokenizer/merges.txt",
+  "tokenizer/tokenizer_config.json",
+  "tokenizer/vocab.json",
+];
+
+function hf(repoId: string, revision = "main", repoType: HfSource["repoType"] = "model"): HfSource {
+  return { kind: "hf", repoType, repoId, revision };
+}
+
+async function fakeHub(options: Partial<FakeHubOptions> = {}) {
+  const hub = await startFakeHub({ repos: standardRepos(), ...options });
+  return Object.assign(hub, { [Symbol.asyncDispose]: () => hub.close() });
+}
+
+/** What the tree listing must say about a file, from the fixture's own bookkeeping. */
+function expectedFile(
+  hub: FakeHub,
+  repoId: string,
+  path: string,
+  branch = "main",
+  type: HfSource["repoType"] = "model",
+): HubFile {
+  const info = hub.fileInfo(repoId, path, branch, type);
+  return {
+    path,
+    size: info.size,
+    oid: info.gitSha1,
+    ...(info.lfs ? { lfs: { oid: info.sha256, size: info.size } } : {}),
+  };
+}
+
+Deno.test("resolveRevision: branch, tag, sha, pr ref, dataset and space", async () => {
+  await using hub = await fakeHub();
+  const api = new HubClient({ endpoint: hub.url });
+  const main = hub.commitOf("acme/tiny-model", "main");
+  const dev = hub.commitOf("acme/tiny-model", "dev");
+  assert.match(main, /^[0-9a-f]{40}$/);
+  assert.notEqual(main, dev);
+  assert.equal(await api.resolveRevision(hf("acme/tiny-model")), main);
+  assert.equal(await api.resolveRevision(hf("acme/tiny-model", "dev")), dev);
+  assert.equal(await api.resolveRevision(hf("acme/tiny-model", "v1.0")), main);
+  assert.equal(await api.resolveRevision(hf("acme/tiny-model", dev)), dev);
+  assert.equal(
+    await api.resolveRevision(hf("acme/tiny-model", "refs/pr/1")),
+    hub.commitOf("acme/tiny-model", "refs/pr/1"),
   );
-  const { hub, sleeps } = client(server.url, { token: SECRET });
-  assert.equal(await hub.resolveRevision(MODEL), SHA);
-  assert.deepEqual(server.seen.map((r) => r.path), [
-    "/api/models/acme/m/revision/main",
-    "/api/models/acme/m/revision/main",
-  ]);
-  assert.deepEqual(server.seen.map((r) => r.authorization), [
-    `Bearer ${SECRET}`,
-    `Bearer ${SECRET}`,
-  ]);
-  assert.deepEqual(sleeps, [1]);
-});
-
-Deno.test("api GET: 429 waits as long as Retry-After says", async () => {
-  await using server = serve((_req, n) =>
-    n === 1
-      ? json({ error: "slow down" }, { status: 429, headers: { "retry-after": "2" } })
-      : json({ sha: SHA })
+  assert.equal(
+    await api.resolveRevision(hf("acme/tiny-data", "main", "dataset")),
+    hub.commitOf("acme/tiny-data", "main", "dataset"),
   );
-  const { hub, sleeps } = client(server.url);
-  assert.equal(await hub.resolveRevision(MODEL), SHA);
-  assert.deepEqual(sleeps, [2000]);
-});
-
-Deno.test("api GET: a Retry-After beyond the limit fails at once with rate_limited", async () => {
-  await using server = serve(() =>
-    json({ error: "slow down" }, { status: 429, headers: { "retry-after": "3600" } })
+  assert.equal(
+    await api.resolveRevision(hf("acme/tiny-space", "main", "space")),
+    hub.commitOf("acme/tiny-space", "main", "space"),
   );
-  const { hub, sleeps } = client(server.url);
-  const err = await rejection(hub.resolveRevision(MODEL));
-  assert.equal(err.code, "rate_limited");
-  assert.match(err.message, /3600 s/);
-  assert.equal(server.seen.length, 1);
-  assert.deepEqual(sleeps, []);
+  const paths = hub.requests.map((r) => r.path);
+  assert.ok(paths.includes("/api/models/acme/tiny-model/revision/refs%2Fpr%2F1"), paths.join());
+  assert.ok(paths.includes("/api/datasets/acme/tiny-data/revision/main"));
+  assert.ok(paths.includes("/api/spaces/acme/tiny-space/revision/main"));
 });
 
-Deno.test("api GET: persistent 503 gives up after the attempts with exponential waits", async () => {
-  await using server = serve(() =>
-    json({ error: "Service Unavailable" }, { status: 503, headers: { "x-error-message": "down" } })
+Deno.test("resolveRevision: unknown repo, private repo, unknown revision", async () => {
+  await using hub = await fakeHub();
+  const anonymous = new HubClient({ endpoint: hub.url });
+  const authed = new HubClient({ endpoint: hub.url, token: FIXTURE_TOKEN });
+
+  let err = await rejection(anonymous.resolveRevision(hf("acme/nope")));
+  assert.equal(err.code, "repo_not_found");
+  assert.equal(err.exitCode, 4);
+  assert.match(err.message, /repo acme\/nope not found, or private: set HF_TOKEN if it is yours/);
+
+  err = await rejection(authed.resolveRevision(hf("acme/nope")));
+  assert.equal(err.code, "repo_not_found");
+  assert.equal(err.details?.status, 404);
+
+  // a model id asked for as a dataset is not found either
+  err = await rejection(anonymous.resolveRevision(hf("acme/tiny-model", "main", "dataset")));
+  assert.equal(err.code, "repo_not_found");
+
+  err = await rejection(anonymous.resolveRevision(hf("acme/private-model")));
+  assert.equal(err.code, "repo_not_found");
+  assert.match(err.message, /set HF_TOKEN/);
+  assert.equal(
+    await authed.resolveRevision(hf("acme/private-model")),
+    hub.commitOf("acme/private-model", "main"),
   );
-  const { hub, sleeps } = client(server.url);
-  const err = await rejection(hub.resolveRevision(MODEL));
-  assert.equal(err.code, "upstream_error");
-  assert.equal(err.details?.status, 503);
-  assert.match(err.message, /HTTP 503 for acme\/m: down/);
-  assert.equal(server.seen.length, 4);
-  assert.deepEqual(sleeps, [1, 2, 4]);
+
+  err = await rejection(anonymous.resolveRevision(hf("acme/tiny-model", "no-such-branch")));
+  assert.equal(err.code, "revision_not_found");
+  assert.match(err.message, /^revision "no-such-branch" not found in acme\/tiny-model/);
+  assert.equal(err.details?.revision, "no-such-branch");
 });
 
-Deno.test("api GET: a connection reset is retried", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let connections = 0;
-  const body = JSON.stringify({ sha: SHA });
-  const serving = (async () => {
-    for await (const conn of listener) {
-      connections++;
-      if (connections > 1) {
-        await conn.read(new Uint8Array(8192));
-        await conn.write(new TextEncoder().encode(
-          "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n" +
-            `content-length: ${body.length}\r\n\r\n${body}`,
-        ));
-      }
-      conn.close();
-    }
-  })();
-  try {
-    const { hub, sleeps } = client(`http://127.0.0.1:${listener.addr.port}`);
-    assert.equal(await hub.resolveRevision(MODEL), SHA);
-    assert.equal(connections, 2);
-    assert.deepEqual(sleeps, [1]);
-  } finally {
-    listener.close();
-    await serving.catch(() => {});
-  }
-});
+Deno.test("listFiles follows pagination and returns every nested file with LFS data", async () => {
+  await using hub = await fakeHub({ treePageSize: 2 });
+  const api = new HubClient({ endpoint: hub.url, token: FIXTURE_TOKEN });
+  const source = hf("acme/tiny-model");
+  const commit = await api.resolveRevision(source);
+  const files = await api.listFiles(source, commit);
+  const byPath = [...files].sort((a, b) => a.path < b.path ? -1 : 1);
+  assert.deepEqual(byPath, TINY_MAIN.map((path) => expectedFile(hub, "acme/tiny-model", path)));
+  assert.ok(files.find((f) => f.path === "model.safetensors")?.lfs, "safetensors is LFS");
+  assert.equal(files.find((f) => f.path === "tokenizer/merges.txt")?.lfs, undefined);
+  assert.equal(
+    blobEtag(files.find((f) => f.path === "model.safetensors")!),
+    hub.fileInfo("acme/tiny-model", "model.safetensors").sha256,
+  );
+  assert.equal(
+    blobEtag(files.find((f) => f.path === "config.json")!),
+    hub.fileInfo("acme/tiny-model", "config.json").gitSha1,
+  );
 
-Deno.test("api GET: an unreachable endpoint is a network_error naming it, without the token", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const endpoint = `http://127.0.0.1:${listener.addr.port}`;
-  listener.close();
-  const { hub, sleeps } = client(endpoint, { token: SECRET, attempts: 2 });
-  const err = await rejection(hub.resolveRevision(MODEL));
-  assert.equal(err.code, "network_error");
-  assert.match(
-    err.message,
-    new RegExp(
-      `cannot reach the hub at ${endpoint} .*is HF_ENDPOINT right\\? is the network up\\?`,
+  const pages = hub.requests.filter((r) => r.path.includes("/tree/"));
+  // 8 files + 3 folders at 2 entries per page
+  assert.equal(pages.length, 6);
+  assert.ok(
+    pages[0].path.startsWith(
+      `/api/models/acme/tiny-model/tree/${commit}?recursive=true&expand=true`,
     ),
   );
-  assert.equal(err.message.includes(SECRET), false);
-  assert.equal(err.details?.endpoint, endpoint);
-  assert.deepEqual(sleeps, [1]);
+  assert.ok(pages.slice(1).every((p) => p.path.includes("cursor=")));
+  assert.ok(pages.every((p) => p.authorization === `Bearer ${FIXTURE_TOKEN}` && p.status === 200));
 });
 
-Deno.test("api GET: no answer within the timeout is a network_error", async () => {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => release = resolve);
-  await using server = serve(async () => {
-    await released;
-    return json({ sha: SHA });
+Deno.test("listFiles lists the commit it is given: dev branch, dataset", async () => {
+  await using hub = await fakeHub({ treePageSize: 3 });
+  const api = new HubClient({ endpoint: hub.url });
+  const dev = await api.listFiles(hf("acme/tiny-model"), hub.commitOf("acme/tiny-model", "dev"));
+  assert.ok(dev.some((f) => f.path === "dev-notes.txt"));
+  assert.ok(!dev.some((f) => f.path.startsWith("onnx/")));
+  assert.deepEqual(
+    dev.find((f) => f.path === "config.json"),
+    expectedFile(hub, "acme/tiny-model", "config.json", "dev"),
+  );
+  const data = hf("acme/tiny-data", "main", "dataset");
+  const files = await api.listFiles(data, await api.resolveRevision(data));
+  assert.deepEqual(
+    files.map((f) => f.path).sort(),
+    [
+      ".gitattributes",
+      "README.md",
+      "data/test/part-0000.jsonl",
+      "data/train.parquet",
+      "data/train/part-0000.jsonl",
+    ],
+  );
+  assert.deepEqual(
+    files.find((f) => f.path === "data/train.parquet"),
+    expectedFile(hub, "acme/tiny-data", "data/train.parquet", "main", "dataset"),
+  );
+});
+
+Deno.test("gated repo: refused without a token with what to do, works with the token", async () => {
+  await using hub = await fakeHub({ ungrantedTokens: ["hf_not_granted"] });
+  const source = hf("acme/gated-model");
+  const err = await rejection(new HubClient({ endpoint: hub.url }).resolveRevision(source));
+  assert.equal(err.code, "gated_repo");
+  assert.equal(err.exitCode, 3);
+  assert.equal(
+    err.message,
+    `access to acme/gated-model is restricted: accept the license at ${hub.url}/acme/gated-model, ` +
+      "then set HF_TOKEN or write your token to ~/.cache/huggingface/token",
+  );
+  assert.deepEqual(err.details, {
+    repo: "acme/gated-model",
+    repoType: "model",
+    revision: "main",
+    status: 401,
+    hubErrorCode: "GatedRepo",
   });
-  try {
-    const { hub } = client(server.url, { attempts: 1, timeoutMs: 50 });
-    const err = await rejection(hub.resolveRevision(MODEL));
-    assert.equal(err.code, "network_error");
-    assert.match(err.message, /no answer within 50 ms/);
-  } finally {
-    release();
+
+  const notGranted = await rejection(
+    new HubClient({ endpoint: hub.url, token: "hf_not_granted" }).resolveRevision(source),
+  );
+  assert.equal(notGranted.code, "gated_repo");
+  assert.match(notGranted.message, /not been granted access/);
+  assert.equal(notGranted.message.includes("hf_not_granted"), false);
+
+  const api = new HubClient({ endpoint: hub.url, token: FIXTURE_TOKEN });
+  const commit = await api.resolveRevision(source);
+  assert.equal(commit, hub.commitOf("acme/gated-model", "main"));
+  const files = await api.listFiles(source, commit);
+  assert.deepEqual(files.map((f) => f.path).sort(), ["config.json", "model.safetensors"]);
+});
+
+Deno.test("a bad token is invalid_token, and the token is in no message", async () => {
+  await using hub = await fakeHub();
+  const bad = "hf_this_token_is_revoked_42";
+  const api = new HubClient({ endpoint: hub.url, token: bad });
+  for (
+    const attempt of [
+      () => api.resolveRevision(hf("acme/tiny-model")),
+      () => api.listFiles(hf("acme/tiny-model"), hub.commitOf("acme/tiny-model", "main")),
+    ]
+  ) {
+    const err = await rejection(attempt());
+    assert.equal(err.code, "invalid_token");
+    assert.equal(err.exitCode, 3);
+    assert.equal(
+      err.message,
+      `the hub rejected your token (HF_TOKEN / token file): create a new one at ${hub.url}/settings/tokens`,
+    );
+    assert.equal(JSON.stringify(err.toJSON()).includes(bad), false);
+    assert.equal(String(err.stack).includes(bad), false);
   }
+  assert.ok(hub.requests.every((r) => r.authorization === `Bearer ${bad}` && r.status === 401));
 });
 
-Deno.test("listFiles refuses a next-page link to another origin and never contacts it", async () => {
-  await using other = serve(() => json([]), "127.0.0.2");
-  await using server = serve(() =>
-    json([{ type: "file", path: "a.txt", size: 1, oid: SHA }], {
-      headers: { link: `<${other.url}/api/models/acme/m/tree/${SHA}?cursor=x>; rel="next"` },
-    })
-  );
-  const { hub } = client(server.url, { token: SECRET });
-  const err = await rejection(hub.listFiles(MODEL, SHA));
-  assert.equal(err.code, "upstream_error");
-  assert.match(err.message, /another origin/);
-  assert.equal(other.seen.length, 0);
+Deno.test("acme/evil: the listing names unsafe paths, and safeRelativePath refuses them", async () => {
+  await using hub = await fakeHub();
+  const api = new HubClient({ endpoint: hub.url });
+  const source = hf("acme/evil");
+  const files = await api.listFiles(source, await api.resolveRevision(source));
+  const verdicts = Object.fromEntries(files.map((f) => {
+    try {
+      return [f.path, safeRelativePath(f.path)];
+    } catch (err) {
+      return [f.path, (err as NightpullError).code];
+    }
+  }));
+  assert.deepEqual(verdicts, {
+    "ok.txt": "ok.txt",
+    "../evil.txt": "unsafe_path",
+    "/etc/x": "unsafe_path",
+    "a/../../b": "unsafe_path",
+  });
 });
 
-Deno.test("listFiles stops a listing whose next link loops", async () => {
-  await using server = serve((req) => json([], { headers: { link: `<${req.url}>; rel="next"` } }));
-  const { hub } = client(server.url);
-  const err = await rejection(hub.listFiles(MODEL, SHA));
-  assert.equal(err.code, "upstream_error");
-  assert.match(err.message, /loops/);
-  assert.equal(server.seen.length, 1);
-});
-
-Deno.test("listFiles refuses malformed entries and non-JSON answers; needs a commit sha", async () => {
-  const bodies = [
-    JSON.stringify([{ type: "file", path: "a", size: -1, oid: SHA }]),
-    JSON.stringify([{ type: "file", path: "a", size: 1, oid: SHA, lfs: { oid: "zz", size: 1 } }]),
-    JSON.stringify({ not: "an array" }),
-    "<html>proxy login</html>",
-  ];
-  await using server = serve((_req, n) => new Response(bodies[n - 1]));
-  const { hub } = client(server.url);
-  for (const why of [/malformed entry/, /malformed entry/, /not a JSON array/, /not JSON/]) {
-    const err = await rejection(hub.listFiles(MODEL, SHA));
-    assert.equal(err.code, "upstream_error");
-    assert.match(err.message, why);
+Deno.test("fileUrl serves the listed bytes; a missing file maps to entry_not_found", async () => {
+  await using hub = await fakeHub();
+  const api = new HubClient({ endpoint: hub.url, token: FIXTURE_TOKEN });
+  const source = hf("acme/tiny-model");
+  const commit = await api.resolveRevision(source);
+  for (const path of ["config.json", "tokenizer/vocab.json"]) {
+    const res = await fetch(api.fileUrl(source, commit, path), { headers: api.authHeaders() });
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      new Uint8Array(await res.arrayBuffer()),
+      hub.fileBytes("acme/tiny-model", path),
+    );
   }
-  assert.equal((await rejection(hub.listFiles(MODEL, "main"))).code, "invalid_input");
-});
-
-Deno.test("resolveRevision refuses an answer without a valid sha", async () => {
-  await using server = serve(() => json({ sha: "not-a-sha" }));
-  const { hub } = client(server.url);
-  const err = await rejection(hub.resolveRevision(MODEL));
-  assert.equal(err.code, "upstream_error");
-  assert.match(err.message, /no valid commit sha/);
-});
-
-Deno.test("an api redirect to another origin does not carry the token", async () => {
-  await using other = serve(() => json({ sha: SHA }), "127.0.0.2");
-  await using server = serve((req) =>
-    new Response(null, {
-      status: 307,
-      headers: { location: `${other.url}${new URL(req.url).pathname}` },
-    })
+  const res = await fetch(api.fileUrl(source, commit, "tokenizer/missing.json"), {
+    headers: api.authHeaders(),
+  });
+  await res.body?.cancel();
+  const err = api.mapHttpError(res, { source, revision: commit, path: "tokenizer/missing.json" });
+  assert.equal(err?.code, "entry_not_found");
+  assert.match(
+    err!.message,
+    new RegExp(`^file "tokenizer/missing.json" not found in acme/tiny-model at ${commit}`),
   );
-  const { hub } = client(server.url, { token: SECRET });
-  assert.equal(await hub.resolveRevision(MODEL), SHA);
-  assert.equal(server.seen[0].authorization, `Bearer ${SECRET}`);
-  assert.deepEqual(other.seen, [{ path: "/api/models/acme/m/revision/main", authorization: null }]);
-});
-
-Deno.test("a same-origin api redirect (renamed repo) keeps the token", async () => {
-  await using server = serve((req) =>
-    new URL(req.url).pathname.includes("/old/")
-      ? new Response(null, {
-        status: 307,
-        headers: { location: "/api/models/acme/m/revision/main" },
-      })
-      : json({ sha: SHA })
-  );
-  const { hub } = client(server.url, { token: SECRET });
-  assert.equal(await hub.resolveRevision({ ...MODEL, repoId: "old/m" }), SHA);
-  assert.deepEqual(server.seen.map((r) => r.authorization), [
-    `Bearer ${SECRET}`,
-    `Bearer ${SECRET}`,
-  ]);
+  assert.deepEqual(err?.details, {
+    repo: "acme/tiny-model",
+    repoType: "model",
+    revision: commit,
+    path: "tokenizer/missing.json",
+    status: 404,
+    hubErrorCode: "EntryNotFound",
+  });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type HfSource, HubClient, nextLink } from "../../src/download/hub_client.ts";
+import { type HfSource, HubClient } from "../../src/download/hub_client.ts";
 import { hubHttpError, scrubServerText } from "../../src/download/hub_errors.ts";
 import type { ErrorCode } from "../../src/errors.ts";
 
@@ -186,10 +186,25 @@ Deno.test("scrubServerText removes the token and control characters, bounds leng
   assert.equal(scrubServerText("x".repeat(400)).length, 301);
 });
 
-Deno.test("HubClient refuses an endpoint that is not an http(s) URL", () => {
-  for (const endpoint of ["", "huggingface.co", "ftp://hub.example", "https://hub.example/?a=1"]) {
+Deno.test("HubClient refuses an endpoint that is not a plain http(s) URL", () => {
+  const bad = [
+    "",
+    "huggingface.co",
+    "ftp://hub.example",
+    "https://hub.example/?a=1",
+    "https://u:pw@hub.example",
+  ];
+  for (const endpoint of bad) {
     assert.throws(() => new HubClient({ endpoint }), { code: "invalid_config" }, endpoint);
   }
+  assert.throws(
+    () => new HubClient({ endpoint: "https://u:pw@hub.example" }),
+    (err: Error) => !err.message.includes("pw"),
+  );
+  assert.equal(
+    new HubClient({ endpoint: "https://hub.example/mirror/" }).endpoint,
+    "https://hub.example/mirror",
+  );
 });
 
 Deno.test("fileUrl, repoUrl and authHeaders", () => {
@@ -211,19 +226,4 @@ Deno.test("fileUrl, repoUrl and authHeaders", () => {
   assert.deepEqual(hub.authHeaders(), { Authorization: `Bearer ${TOKEN}` });
   assert.deepEqual(new HubClient({ endpoint: ENDPOINT }).authHeaders(), {});
   assert.deepEqual(new HubClient({ endpoint: ENDPOINT, token: "" }).authHeaders(), {});
-});
-
-Deno.test("nextLink finds rel=next among several links and resolves it", () => {
-  const base = "https://hub.example/api/models/a/b/tree/x?recursive=true";
-  assert.equal(
-    nextLink('<https://hub.example/p?cursor=abc>; rel="next"', base),
-    "https://hub.example/p?cursor=abc",
-  );
-  assert.equal(
-    nextLink('<https://hub.example/first>; rel="prev", </api/next?c=2>; rel=next', base),
-    "https://hub.example/api/next?c=2",
-  );
-  assert.equal(nextLink('<https://hub.example/last>; rel="last"', base), undefined);
-  assert.equal(nextLink(null, base), undefined);
-  assert.equal(nextLink("garbage", base), undefined);
 });

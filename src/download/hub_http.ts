@@ -1,0 +1,52 @@
+/**
+ * Small readers and writers of the hub's HTTP dialect: `Link` pagination, `Retry-After`,
+ * JSON error bodies, and Python-style URL quoting of path segments.
+ *
+ * @example
+ * ```ts
+ * nextLink('<https://huggingface.co/api/x?cursor=abc>; rel="next"', base); // "https://huggingface.co/api/x?cursor=abc"
+ * ```
+ * @module
+ */
+
+/** The `rel="next"` target of a Link header, resolved against the page it came with. */
+export function nextLink(header: string | null, base: string): string | undefined {
+  if (!header) return undefined;
+  for (const match of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
+    const rel = /;\s*rel\s*=\s*"?([^";,]+)"?/i.exec(match[2])?.[1];
+    if (rel && rel.toLowerCase().split(/\s+/).includes("next")) {
+      try {
+        return new URL(match[1], base).href;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Milliseconds to wait from a `Retry-After` value (seconds or an HTTP date) at `now`; undefined if absent or unreadable. */
+export function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The `error` field of a hub JSON error body, if there is one. */
+export function errorBodyText(text: string): string | undefined {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown } | null)?.error;
+    return typeof error === "string" ? error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Python's `urllib.parse.quote(s, safe="")`: everything but `A-Za-z0-9_.-~` is %-encoded. */
+export function quote(segment: string): string {
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
