@@ -1,0 +1,158 @@
+/**
+ * Pure planning of a hub pull: which listed files to fetch (include/exclude, path safety),
+ * where each lands for the chosen layout, which files share one blob (fetched once), and how
+ * many connections a file may use without oversubscribing the run.
+ *
+ * @example
+ * ```ts
+ * const files = selectFiles(listing, ["*.json"], []);
+ * const jobs = planJobs(files, { layout: "hf-cache", repo, commit });
+ * ```
+ * @module
+ */
+import { NightpullError } from "../errors.ts";
+import { filterPaths } from "./glob.ts";
+import { blobPath, type HfCacheRepo, incompleteBlobPath, snapshotFilePath } from "./hf_cache.ts";
+import { blobEtag, type HubFile } from "./hub_client.ts";
+import { resolveInside, safeRelativePath } from "./safe_path.ts";
+
+/** Where a pull writes. */
+export type PullTarget =
+  | { layout: "hf-cache"; repo: HfCacheRepo; commit: string }
+  | { layout: "local-dir"; dir: string };
+
+/** One repo file of a job: its repo path and the path a user opens. */
+export interface JobFile {
+  path: string;
+  localPath: string;
+}
+
+/** One content to fetch and verify, then expose under one or more repo paths. */
+export interface BlobJob {
+  /** Hub etag: LFS sha256 or git blob sha1. */
+  etag: string;
+  size: number;
+  /** Expected SHA-256 (LFS files). */
+  sha256?: string;
+  /** Expected git blob SHA-1 (non-LFS files). */
+  gitSha1?: string;
+  /** Where the verified bytes live (the blob, or the local-dir file). */
+  dataPath: string;
+  /** The part file the fetcher resumes. */
+  partPath: string;
+  files: JobFile[];
+}
+
+/** Files at or above this size may use several connections. */
+export const MULTI_CONNECTION_MIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Applies include/exclude, then checks every selected path. Any unsafe path refuses the whole
+ * pull before anything is written, naming each offending path.
+ */
+export function selectFiles(
+  files: HubFile[],
+  include?: string[],
+  exclude?: string[],
+): HubFile[] {
+  const selected = filterPaths(files, include, exclude);
+  const refused: { path: string; why: string }[] = [];
+  for (const file of selected) {
+    try {
+      safeRelativePath(file.path);
+    } catch (err) {
+      refused.push({ path: file.path, why: (err as Error).message });
+    }
+  }
+  if (refused.length > 0) {
+    const names = refused.map((r) => JSON.stringify(r.path)).join(", ");
+    throw new NightpullError(
+      "unsafe_path",
+      `refusing the listing: ${refused.length} unsafe path(s) ${names} would be written ` +
+        `outside the target folder; nothing was downloaded (${refused[0].why})`,
+      { paths: refused.map((r) => r.path) },
+    );
+  }
+  return selected;
+}
+
+/**
+ * Groups files into fetch jobs. In the hf cache, files with the same etag share one blob and
+ * are fetched once (two fetches into one `.incomplete` would corrupt it); in a local dir every
+ * file is its own copy.
+ */
+export function planJobs(files: HubFile[], target: PullTarget): BlobJob[] {
+  const jobs = new Map<string, BlobJob>();
+  for (const file of files) {
+    const etag = blobEtag(file);
+    const expected = file.lfs
+      ? { sha256: file.lfs.oid.toLowerCase() }
+      : { gitSha1: file.oid.toLowerCase() };
+    const size = file.lfs?.size ?? file.size;
+    if (target.layout === "hf-cache") {
+      const localPath = snapshotFilePath(target.repo, target.commit, file.path);
+      const existing = jobs.get(etag);
+      if (existing) {
+        existing.files.push({ path: file.path, localPath });
+        continue;
+      }
+      jobs.set(etag, {
+        etag,
+        size,
+        ...expected,
+        dataPath: blobPath(target.repo, etag),
+        partPath: incompleteBlobPath(target.repo, etag),
+        files: [{ path: file.path, localPath }],
+      });
+    } else {
+      const localPath = resolveInside(target.dir, file.path);
+      jobs.set(localPath, {
+        etag,
+        size,
+        ...expected,
+        dataPath: localPath,
+        partPath: `${localPath}.part`,
+        files: [{ path: file.path, localPath }],
+      });
+    }
+  }
+  // Largest first: long transfers start early, small files fill the gaps around them.
+  return [...jobs.values()].sort((a, b) => b.size - a.size);
+}
+
+/** Connections one file asks for: several for large files, one otherwise. */
+export function connectionsFor(size: number | null, perFile: number): number {
+  return size !== null && size >= MULTI_CONNECTION_MIN_BYTES ? Math.max(1, perFile) : 1;
+}
+
+/**
+ * A pool of connections shared by every file of a run: a file takes what it asks for if
+ * free, else what is left (at least one), so the run never exceeds the pool.
+ */
+export class ConnectionBudget {
+  #free: number;
+  #waiting: (() => void)[] = [];
+
+  constructor(readonly size: number) {
+    this.#free = Math.max(1, size);
+  }
+
+  /** Connections currently free. */
+  get free(): number {
+    return this.#free;
+  }
+
+  /** Waits until at least one connection is free, then takes up to `want`. */
+  async acquire(want: number): Promise<number> {
+    while (this.#free < 1) await new Promise<void>((r) => this.#waiting.push(r));
+    const got = Math.max(1, Math.min(want, this.#free));
+    this.#free -= got;
+    return got;
+  }
+
+  /** Gives connections back and wakes waiters. */
+  release(n: number): void {
+    this.#free += n;
+    for (const wake of this.#waiting.splice(0)) wake();
+  }
+}
