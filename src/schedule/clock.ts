@@ -26,6 +26,8 @@ export const MAX_TIMER_DELAY_MS = 2_147_483_647;
 /** The real clock: `Date.now()` and `setTimeout`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimer: (fn, delayMs) => setTimeout(fn, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS)),
+  // Deno's setTimeout returns a number; the Node typings in scope say Timeout
+  setTimer: (fn, delayMs) =>
+    setTimeout(fn, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS)) as unknown as number,
   clearTimer: (id) => clearTimeout(id),
 };

@@ -97,4 +97,32 @@ export interface Run {
   files: { total: number; done: number; skipped: number };
   bytes: number;
   error: { code: string; message: string } | null;
+  /** The schedule's (or one-off download's) source, for display. */
+  source?: string;
+  /** When a `pending` run may start: after a retry's backoff; null while queued behind another. */
+  dueAt?: string | null;
+  /** Earlier attempts of this run (a retry is the same record with `attempt` incremented). */
+  previousAttempts?: RunAttempt[];
+  /** On a `skipped`/`missed` record: how many occurrences were missed, first and last. */
+  missed?: { count: number; first: string; last: string };
+  /** Outcome of the run-end webhook, when the schedule has one. */
+  webhook?: WebhookDelivery;
+}
+
+/** One finished attempt of a run, kept when the run is retried. */
+export interface RunAttempt {
+  attempt: number;
+  startedAt: string | null;
+  finishedAt: string;
+  error: { code: string; message: string } | null;
+}
+
+/** Delivery state of a run-end webhook. */
+export interface WebhookDelivery {
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  deliveredAt?: string;
+  /** HTTP status of the last response, when there was one. */
+  httpStatus?: number;
+  error?: string;
 }

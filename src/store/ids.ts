@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * const id = newId(Date.now()); // "01JD3Y7Q0V8K3M2N4P5R6S7T8V"
+ * const id = newId(Date.now()); // e.g. "01KJM8ZY00A1B2C3D4E5F6G7H8"
  * ```
  * @module
  */
@@ -12,24 +12,33 @@
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
+let lastTime = -1;
+let lastTail: number[] = [];
+
 /**
- * A new id for an instant `timeMs` (the caller's clock). `random` returns bytes; tests may pass
- * a seeded one.
+ * A new id for an instant `timeMs` (the caller's clock). Ids made in one process for the same
+ * or an earlier millisecond continue from the previous one (random part + 1), so they still
+ * sort in creation order.
  */
-export function newId(
-  timeMs: number,
-  random: (bytes: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b),
-): string {
+export function newId(timeMs: number): string {
   let time = Math.max(0, Math.floor(timeMs));
+  if (time <= lastTime && lastTail.length) {
+    time = lastTime;
+    let i = 15;
+    while (i >= 0 && lastTail[i] === 31) lastTail[i--] = 0;
+    if (i >= 0) lastTail[i]++;
+  } else {
+    lastTail = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b & 31);
+    // leave headroom so increments within one millisecond never wrap
+    lastTail[0] &= 15;
+    lastTime = time;
+  }
   let head = "";
   for (let i = 0; i < 10; i++) {
     head = ALPHABET[time % 32] + head;
     time = Math.floor(time / 32);
   }
-  const bytes = random(new Uint8Array(16));
-  let tail = "";
-  for (let i = 0; i < 16; i++) tail += ALPHABET[bytes[i] & 31];
-  return head + tail;
+  return head + lastTail.map((v) => ALPHABET[v]).join("");
 }
 
 /** The millisecond instant encoded at the start of an id. */

@@ -1,0 +1,360 @@
+/**
+ * A user's schedule (or one-off download) body -> the stored fields, with defaults. Every
+ * check throws a NightpullError whose `details.field` names the offending field, before
+ * anything is written.
+ *
+ * @example
+ * ```ts
+ * const fields = normalizeScheduleInput(body, new Date(), config);
+ * ```
+ * @module
+ */
+import type { Config } from "../config.ts";
+import { parseBandwidth } from "../download/bandwidth.ts";
+import { parseSource, type Source } from "../download/source.ts";
+import { NightpullError } from "../errors.ts";
+import { parseDuration } from "./duration.ts";
+import type { DownloadSpec, RetryPolicy, Schedule, TimeWindow, Trigger } from "./schedule.ts";
+import { normalizeTimeWindow } from "./time_window_input.ts";
+import { validateTrigger } from "./trigger.ts";
+
+/** A schedule as a user sends it (POST/PUT /schedules). */
+export interface ScheduleInput {
+  name?: string;
+  source: string;
+  include?: string[];
+  exclude?: string[];
+  layout?: DownloadSpec["layout"];
+  dir?: string;
+  sha256?: string;
+  filename?: string;
+  connections?: number;
+  trigger: Trigger;
+  timeWindow?: TimeWindow;
+  retry?: Partial<RetryPolicy>;
+  misfireGrace?: string;
+  overlap?: "skip" | "queue";
+  webhook?: { url: string; secret?: string };
+  bandwidth?: string;
+}
+
+/** The stored part of a schedule that comes from the user's input. */
+export type ScheduleFields = Omit<Schedule, "id" | "status" | "createdAt" | "updatedAt">;
+
+/** Defaults of DESIGN.md. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 3,
+  backoff: "30s",
+  factor: 2,
+  maxBackoff: "30m",
+};
+/** Default misfire grace. */
+export const DEFAULT_MISFIRE_GRACE = "10m";
+
+const SPEC_FIELDS = [
+  "source",
+  "include",
+  "exclude",
+  "layout",
+  "dir",
+  "sha256",
+  "filename",
+  "connections",
+];
+const SCHEDULE_FIELDS = [
+  "name",
+  ...SPEC_FIELDS,
+  "trigger",
+  "timeWindow",
+  "retry",
+  "misfireGrace",
+  "overlap",
+  "webhook",
+  "bandwidth",
+];
+// a one-off download takes a schedule's body without its trigger
+const DOWNLOAD_FIELDS = SCHEDULE_FIELDS.filter((f) => f !== "trigger");
+// deno-lint-ignore no-control-regex -- control characters are exactly what is refused
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+function invalid(field: string, message: string): NightpullError {
+  return new NightpullError("invalid_input", message, { field });
+}
+
+function checkKnown(input: Record<string, unknown>, allowed: string[], what: string): void {
+  for (const key of Object.keys(input)) {
+    if (!allowed.includes(key)) {
+      throw new NightpullError(
+        "unknown_field",
+        `unknown field "${key}" in a ${what}; allowed: ${allowed.join(", ")}`,
+        { field: key },
+      );
+    }
+  }
+}
+
+function text(value: unknown, field: string, max: number): string {
+  if (typeof value !== "string" || !value.trim() || value.length > max || CONTROL.test(value)) {
+    throw invalid(
+      field,
+      `invalid ${field}: expected a non-empty string of at most ${max} characters without control characters`,
+    );
+  }
+  return value;
+}
+
+function globs(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.length > 1000) {
+    throw invalid(field, `invalid ${field}: expected a list of glob patterns such as ["*.json"]`);
+  }
+  return value.map((g, i) => text(g, `${field}[${i}]`, 1000));
+}
+
+/** Name for a schedule that has none: the repo name (with a non-main revision) or file name. */
+export function defaultName(source: Source): string {
+  if (source.kind === "hf") {
+    const name = source.repoId.split("/").pop()!;
+    return source.revision === "main" ? name : `${name}@${source.revision}`;
+  }
+  const last = source.url.pathname.split("/").filter(Boolean).pop();
+  return last ? decodeURIComponent(last).slice(0, 100) : source.url.hostname;
+}
+
+/** Checks a webhook target: http(s) URL without CR/LF or credentials, optional secret. */
+export function normalizeWebhook(value: unknown): { url: string; secret?: string } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalid("webhook", 'invalid webhook: expected {"url": "https://...", "secret"?: "..."}');
+  }
+  const w = value as Record<string, unknown>;
+  checkKnown(w, ["url", "secret"], "webhook");
+  const raw = w.url;
+  let url: URL | null = null;
+  if (typeof raw === "string" && !CONTROL.test(raw) && raw.length <= 2048) {
+    try {
+      url = new URL(raw);
+    } catch {
+      url = null;
+    }
+  }
+  if (
+    !url || (url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password
+  ) {
+    throw invalid(
+      "webhook.url",
+      `invalid webhook.url ${JSON.stringify(raw)}: expected an http:// or https:// URL without ` +
+        "credentials or line breaks",
+    );
+  }
+  const out: { url: string; secret?: string } = { url: raw as string };
+  if (w.secret !== undefined) {
+    if (typeof w.secret !== "string" || w.secret.length < 1 || w.secret.length > 1024) {
+      throw invalid(
+        "webhook.secret",
+        "invalid webhook.secret: expected a string of 1 to 1024 characters",
+      );
+    }
+    out.secret = w.secret;
+  }
+  return out;
+}
+
+/** A full retry policy from a partial one; throws naming `retry.<field>`. */
+export function normalizeRetry(value: unknown): RetryPolicy {
+  if (value === undefined) return { ...DEFAULT_RETRY };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalid(
+      "retry",
+      'invalid retry: expected {"attempts": 3, "backoff": "30s", "factor": 2, "maxBackoff": "30m"}',
+    );
+  }
+  const r = value as Record<string, unknown>;
+  checkKnown(r, ["attempts", "backoff", "factor", "maxBackoff"], "retry policy");
+  const policy = { ...DEFAULT_RETRY, ...r } as RetryPolicy;
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1 || policy.attempts > 100) {
+    throw invalid(
+      "retry.attempts",
+      `invalid retry.attempts ${
+        JSON.stringify(policy.attempts)
+      }: expected a whole number from 1 to 100`,
+    );
+  }
+  if (typeof policy.factor !== "number" || !(policy.factor >= 1 && policy.factor <= 10)) {
+    throw invalid(
+      "retry.factor",
+      `invalid retry.factor ${JSON.stringify(policy.factor)}: expected a number from 1 to 10`,
+    );
+  }
+  const backoff = parseDuration(policy.backoff, "retry.backoff");
+  const max = parseDuration(policy.maxBackoff, "retry.maxBackoff");
+  if (max < backoff) {
+    throw invalid(
+      "retry.maxBackoff",
+      `invalid retry.maxBackoff "${policy.maxBackoff}": shorter than retry.backoff "${policy.backoff}"`,
+    );
+  }
+  return policy;
+}
+
+/** The download part of an input (source, globs, layout, target), with defaults. */
+export function normalizeSpec(input: Record<string, unknown>): DownloadSpec {
+  const sourceText = typeof input.source === "string" ? input.source.trim() : input.source;
+  const source = parseSource(sourceText as string);
+  const spec: DownloadSpec = {
+    source: sourceText as string,
+    include: input.include === undefined ? ["*"] : globs(input.include, "include"),
+    exclude: input.exclude === undefined ? [] : globs(input.exclude, "exclude"),
+    layout: "hf-cache",
+  };
+  if (input.dir !== undefined) spec.dir = text(input.dir, "dir", 4096);
+  if (source.kind === "hf") {
+    if (input.layout !== undefined && input.layout !== "hf-cache" && input.layout !== "local-dir") {
+      throw invalid(
+        "layout",
+        `invalid layout ${JSON.stringify(input.layout)}: expected "hf-cache" or "local-dir"`,
+      );
+    }
+    spec.layout = (input.layout as DownloadSpec["layout"]) ?? "hf-cache";
+    if (spec.layout === "local-dir" && !spec.dir) {
+      throw invalid("dir", 'layout "local-dir" needs "dir": the directory the files go to');
+    }
+    for (const field of ["sha256", "filename"]) {
+      if (input[field] !== undefined) {
+        throw invalid(
+          field,
+          `${field} applies to URL sources only; hub files are verified from the listing`,
+        );
+      }
+    }
+  } else {
+    if (input.layout !== undefined) {
+      throw invalid(
+        "layout",
+        'layout applies to hf sources only; a URL downloads into "dir" (default <data>/downloads)',
+      );
+    }
+    // URL files land as plain files in dir (or the downloads dir)
+    spec.layout = "local-dir";
+    if (input.sha256 !== undefined) {
+      if (typeof input.sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(input.sha256)) {
+        throw invalid(
+          "sha256",
+          `invalid sha256 ${JSON.stringify(input.sha256)}: expected 64 hex characters`,
+        );
+      }
+      spec.sha256 = input.sha256.toLowerCase();
+    }
+    if (input.filename !== undefined) {
+      const name = text(input.filename, "filename", 255);
+      if (name.includes("/") || name.includes("\\") || name === "." || name === "..") {
+        throw invalid(
+          "filename",
+          `invalid filename ${JSON.stringify(name)}: expected a plain file name without slashes`,
+        );
+      }
+      spec.filename = name;
+    }
+  }
+  if (input.connections !== undefined) {
+    const c = input.connections;
+    if (typeof c !== "number" || !Number.isInteger(c) || c < 1 || c > 32) {
+      throw invalid(
+        "connections",
+        `invalid connections ${JSON.stringify(c)}: expected a whole number from 1 to 32`,
+      );
+    }
+    spec.connections = c;
+  }
+  return spec;
+}
+
+function asObject(input: unknown, what: string): Record<string, unknown> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw invalid("", `a ${what} must be a JSON object`);
+  }
+  return input as Record<string, unknown>;
+}
+
+/** Validates a whole schedule input and fills in defaults; writes nothing. */
+export function normalizeScheduleInput(input: unknown, now: Date, config: Config): ScheduleFields {
+  const obj = asObject(input, "schedule");
+  checkKnown(obj, SCHEDULE_FIELDS, "schedule");
+  if (obj.source === undefined) {
+    throw new NightpullError(
+      "invalid_source",
+      'source is required, e.g. "hf:openai-community/gpt2@main"',
+      { field: "source" },
+    );
+  }
+  const spec = normalizeSpec(obj);
+  if (obj.trigger === undefined) {
+    throw invalid(
+      "trigger",
+      'trigger is required, e.g. {"type": "cron", "expression": "0 2 * * *"}',
+    );
+  }
+  const fields: ScheduleFields = {
+    ...spec,
+    name: obj.name === undefined
+      ? defaultName(parseSource(spec.source))
+      : text(obj.name, "name", 200),
+    trigger: validateTrigger(obj.trigger, now, config.timezone),
+    retry: normalizeRetry(obj.retry),
+    misfireGrace: DEFAULT_MISFIRE_GRACE,
+    overlap: "skip",
+  };
+  if (obj.misfireGrace !== undefined) {
+    parseDuration(obj.misfireGrace, "misfireGrace");
+    fields.misfireGrace = (obj.misfireGrace as string).trim();
+  }
+  if (obj.overlap !== undefined) {
+    if (obj.overlap !== "skip" && obj.overlap !== "queue") {
+      throw invalid(
+        "overlap",
+        `invalid overlap ${JSON.stringify(obj.overlap)}: expected "skip" or "queue"`,
+      );
+    }
+    fields.overlap = obj.overlap;
+  }
+  if (obj.timeWindow !== undefined) fields.timeWindow = normalizeTimeWindow(obj.timeWindow);
+  if (obj.webhook !== undefined) fields.webhook = normalizeWebhook(obj.webhook);
+  if (obj.bandwidth !== undefined) {
+    parseBandwidth(obj.bandwidth as string);
+    fields.bandwidth = (obj.bandwidth as string).trim();
+  }
+  return fields;
+}
+
+/** Validates a one-off download body (a schedule without trigger and timing fields). */
+export function normalizeDownloadInput(input: unknown): {
+  spec: DownloadSpec;
+  retry: RetryPolicy;
+  webhook?: { url: string; secret?: string };
+  timeWindow?: TimeWindow;
+} {
+  const obj = asObject(input, "download");
+  checkKnown(obj, DOWNLOAD_FIELDS, "download");
+  if (obj.source === undefined) {
+    throw new NightpullError(
+      "invalid_source",
+      'source is required, e.g. "hf:openai-community/gpt2@main"',
+      { field: "source" },
+    );
+  }
+  const out: ReturnType<typeof normalizeDownloadInput> = {
+    spec: normalizeSpec(obj),
+    retry: normalizeRetry(obj.retry),
+  };
+  // name, misfireGrace, overlap and bandwidth mean nothing for one run but must still be valid
+  if (obj.name !== undefined) text(obj.name, "name", 200);
+  if (obj.misfireGrace !== undefined) parseDuration(obj.misfireGrace, "misfireGrace");
+  if (obj.overlap !== undefined && obj.overlap !== "skip" && obj.overlap !== "queue") {
+    throw invalid(
+      "overlap",
+      `invalid overlap ${JSON.stringify(obj.overlap)}: expected "skip" or "queue"`,
+    );
+  }
+  if (obj.bandwidth !== undefined) parseBandwidth(obj.bandwidth as string);
+  if (obj.timeWindow !== undefined) out.timeWindow = normalizeTimeWindow(obj.timeWindow);
+  if (obj.webhook !== undefined) out.webhook = normalizeWebhook(obj.webhook);
+  return out;
+}

@@ -1,0 +1,181 @@
+/**
+ * Exactly-once across processes. An occurrence of a schedule is claimed by creating
+ * `["np","claims",scheduleId,plannedAt]` with `check(versionstamp: null)` in the same atomic
+ * operation that advances the schedule's cursor and writes the run; a pending run is started
+ * by the one process whose checked write flips it to `running` and takes its lease.
+ *
+ * @example
+ * ```ts
+ * const outcome = await claimOccurrence(kv, { ...occurrence });
+ * if (outcome === "taken") { // another process handles this occurrence }
+ * ```
+ * @module
+ */
+import type { Run, Schedule } from "../schedule/schedule.ts";
+import { commitWithRetry } from "./commit.ts";
+import {
+  claimKey,
+  leaseKey,
+  oneOffKey,
+  runKey,
+  RUNS_VERSION_KEY,
+  scheduleKey,
+  SCHEDULES_VERSION_KEY,
+  scheduleStateKey,
+  scheduleStatusKey,
+} from "./keys.ts";
+import { findRun, type OneOffSpec, putRunOps } from "./runs.ts";
+import type { ScheduleEntry, ScheduleState } from "./schedules.ts";
+
+/** How long claim keys are kept: long past any misfire grace, short enough to stay small. */
+export const CLAIM_TTL_MS = 3 * 86_400_000;
+/** Lease records are dropped by KV this long after their last renewal (expiry itself is in
+ * the value, compared with the engine's clock). */
+const LEASE_KEEP_MS = 86_400_000;
+
+/** Who holds a running run, until when (ms). Expiry is in the value: expireIn is lazy. */
+export interface Lease {
+  owner: string;
+  expiresAt: number;
+}
+
+/** One occurrence to claim, with everything its handling writes. */
+export interface OccurrenceClaim {
+  /** The schedule and state as read, with their versionstamps (checked). */
+  entry: ScheduleEntry;
+  /** Planned time (ms) of the occurrence; the claim key is derived from it. */
+  plannedAt: number;
+  owner: string;
+  /** The schedule's new state (cursor, next time, active/queued runs). */
+  state: ScheduleState;
+  /** The schedule record when it changes too (a `once` becoming `completed`). */
+  schedule?: Schedule;
+  /** New run records: the run of the occurrence and/or a `skipped` record. */
+  runs: Run[];
+  /** Lease for a run created directly as `running`. */
+  lease?: { runId: string; expiresAt: number };
+  historyMs: number;
+}
+
+/**
+ * Claims an occurrence: "claimed" when this call did, "taken" when another process already
+ * claimed it, "stale" when the schedule or its state changed since they were read.
+ */
+export async function claimOccurrence(
+  kv: Deno.Kv,
+  claim: OccurrenceClaim,
+): Promise<"claimed" | "taken" | "stale"> {
+  const id = claim.entry.schedule.id;
+  const key = claimKey(id, claim.plannedAt);
+  const res = await commitWithRetry(() => {
+    const op = kv.atomic()
+      .check({ key, versionstamp: null })
+      .check({ key: scheduleKey(id), versionstamp: claim.entry.scheduleVersion })
+      .check({ key: scheduleStateKey(id), versionstamp: claim.entry.stateVersion })
+      .set(key, { owner: claim.owner, at: claim.plannedAt }, { expireIn: CLAIM_TTL_MS })
+      .set(scheduleStateKey(id), claim.state);
+    if (claim.schedule) {
+      op.set(scheduleKey(id), claim.schedule).sum(SCHEDULES_VERSION_KEY, 1n);
+      if (claim.schedule.status !== claim.entry.schedule.status) {
+        op.delete(scheduleStatusKey(claim.entry.schedule.status, id))
+          .set(scheduleStatusKey(claim.schedule.status, id), null);
+      }
+    }
+    for (const run of claim.runs) putRunOps(op, run, claim.historyMs);
+    if (claim.runs.some((r) => r.status === "pending")) op.sum(RUNS_VERSION_KEY, 1n);
+    if (claim.lease) setLease(op, claim.lease.runId, claim.owner, claim.lease.expiresAt);
+    return op;
+  });
+  if (res.ok) return "claimed";
+  return (await kv.get(key)).versionstamp ? "taken" : "stale";
+}
+
+/** Adds the lease write of `runId` to `op`. */
+export function setLease(
+  op: Deno.AtomicOperation,
+  runId: string,
+  owner: string,
+  expiresAt: number,
+) {
+  const lease: Lease = { owner, expiresAt };
+  op.set(leaseKey(runId), lease, { expireIn: LEASE_KEEP_MS });
+}
+
+/**
+ * Starts a pending run that is due at `now`: flips it to `running` and takes its lease in one
+ * checked write, so of several processes exactly one starts it. Null when it was not startable
+ * or another process won.
+ */
+export async function startRun(
+  kv: Deno.Kv,
+  runId: string,
+  owner: string,
+  now: number,
+  leaseUntil: number,
+): Promise<Run | null> {
+  const found = await findRun(kv, runId);
+  if (!found || found.run.status !== "pending" || !found.run.dueAt) return null;
+  if (Date.parse(found.run.dueAt) > now) return null;
+  const run: Run = {
+    ...found.run,
+    status: "running",
+    reason: null,
+    dueAt: null,
+    startedAt: new Date(now).toISOString(),
+    finishedAt: null,
+  };
+  const res = await commitWithRetry(() => {
+    const op = kv.atomic().check({ key: runKey(runId), versionstamp: found.versionstamp });
+    putRunOps(op, run, 0);
+    setLease(op, runId, owner, leaseUntil);
+    return op;
+  });
+  return res.ok ? run : null;
+}
+
+/**
+ * Adds a run outside the schedule's timeline (manual trigger) as the schedule's active run.
+ * Returns the run that is active afterwards: `run`, or the one already pending or running.
+ */
+export async function addManualRun(
+  kv: Deno.Kv,
+  entryOf: () => Promise<ScheduleEntry | null>,
+  run: Run,
+): Promise<Run | null> {
+  for (let race = 0; race < 50; race++) {
+    const entry = await entryOf();
+    if (!entry) return null;
+    if (entry.state.activeRunId) {
+      const active = await findRun(kv, entry.state.activeRunId);
+      if (active) return active.run;
+    }
+    const id = entry.schedule.id;
+    const res = await commitWithRetry(() => {
+      const op = kv.atomic()
+        .check({ key: scheduleStateKey(id), versionstamp: entry.stateVersion })
+        .set(scheduleStateKey(id), { ...entry.state, activeRunId: run.id })
+        .sum(RUNS_VERSION_KEY, 1n);
+      putRunOps(op, run, 0);
+      return op;
+    });
+    if (res.ok) return run;
+  }
+  return null;
+}
+
+/** Stores a one-off download's run (pending) with its spec. */
+export async function addOneOffRun(
+  kv: Deno.Kv,
+  run: Run,
+  spec: OneOffSpec,
+  historyMs: number,
+): Promise<void> {
+  await commitWithRetry(() => {
+    const op = kv.atomic()
+      .check({ key: runKey(run.id), versionstamp: null })
+      .set(oneOffKey(run.id), spec, { expireIn: historyMs })
+      .sum(RUNS_VERSION_KEY, 1n);
+    putRunOps(op, run, historyMs);
+    return op;
+  });
+}

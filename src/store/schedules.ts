@@ -1,0 +1,204 @@
+/**
+ * Schedule records, their by-status index and the engine's per-schedule state (cursor of the
+ * last handled occurrence, next planned time, the run in progress and the one queued). Every
+ * schedule write bumps a version key that other processes poll.
+ *
+ * @example
+ * ```ts
+ * await createSchedule(kv, schedule, initialState(now, nextAt));
+ * const page = await listSchedules(kv, { status: "active", limit: 20 });
+ * ```
+ * @module
+ */
+import type { Schedule, ScheduleStatus } from "../schedule/schedule.ts";
+import { commitWithRetry, updateWithCheck } from "./commit.ts";
+import {
+  activeRunKey,
+  leaseKey,
+  oneOffKey,
+  runKey,
+  scheduleKey,
+  SCHEDULES_VERSION_KEY,
+  scheduleStateKey,
+  scheduleStatusKey,
+} from "./keys.ts";
+import { decodeCursor, encodeCursor, type Page, pageLimit } from "./page.ts";
+import { NightpullError } from "../errors.ts";
+
+/** The engine's bookkeeping for one schedule, written atomically with claims. */
+export interface ScheduleState {
+  /** Planned time (ms) of the last occurrence handled (run, skipped or missed). */
+  cursor: number;
+  /** Next planned occurrence (ms), null when the schedule is not active or has ended. */
+  nextAt: number | null;
+  /** The run not yet final (pending, running, retrying), if any. */
+  activeRunId: string | null;
+  /** A run waiting for the active one to finish (overlap "queue"). */
+  queuedRunId: string | null;
+}
+
+/** A schedule and its state with the versionstamps needed for checked updates. */
+export interface ScheduleEntry {
+  schedule: Schedule;
+  state: ScheduleState;
+  scheduleVersion: string;
+  stateVersion: string;
+}
+
+const notFound = (id: string) =>
+  new NightpullError("not_found", `schedule "${id}" not found`, { id });
+
+/** Stores a new schedule with its state, atomically; throws `conflict` if the id exists. */
+export async function createSchedule(
+  kv: Deno.Kv,
+  schedule: Schedule,
+  state: ScheduleState,
+): Promise<void> {
+  const res = await commitWithRetry(() =>
+    kv.atomic()
+      .check({ key: scheduleKey(schedule.id), versionstamp: null })
+      .set(scheduleKey(schedule.id), schedule)
+      .set(scheduleStatusKey(schedule.status, schedule.id), null)
+      .set(scheduleStateKey(schedule.id), state)
+      .sum(SCHEDULES_VERSION_KEY, 1n)
+  );
+  if (!res.ok) throw new NightpullError("conflict", `schedule "${schedule.id}" already exists`);
+}
+
+/** A schedule and its state, or null. */
+export async function getScheduleEntry(kv: Deno.Kv, id: string): Promise<ScheduleEntry | null> {
+  const [s, st] = await kv.getMany<[Schedule, ScheduleState]>([
+    scheduleKey(id),
+    scheduleStateKey(id),
+  ]);
+  if (s.value === null || st.value === null) return null;
+  return {
+    schedule: s.value,
+    state: st.value,
+    scheduleVersion: s.versionstamp!,
+    stateVersion: st.versionstamp!,
+  };
+}
+
+/** A schedule; throws `not_found`. */
+export async function getSchedule(kv: Deno.Kv, id: string): Promise<Schedule> {
+  const entry = await kv.get<Schedule>(scheduleKey(id));
+  if (entry.value === null) throw notFound(id);
+  return entry.value;
+}
+
+/**
+ * Read-modify-write of a schedule and its state: `change` gets fresh copies and returns the
+ * new pair, or null to leave things as they are. Retried on races; throws `not_found`.
+ */
+export async function updateSchedule(
+  kv: Deno.Kv,
+  id: string,
+  change: (entry: ScheduleEntry) => { schedule: Schedule; state: ScheduleState } | null,
+): Promise<ScheduleEntry | null> {
+  let missing = false;
+  const result = await updateWithCheck(async () => {
+    const entry = await getScheduleEntry(kv, id);
+    if (!entry) {
+      missing = true;
+      return null;
+    }
+    const next = change(entry);
+    if (!next) return null;
+    const op = kv.atomic()
+      .check({ key: scheduleKey(id), versionstamp: entry.scheduleVersion })
+      .check({ key: scheduleStateKey(id), versionstamp: entry.stateVersion })
+      .set(scheduleKey(id), next.schedule)
+      .set(scheduleStateKey(id), next.state)
+      .sum(SCHEDULES_VERSION_KEY, 1n);
+    if (next.schedule.status !== entry.schedule.status) {
+      op.delete(scheduleStatusKey(entry.schedule.status, id))
+        .set(scheduleStatusKey(next.schedule.status, id), null);
+    }
+    return { op, result: { ...entry, ...next } };
+  });
+  if (missing) throw notFound(id);
+  return result;
+}
+
+/** Lists schedules in creation order; without `status`, deleted ones are left out. */
+export async function listSchedules(
+  kv: Deno.Kv,
+  opts: { status?: ScheduleStatus; limit?: number; cursor?: string } = {},
+): Promise<Page<Schedule>> {
+  const limit = pageLimit(opts.limit);
+  const after = opts.cursor ? decodeCursor(opts.cursor) : null;
+  const items: Schedule[] = [];
+  let more = false;
+  if (opts.status) {
+    const prefix = ["np", "schedules_by_status", opts.status];
+    const iter = kv.list<null>(after ? { prefix, start: [...prefix, after] } : { prefix });
+    for await (const { key } of iter) {
+      const id = key[3] as string;
+      if (id === after) continue;
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      const s = await kv.get<Schedule>(scheduleKey(id));
+      if (s.value && s.value.status === opts.status) items.push(s.value);
+    }
+  } else {
+    const prefix = ["np", "schedules"];
+    const iter = kv.list<Schedule>(after ? { prefix, start: [...prefix, after] } : { prefix });
+    for await (const { key, value } of iter) {
+      if (key[2] === after || value.status === "deleted") continue;
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(value);
+    }
+  }
+  return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+}
+
+/** Every schedule state, for the engine's start-up (small records, one list). */
+export async function listScheduleStates(
+  kv: Deno.Kv,
+): Promise<Map<string, { state: ScheduleState; versionstamp: string }>> {
+  const out = new Map<string, { state: ScheduleState; versionstamp: string }>();
+  for await (const e of kv.list<ScheduleState>({ prefix: ["np", "schedule_state"] })) {
+    out.set(e.key[2] as string, { state: e.value, versionstamp: e.versionstamp });
+  }
+  return out;
+}
+
+/** The schedules version counter (changes whenever any schedule is written). */
+export async function schedulesVersion(kv: Deno.Kv): Promise<bigint> {
+  const v = await kv.get<Deno.KvU64>(SCHEDULES_VERSION_KEY);
+  return v.value?.value ?? 0n;
+}
+
+/** Removes a schedule with its state, stats, runs, leases and one-off records; not_found if absent. */
+export async function hardDeleteSchedule(kv: Deno.Kv, id: string): Promise<void> {
+  const schedule = await getSchedule(kv, id);
+  const keys: Deno.KvKey[] = [];
+  for await (const { key } of kv.list({ prefix: ["np", "runs_by_schedule", id] })) {
+    const runId = key[3] as string;
+    keys.push(key, runKey(runId), activeRunKey(runId), leaseKey(runId), oneOffKey(runId));
+  }
+  for await (const { key } of kv.list({ prefix: ["np", "stats", id] })) keys.push(key);
+  // KV limits mutations per atomic operation; the schedule record goes last so a crash
+  // half-way leaves it visible and the delete can be repeated.
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500);
+    await commitWithRetry(() => {
+      const op = kv.atomic();
+      for (const key of chunk) op.delete(key);
+      return op;
+    });
+  }
+  await commitWithRetry(() =>
+    kv.atomic()
+      .delete(scheduleKey(id))
+      .delete(scheduleStateKey(id))
+      .delete(scheduleStatusKey(schedule.status, id))
+      .sum(SCHEDULES_VERSION_KEY, 1n)
+  );
+}
