@@ -57,6 +57,7 @@ export async function rig(
   const config = testConfig(opts.config);
   const engine = new Engine({ kv, config, execute, clock, random: () => 0.5, ...opts.engine });
   const service = new ScheduleService({ kv, config, clock, engine });
+  let closed = false;
   return {
     kv,
     clock,
@@ -65,6 +66,8 @@ export async function rig(
     service,
     async close() {
       await engine.stop();
+      if (closed) return;
+      closed = true;
       kv.close();
     },
   };
