@@ -16,9 +16,18 @@ import type { z } from "@hono/zod-openapi";
 import { type ErrorCode, NightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 
-/** The JSON response for a NightpullError, with its contract status. */
+/**
+ * The JSON response for a NightpullError, with its contract status. A client error whose
+ * `details.field` the message does not mention gets it as a prefix, so the message alone says
+ * which field to fix.
+ */
 export function errorResponse(c: Context, err: NightpullError): Response {
-  return c.json(err.toJSON(), err.status as 400);
+  const body = err.toJSON();
+  const field = err.details?.field;
+  if (err.status < 500 && typeof field === "string" && field && !err.message.includes(field)) {
+    body.error.message = `${field}: ${err.message}`;
+  }
+  return c.json(body, err.status as 400);
 }
 
 /** Dotted path of a zod issue (`trigger.expression`, `include[1]`); empty for the root. */
@@ -72,7 +81,7 @@ export function validationError(error: z.ZodError, target: string): NightpullErr
       } in the ${where}; remove ${
         fields.length > 1 ? "them" : "it"
       } (GET /openapi.json lists the accepted fields)`,
-      { field: fields[0], fields, issues: list },
+      { field: fields[0], fields },
     );
   }
   const first = issues[0];

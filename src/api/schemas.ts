@@ -108,10 +108,17 @@ const scheduleFields = {
 /** Body of `POST /schedules` and `PUT /schedules/{id}`. */
 export const ScheduleInputSchema = z.strictObject(scheduleFields).openapi("ScheduleInput");
 
-/** Body of `PATCH /schedules/{id}`: any subset of the schedule fields. */
-export const SchedulePatchSchema = z.strictObject(scheduleFields).partial().openapi(
-  "SchedulePatch",
-);
+/** Body of `PATCH /schedules/{id}`: any subset of the fields; `null` removes an optional one. */
+export const SchedulePatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(scheduleFields).map(([k, v]) => [
+      k,
+      k === "source" || k === "trigger" ? v.optional() : v.nullable().optional(),
+    ]),
+  ) as {
+    [K in keyof typeof scheduleFields]: z.ZodOptional<z.ZodNullable<typeof scheduleFields[K]>>;
+  },
+).openapi("SchedulePatch");
 
 /** Body of `POST /downloads`: a schedule without its trigger. */
 export const DownloadInputSchema = z.strictObject(
@@ -158,7 +165,14 @@ export const ScheduleDetailSchema = ScheduleSchema.extend({
     successRate: z.number().nullable(),
     meanDurationMs: z.number().nullable(),
   }),
+  window: z.object({
+    open: z.boolean(),
+    nextOpen: instant.nullable(),
+    nextClose: instant.nullable(),
+  }).optional(),
 }).openapi("ScheduleDetail");
+
+const RunErrorSchema = z.object({ code: z.string(), message: z.string() });
 
 /** One run of the history. */
 export const RunSchema = z.object({
@@ -182,7 +196,23 @@ export const RunSchema = z.object({
   commit: z.string().nullable(),
   files: z.object({ total: z.number(), done: z.number(), skipped: z.number() }),
   bytes: z.number(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  error: RunErrorSchema.nullable(),
+  source: z.string().optional(),
+  dueAt: instant.nullable().optional(),
+  previousAttempts: z.array(z.object({
+    attempt: z.number(),
+    startedAt: instant.nullable(),
+    finishedAt: instant,
+    error: RunErrorSchema.nullable(),
+  })).optional(),
+  missed: z.object({ count: z.number(), first: instant, last: instant }).optional(),
+  webhook: z.object({
+    status: z.enum(["pending", "delivered", "failed"]),
+    attempts: z.number(),
+    deliveredAt: instant.optional(),
+    httpStatus: z.number().optional(),
+    error: z.string().optional(),
+  }).optional(),
 }).openapi("Run");
 
 /** One downloaded file of the manifest. */

@@ -1,0 +1,93 @@
+/**
+ * The HTTP API: composes the resource routes under `/api/v1` behind the bearer check, the
+ * health probes and `/openapi.json` outside it, and one error shape for everything.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ service, kv, engine, config, logger });
+ * Deno.serve({ port: 8080 }, app.fetch);
+ * ```
+ * @module
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "../config.ts";
+import { NightpullError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import type { ScheduleService } from "../schedule/service.ts";
+import { bearerAuth } from "./auth.ts";
+import { downloadRoutes } from "./downloads.ts";
+import { errorHandler, errorResponse, validationHook } from "./errors.ts";
+import { type ArmedEngine, healthRoutes } from "./health.ts";
+import { manifestRoutes } from "./manifest.ts";
+import { runRoutes } from "./runs.ts";
+import { scheduleRoutes } from "./schedules.ts";
+
+/** Prefix of every management route. */
+export const API_PREFIX = "/api/v1";
+
+/** What the app is built from. */
+export interface AppDeps {
+  service: ScheduleService;
+  kv: Deno.Kv;
+  engine: ArmedEngine;
+  config: Pick<Config, "apiToken">;
+  logger?: Logger;
+}
+
+/** Version shown in the OpenAPI document. */
+export const API_VERSION = "1.0.0";
+
+/** Builds the Hono app serving the whole HTTP API. */
+export function createApp(deps: AppDeps): OpenAPIHono {
+  const logger = deps.logger ?? silentLogger;
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.onError(errorHandler(logger));
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new NightpullError(
+        "not_found",
+        `no route ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`,
+      ),
+    )
+  );
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.debug("api.request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  if (deps.config.apiToken) app.use(`${API_PREFIX}/*`, bearerAuth(deps.config.apiToken));
+
+  app.route("/", healthRoutes(deps.kv, deps.engine));
+  const api = new OpenAPIHono({ defaultHook: validationHook });
+  api.route("/", scheduleRoutes(deps.service));
+  api.route("/", runRoutes(deps.service));
+  api.route("/", downloadRoutes(deps.service));
+  api.route("/", manifestRoutes(deps.kv));
+  app.route(API_PREFIX, api);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "NIGHTPULL_TOKEN of the server; required on /api/v1 when the server has one",
+  });
+  let document: unknown;
+  app.get("/openapi.json", (c) => {
+    // generated once: the routes are fixed after createApp returns
+    document ??= app.getOpenAPIDocument({
+      openapi: "3.0.3",
+      info: {
+        title: "nightpull",
+        version: API_VERSION,
+        description: "Scheduled, resumable, verified downloads of Hugging Face repos and files",
+      },
+    });
+    return c.json(document);
+  });
+  return app;
+}

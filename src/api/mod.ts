@@ -1,0 +1,5 @@
+/**
+ * The HTTP API (DESIGN.md, HTTP API).
+ * @module
+ */
+export * from "./app.ts";

@@ -1,0 +1,186 @@
+/**
+ * `/schedules` routes: create, list, detail, replace, patch, delete, pause, resume and
+ * trigger (a schedule's runs are in `runs.ts`). Handlers only translate HTTP to {@link ScheduleService} calls; every rule lives in
+ * the service. Secrets never leave: each schedule goes out through `maskSchedule`.
+ * @module
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { maskSchedule, type ScheduleInput, type ScheduleService } from "../schedule/service.ts";
+import type { Schedule } from "../schedule/schedule.ts";
+import { validationHook } from "./errors.ts";
+import { jsonBody } from "./json_body.ts";
+import {
+  bearerSecurity,
+  CursorQuery,
+  errorResponses,
+  FlagQuery,
+  IdParam,
+  jsonRequest,
+  jsonResponse,
+  LimitQuery,
+  pageOf,
+  RunSchema,
+  ScheduleDetailSchema,
+  ScheduleInputSchema,
+  SchedulePatchSchema,
+  ScheduleSchema,
+} from "./schemas.ts";
+
+const lifecycle = (action: "pause" | "resume") =>
+  createRoute({
+    method: "post",
+    path: `/schedules/{id}/${action}`,
+    tags: ["schedules"],
+    summary: `${action[0].toUpperCase()}${action.slice(1)} a schedule`,
+    security: bearerSecurity,
+    request: { params: IdParam },
+    responses: {
+      200: jsonResponse(ScheduleSchema, "the schedule"),
+      ...errorResponses(401, 404, 409, 422),
+    },
+  });
+
+const routes = {
+  create: createRoute({
+    method: "post",
+    path: "/schedules",
+    tags: ["schedules"],
+    summary: "Create a schedule",
+    security: bearerSecurity,
+    middleware: [jsonBody()] as const,
+    request: { body: jsonRequest(ScheduleInputSchema) },
+    responses: {
+      201: {
+        ...jsonResponse(ScheduleSchema, "created; Location names it"),
+        headers: z.object({ Location: z.string() }),
+      },
+      ...errorResponses(400, 401, 413, 415, 422),
+    },
+  }),
+  list: createRoute({
+    method: "get",
+    path: "/schedules",
+    tags: ["schedules"],
+    summary: "List schedules",
+    security: bearerSecurity,
+    request: {
+      query: z.strictObject({
+        status: z.enum(["active", "paused", "completed", "deleted"]).optional().openapi({
+          param: { name: "status", in: "query" },
+        }),
+        limit: LimitQuery,
+        cursor: CursorQuery,
+      }),
+    },
+    responses: {
+      200: jsonResponse(pageOf(ScheduleSchema, "SchedulePage"), "one page"),
+      ...errorResponses(400, 401, 422),
+    },
+  }),
+  get: createRoute({
+    method: "get",
+    path: "/schedules/{id}",
+    tags: ["schedules"],
+    summary: "A schedule with its next runs and statistics",
+    security: bearerSecurity,
+    request: { params: IdParam },
+    responses: {
+      200: jsonResponse(ScheduleDetailSchema, "the schedule"),
+      ...errorResponses(401, 404, 422),
+    },
+  }),
+  replace: createRoute({
+    method: "put",
+    path: "/schedules/{id}",
+    tags: ["schedules"],
+    summary: "Replace a schedule",
+    security: bearerSecurity,
+    middleware: [jsonBody()] as const,
+    request: { params: IdParam, body: jsonRequest(ScheduleInputSchema) },
+    responses: {
+      200: jsonResponse(ScheduleSchema, "the schedule"),
+      ...errorResponses(400, 401, 404, 409, 413, 415, 422),
+    },
+  }),
+  patch: createRoute({
+    method: "patch",
+    path: "/schedules/{id}",
+    tags: ["schedules"],
+    summary: "Change some fields of a schedule",
+    security: bearerSecurity,
+    middleware: [jsonBody()] as const,
+    request: { params: IdParam, body: jsonRequest(SchedulePatchSchema) },
+    responses: {
+      200: jsonResponse(ScheduleSchema, "the schedule"),
+      ...errorResponses(400, 401, 404, 409, 413, 415, 422),
+    },
+  }),
+  remove: createRoute({
+    method: "delete",
+    path: "/schedules/{id}",
+    tags: ["schedules"],
+    summary: "Delete a schedule (soft unless hard=true)",
+    security: bearerSecurity,
+    request: { params: IdParam, query: z.strictObject({ hard: FlagQuery("hard") }) },
+    responses: { 204: { description: "deleted" }, ...errorResponses(401, 404, 422) },
+  }),
+  pause: lifecycle("pause"),
+  resume: lifecycle("resume"),
+  trigger: createRoute({
+    method: "post",
+    path: "/schedules/{id}/trigger",
+    tags: ["schedules"],
+    summary: "Run a schedule now",
+    security: bearerSecurity,
+    request: { params: IdParam, query: z.strictObject({ force: FlagQuery("force") }) },
+    responses: { 202: jsonResponse(RunSchema, "the run"), ...errorResponses(401, 404, 409, 422) },
+  }),
+};
+
+const show = (s: Schedule) => maskSchedule(s) as z.infer<typeof ScheduleSchema>;
+
+/** The `/schedules` routes over `service`, to mount under `/api/v1`. */
+export function scheduleRoutes(service: ScheduleService): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.openapi(routes.create, async (c) => {
+    const created = await service.create(c.req.valid("json"));
+    c.header("Location", `/api/v1/schedules/${encodeURIComponent(created.id)}`);
+    return c.json(show(created), 201);
+  });
+  app.openapi(routes.list, async (c) => {
+    const { status, limit, cursor } = c.req.valid("query");
+    const page = await service.list({ status, limit, cursor });
+    return c.json({ items: page.items.map(show), nextCursor: page.nextCursor }, 200);
+  });
+  app.openapi(routes.get, async (c) => {
+    const detail = await service.get(c.req.valid("param").id);
+    return c.json({ ...detail, ...show(detail) }, 200);
+  });
+  app.openapi(routes.replace, async (c) => {
+    const updated = await service.replace(c.req.valid("param").id, c.req.valid("json"));
+    return c.json(show(updated), 200);
+  });
+  app.openapi(routes.patch, async (c) => {
+    // null means "remove this field"; the service merges it so, though its type says Partial
+    const patch = c.req.valid("json") as Partial<ScheduleInput>;
+    const updated = await service.patch(c.req.valid("param").id, patch);
+    return c.json(show(updated), 200);
+  });
+  app.openapi(routes.remove, async (c) => {
+    await service.delete(c.req.valid("param").id, { hard: c.req.valid("query").hard === "true" });
+    return c.body(null, 204);
+  });
+  app.openapi(
+    routes.pause,
+    async (c) => c.json(show(await service.pause(c.req.valid("param").id)), 200),
+  );
+  app.openapi(
+    routes.resume,
+    async (c) => c.json(show(await service.resume(c.req.valid("param").id)), 200),
+  );
+  app.openapi(routes.trigger, async (c) => {
+    const force = c.req.valid("query").force === "true";
+    return c.json(await service.trigger(c.req.valid("param").id, { force }), 202);
+  });
+  return app;
+}

@@ -1,0 +1,144 @@
+/**
+ * The API under test, in process: a `:memory:` KV, the real ScheduleService and Engine on a
+ * manual clock (nothing fires unless a test moves time), and an executor the test controls.
+ * @module
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { createApp } from "../../src/api/app.ts";
+import { type Config, resolveConfig } from "../../src/config.ts";
+import { createLogger, type Logger } from "../../src/log.ts";
+import { Engine, type Executor } from "../../src/schedule/engine.ts";
+import { ManualClock } from "../../src/schedule/manual_clock.ts";
+import { ScheduleService } from "../../src/schedule/service.ts";
+
+/** The manual clock's start: a fixed instant, so `once` in the past/future is deterministic. */
+export const NOW = Date.parse("2026-11-22T12:00:00.000Z");
+
+/** A response, its body as text and parsed JSON (tests read fields freely). */
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  // deno-lint-ignore no-explicit-any
+  json: any;
+}
+
+/** What a test gets. */
+export interface TestApi {
+  app: OpenAPIHono;
+  kv: Deno.Kv;
+  clock: ManualClock;
+  engine: Engine;
+  service: ScheduleService;
+  config: Config;
+  /** Every log line written. */
+  logs: string[];
+  /** A JSON request; `body` is sent as JSON unless it is a string. */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+/** A finished-at-once executor reporting one file. */
+export const quickExecutor: Executor = () =>
+  Promise.resolve({ commit: "c0ffee", files: { total: 1, done: 1, skipped: 0 }, bytes: 42 });
+
+/** Builds the API; `token` turns auth on, `env` adds environment (e.g. HF_TOKEN). */
+export async function startApi(
+  options: { token?: string; env?: Record<string, string>; execute?: Executor } = {},
+): Promise<TestApi> {
+  const dir = await Deno.makeTempDir({ prefix: "nightpull-api-" });
+  const config = resolveConfig({ data: dir, timezone: "UTC", kv: ":memory:" }, {
+    HOME: dir,
+    ...(options.token ? { NIGHTPULL_TOKEN: options.token } : {}),
+    ...options.env,
+  });
+  const kv = await Deno.openKv(":memory:");
+  const clock = new ManualClock(NOW);
+  const logs: string[] = [];
+  const logger: Logger = createLogger({
+    format: "json",
+    level: "debug",
+    write: (l) => logs.push(l),
+  });
+  const engine = new Engine({
+    kv,
+    config,
+    execute: options.execute ?? quickExecutor,
+    clock,
+    logger,
+    // a failed delivery is not retried: tests never wait seconds for a webhook
+    webhookDelaysMs: [],
+  });
+  await engine.start();
+  const service = new ScheduleService({ kv, config, clock, engine, logger });
+  const app = createApp({ service, kv, engine, config, logger });
+  const call: TestApi["call"] = async (method, path, body, headers = {}) => {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === "string" ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)["content-type"] ??= "application/json";
+    }
+    const res = await app.request(path, init);
+    const text = await res.text();
+    let json: unknown = undefined;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: the test looks at text
+    }
+    return { status: res.status, headers: res.headers, text, json };
+  };
+  return {
+    app,
+    kv,
+    clock,
+    engine,
+    service,
+    config,
+    logs,
+    call,
+    close: async () => {
+      await engine.stop();
+      kv.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Every KV entry, for before/after comparisons ("bad input writes nothing"). */
+export async function dumpKv(kv: Deno.Kv): Promise<string> {
+  const rows: string[] = [];
+  for await (const e of kv.list({ prefix: [] })) {
+    rows.push(
+      `${JSON.stringify(e.key, (_k, v) => typeof v === "bigint" ? `${v}n` : v)} ${e.versionstamp}`,
+    );
+  }
+  return rows.join("\n");
+}
+
+/** A valid schedule body. */
+export const cronBody = (extra: Record<string, unknown> = {}) => ({
+  name: "tiny-nightly",
+  source: "hf:acme/tiny-model@main",
+  trigger: { type: "cron", expression: "0 2 * * *" },
+  ...extra,
+});
+
+/** A loopback webhook receiver recording each delivery's body. */
+export function startHookReceiver(): { url: string; bodies: string[]; close(): Promise<void> } {
+  const bodies: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    bodies.push(await req.text());
+    return new Response(null, { status: 204 });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/hook`,
+    bodies,
+    close: () => server.shutdown(),
+  };
+}
