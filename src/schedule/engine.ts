@@ -20,13 +20,16 @@ import type { Config } from "../config.ts";
 import { toNightpullError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import {
-  claimOccurrence,
+  CLAIM_BATCH,
+  claimOccurrences,
   findRun,
   getOneOff,
+  getScheduleEntries,
   getScheduleEntry,
   listActiveRuns,
   listScheduleStates,
   newId,
+  type OccurrenceClaim,
   pruneRuns,
   renewLease,
   RUNS_PER_SCHEDULE_CAP,
@@ -90,7 +93,13 @@ export interface EngineOptions {
 
 const SWEEP_EVERY_POLLS = 5;
 const PRUNE_EVERY_FINISHES = 100;
-const FIRE_CONCURRENCY = 32;
+
+/** A claim planned for one schedule, with the run to start when it commits. */
+interface PlannedClaim {
+  claim: OccurrenceClaim;
+  startNow: Run | null;
+  next: number | null;
+}
 
 interface Running {
   controller: AbortController;
@@ -268,12 +277,23 @@ export class Engine {
     this.#rearm();
   }
 
+  /**
+   * Fires due schedules in batches: one read and one claim commit per batch. Runs start only
+   * once every due occurrence is claimed, so their KV writes do not delay the other claims.
+   */
   async #fireAll(ids: string[]): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length && !this.#stopping) await this.#fire(ids[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(FIRE_CONCURRENCY, ids.length) }, worker));
+    const fresh = ids.filter((id) => !this.#firing.has(id));
+    for (const id of fresh) this.#firing.add(id);
+    const launches: (() => void)[] = [];
+    try {
+      const retry = await this.#fireBatch(fresh, launches);
+      // lost races re-read and retry alone
+      for (const id of retry) await this.#fireOne(id, launches);
+    } finally {
+      for (const id of fresh) this.#firing.delete(id);
+      for (const launch of launches) launch();
+    }
+    this.#dispatch();
     this.#rearm();
   }
 
@@ -325,31 +345,56 @@ export class Engine {
 
   // --- occurrences --------------------------------------------------------------------------
 
-  /** Handles everything due for schedule `id`: claim, write runs, start or skip, re-arm. */
-  async #fire(id: string): Promise<void> {
-    if (this.#firing.has(id)) return;
-    this.#firing.add(id);
-    try {
-      for (let race = 0; race < 20 && !this.#stopping; race++) {
-        const entry = await getScheduleEntry(this.#kv, id);
+  /**
+   * Claims what is due for the given schedules (read in parallel, committed in batches of
+   * CLAIM_BATCH); returns the ids whose state changed under us.
+   */
+  async #fireBatch(ids: string[], launches: (() => void)[]): Promise<string[]> {
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += CLAIM_BATCH) batches.push(ids.slice(i, i + CLAIM_BATCH));
+    const stale: string[] = [];
+    // reading batch k+1 overlaps committing batch k
+    let reading = getScheduleEntries(this.#kv, batches[0] ?? []);
+    for (let k = 0; k < batches.length && !this.#stopping; k++) {
+      const entries = await reading;
+      if (k + 1 < batches.length) reading = getScheduleEntries(this.#kv, batches[k + 1]);
+      const now = this.#clock.now();
+      const planned: PlannedClaim[] = [];
+      for (const id of batches[k]) {
+        const entry = entries.get(id);
         if (!entry || entry.schedule.status !== "active" || entry.state.nextAt === null) {
           this.#heap.set(`s:${id}`, null);
-          return;
-        }
-        const now = this.#clock.now();
-        if (entry.state.nextAt > now) {
+        } else if (entry.state.nextAt > now) {
           this.#heap.set(`s:${id}`, entry.state.nextAt);
-          return;
+        } else {
+          planned.push(await this.#planClaim(entry, now));
         }
-        const outcome = await this.#claimDue(entry, now);
-        if (outcome !== "stale") return;
       }
-    } finally {
-      this.#firing.delete(id);
+      let outcomes: ("claimed" | "taken" | "stale")[];
+      try {
+        outcomes = await claimOccurrences(this.#kv, planned.map((p) => p.claim));
+      } finally {
+        for (const p of planned) if (p.startNow) this.#starting--;
+      }
+      for (let i = 0; i < planned.length; i++) {
+        const outcome = outcomes[i];
+        if (outcome === "stale") stale.push(planned[i].claim.entry.schedule.id);
+        else await this.#afterClaim(planned[i], outcome, launches);
+      }
+    }
+    await reading.catch(() => {});
+    return stale;
+  }
+
+  /** Fires one schedule, re-reading after each lost race. */
+  async #fireOne(id: string, launches: (() => void)[]): Promise<void> {
+    for (let race = 0; race < 20 && !this.#stopping; race++) {
+      if ((await this.#fireBatch([id], launches)).length === 0) return;
     }
   }
 
-  async #claimDue(entry: ScheduleEntry, now: number): Promise<"claimed" | "taken" | "stale"> {
+  /** What handling the due occurrences of `entry` writes (a slot is reserved for `startNow`). */
+  async #planClaim(entry: ScheduleEntry, now: number): Promise<PlannedClaim> {
     const { schedule, state } = entry;
     const grace = parseDuration(schedule.misfireGrace, "misfireGrace");
     const plan = planDueOccurrences(
@@ -414,32 +459,39 @@ export class Engine {
     }
     const completed = schedule.trigger.type === "once" && plan.next === null;
     if (startNow) this.#starting++;
-    let outcome: "claimed" | "taken" | "stale";
-    try {
-      outcome = await claimOccurrence(this.#kv, {
-        entry,
-        plannedAt: plan.cursor,
-        owner: this.#owner,
-        state: newState,
-        schedule: completed
-          ? { ...schedule, status: "completed", updatedAt: new Date(now).toISOString() }
-          : undefined,
-        runs,
-        lease: startNow ? { runId: startNow.id, expiresAt: now + this.#leaseMs } : undefined,
-        historyMs: this.#historyMs,
-      });
-    } finally {
-      if (startNow) this.#starting--;
-    }
+    const claim: OccurrenceClaim = {
+      entry,
+      plannedAt: plan.cursor,
+      owner: this.#owner,
+      state: newState,
+      schedule: completed
+        ? { ...schedule, status: "completed", updatedAt: new Date(now).toISOString() }
+        : undefined,
+      runs,
+      lease: startNow ? { runId: startNow.id, expiresAt: now + this.#leaseMs } : undefined,
+      historyMs: this.#historyMs,
+    };
+    return { claim, startNow, next: plan.next };
+  }
+
+  /**
+   * Arms, logs and skips what a claim wrote (the run to start goes to `launches`); learns the
+   * new state of a lost one.
+   */
+  async #afterClaim(
+    p: PlannedClaim,
+    outcome: "claimed" | "taken",
+    launches: (() => void)[],
+  ): Promise<void> {
+    const schedule = p.claim.entry.schedule;
     if (outcome === "taken") {
       // another process handled it; learn its new next time
       await this.#reloadState(schedule.id, true);
-      this.#log.debug("run.claim_lost", { scheduleId: schedule.id, plannedAt: plan.cursor });
-      return outcome;
+      this.#log.debug("run.claim_lost", { scheduleId: schedule.id, plannedAt: p.claim.plannedAt });
+      return;
     }
-    if (outcome === "stale") return outcome;
-    this.#heap.set(`s:${schedule.id}`, plan.next);
-    for (const run of runs) {
+    this.#heap.set(`s:${schedule.id}`, p.next);
+    for (const run of p.claim.runs) {
       this.#log.info("run.planned", {
         runId: run.id,
         scheduleId: schedule.id,
@@ -459,12 +511,16 @@ export class Engine {
         this.#enqueueReady(run.id, Date.parse(run.dueAt));
       }
     }
-    if (startNow) {
-      this.#log.info("run.claimed", { runId: startNow.id, scheduleId: schedule.id });
-      this.#launch(startNow, schedule, specOf(schedule), schedule.retry);
+    const run = p.startNow;
+    if (run) {
+      this.#log.info("run.claimed", { runId: run.id, scheduleId: schedule.id });
+      // the slot stays reserved until the launch
+      this.#starting++;
+      launches.push(() => {
+        this.#starting--;
+        this.#launch(run, schedule, specOf(schedule), schedule.retry);
+      });
     }
-    this.#dispatch();
-    return outcome;
   }
 
   /** True when the schedule has no window or its window is open at `now`. */
@@ -611,11 +667,12 @@ export class Engine {
         const delay = retryDelay(retry, current.attempt, this.#random);
         return retryRecord(current, outcome.error, now, now + delay);
       };
-      const stored = await transitionRun(this.#kv, run.id, { owner: this.#owner }, next, {
+      const moved = await transitionRun(this.#kv, run.id, { owner: this.#owner }, next, {
         now,
         historyMs: this.#historyMs,
       });
-      if (!stored) return;
+      if (!moved) return;
+      const stored = moved.run;
       this.#emit({ type: "run", run: stored });
       if (stored.status === "pending") {
         if (interrupted) {
@@ -640,8 +697,7 @@ export class Engine {
         error: stored.error?.code,
       });
       this.#afterFinal(stored, schedule);
-      // a queued run of this schedule may have become due
-      if (run.scheduleId) await this.#scanActiveRuns(false);
+      if (moved.promoted) this.#enqueueReady(moved.promoted, now);
     } finally {
       this.#running.delete(run.id);
       this.#dispatch();
@@ -682,7 +738,7 @@ export class Engine {
         code: "interrupted",
         message: "the process running this attempt stopped without finishing it (lease expired)",
       };
-      const stored = await transitionRun(
+      const moved = await transitionRun(
         this.#kv,
         id,
         { abandonedBefore: now },
@@ -692,7 +748,9 @@ export class Engine {
             : { ...retryRecord(run, error, now, now), reason: "interrupted" },
         { now, historyMs: this.#historyMs },
       );
-      if (!stored) continue;
+      if (!moved) continue;
+      const stored = moved.run;
+      if (moved.promoted) this.#enqueueReady(moved.promoted, now);
       this.#log.warn("run.abandoned", {
         runId: id,
         status: stored.status,

@@ -57,6 +57,28 @@ export interface OccurrenceClaim {
   historyMs: number;
 }
 
+/** Adds the checks and writes of one claim to `op`. */
+function addClaimOps(op: Deno.AtomicOperation, claim: OccurrenceClaim): void {
+  const id = claim.entry.schedule.id;
+  const key = claimKey(id, claim.plannedAt);
+  // Every schedule write rewrites its state too (updateSchedule), so checking the state also
+  // catches a concurrent pause, edit or delete: two checks per claim, more claims per batch.
+  op.check({ key, versionstamp: null })
+    .check({ key: scheduleStateKey(id), versionstamp: claim.entry.stateVersion })
+    .set(key, { owner: claim.owner, at: claim.plannedAt }, { expireIn: CLAIM_TTL_MS })
+    .set(scheduleStateKey(id), claim.state);
+  if (claim.schedule) {
+    op.set(scheduleKey(id), claim.schedule).sum(SCHEDULES_VERSION_KEY, 1n);
+    if (claim.schedule.status !== claim.entry.schedule.status) {
+      op.delete(scheduleStatusKey(claim.entry.schedule.status, id))
+        .set(scheduleStatusKey(claim.schedule.status, id), null);
+    }
+  }
+  for (const run of claim.runs) putRunOps(op, run, claim.historyMs);
+  if (claim.runs.some((r) => r.status === "pending")) op.sum(RUNS_VERSION_KEY, 1n);
+  if (claim.lease) setLease(op, claim.lease.runId, claim.owner, claim.lease.expiresAt);
+}
+
 /**
  * Claims an occurrence: "claimed" when this call did, "taken" when another process already
  * claimed it, "stale" when the schedule or its state changed since they were read.
@@ -65,29 +87,46 @@ export async function claimOccurrence(
   kv: Deno.Kv,
   claim: OccurrenceClaim,
 ): Promise<"claimed" | "taken" | "stale"> {
-  const id = claim.entry.schedule.id;
-  const key = claimKey(id, claim.plannedAt);
   const res = await commitWithRetry(() => {
-    const op = kv.atomic()
-      .check({ key, versionstamp: null })
-      .check({ key: scheduleKey(id), versionstamp: claim.entry.scheduleVersion })
-      .check({ key: scheduleStateKey(id), versionstamp: claim.entry.stateVersion })
-      .set(key, { owner: claim.owner, at: claim.plannedAt }, { expireIn: CLAIM_TTL_MS })
-      .set(scheduleStateKey(id), claim.state);
-    if (claim.schedule) {
-      op.set(scheduleKey(id), claim.schedule).sum(SCHEDULES_VERSION_KEY, 1n);
-      if (claim.schedule.status !== claim.entry.schedule.status) {
-        op.delete(scheduleStatusKey(claim.entry.schedule.status, id))
-          .set(scheduleStatusKey(claim.schedule.status, id), null);
-      }
-    }
-    for (const run of claim.runs) putRunOps(op, run, claim.historyMs);
-    if (claim.runs.some((r) => r.status === "pending")) op.sum(RUNS_VERSION_KEY, 1n);
-    if (claim.lease) setLease(op, claim.lease.runId, claim.owner, claim.lease.expiresAt);
+    const op = kv.atomic();
+    addClaimOps(op, claim);
     return op;
   });
   if (res.ok) return "claimed";
+  const key = claimKey(claim.entry.schedule.id, claim.plannedAt);
   return (await kv.get(key)).versionstamp ? "taken" : "stale";
+}
+
+/** Claims per atomic operation in {@link claimOccurrences} (KV allows 100 checks per op). */
+export const CLAIM_BATCH = 50;
+
+/**
+ * Claims many occurrences (of different schedules) with one commit per batch, which is what
+ * keeps a thousand schedules due in the same second fast. A batch whose checks fail (another
+ * process got one of them) is retried claim by claim, so outcomes are as for
+ * {@link claimOccurrence}, in the order given.
+ */
+export async function claimOccurrences(
+  kv: Deno.Kv,
+  claims: OccurrenceClaim[],
+): Promise<("claimed" | "taken" | "stale")[]> {
+  const out: ("claimed" | "taken" | "stale")[] = [];
+  for (let i = 0; i < claims.length; i += CLAIM_BATCH) {
+    const batch = claims.slice(i, i + CLAIM_BATCH);
+    if (batch.length > 1) {
+      const res = await commitWithRetry(() => {
+        const op = kv.atomic();
+        for (const claim of batch) addClaimOps(op, claim);
+        return op;
+      });
+      if (res.ok) {
+        out.push(...batch.map(() => "claimed" as const));
+        continue;
+      }
+    }
+    for (const claim of batch) out.push(await claimOccurrence(kv, claim));
+  }
+  return out;
 }
 
 /** Adds the lease write of `runId` to `op`. */

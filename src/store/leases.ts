@@ -42,7 +42,8 @@ export type TransitionGuard = { owner: string } | { abandonedBefore: number };
  * - final: lease and active-index entry removed, stats summed, the schedule's active run
  *   cleared and a queued run promoted (due `now`);
  * - pending: lease removed, due time indexed, other processes told to rescan.
- * Returns the stored run, or null when the guard failed (the run moved on elsewhere).
+ * Returns the stored run and the id of a queued run it promoted, or null when the guard
+ * failed (the run moved on elsewhere).
  */
 export async function transitionRun(
   kv: Deno.Kv,
@@ -50,7 +51,7 @@ export async function transitionRun(
   guard: TransitionGuard,
   next: (run: Run) => Run,
   opts: { now: number; historyMs: number; requireRunning?: boolean },
-): Promise<Run | null> {
+): Promise<{ run: Run; promoted: string | null } | null> {
   return await updateWithCheck(async () => {
     const [runEntry, leaseEntry] = await kv.getMany<[Run, Lease]>([runKey(runId), leaseKey(runId)]);
     const current = runEntry.value;
@@ -66,36 +67,40 @@ export async function transitionRun(
     const op = kv.atomic().check(runEntry).check(leaseEntry).delete(leaseKey(runId));
     putRunOps(op, run, opts.historyMs);
     if (run.status === "pending") op.sum(RUNS_VERSION_KEY, 1n);
-    if (isFinal(run) && run.scheduleId) {
-      await releaseScheduleSlot(kv, op, run, opts.now);
-    }
-    return { op, result: run };
+    const promoted = isFinal(run) && run.scheduleId
+      ? await releaseScheduleSlot(kv, op, run, opts.now)
+      : null;
+    return { op, result: { run, promoted } };
   });
 }
 
-/** Adds to `op` the schedule-state change of `run` ending: clear it, promote the queued run. */
+/**
+ * Adds to `op` the schedule-state change of `run` ending: clear it and promote the queued
+ * run (due `now`), whose id is returned.
+ */
 async function releaseScheduleSlot(
   kv: Deno.Kv,
   op: Deno.AtomicOperation,
   run: Run,
   now: number,
-): Promise<void> {
+): Promise<string | null> {
   const stateEntry = await kv.get<ScheduleState>(scheduleStateKey(run.scheduleId!));
   const state = stateEntry.value;
-  if (!state) return;
+  if (!state) return null;
   op.check(stateEntry);
   if (state.queuedRunId === run.id) {
     op.set(scheduleStateKey(run.scheduleId!), { ...state, queuedRunId: null });
-    return;
+    return null;
   }
-  if (state.activeRunId !== run.id) return;
+  if (state.activeRunId !== run.id) return null;
   const queuedId = state.queuedRunId;
   op.set(scheduleStateKey(run.scheduleId!), { ...state, activeRunId: queuedId, queuedRunId: null });
-  if (!queuedId) return;
+  if (!queuedId) return null;
   const queued = await kv.get<Run>(runKey(queuedId));
-  if (!queued.value || isFinal(queued.value)) return;
+  if (!queued.value || isFinal(queued.value)) return null;
   op.check(queued).sum(RUNS_VERSION_KEY, 1n);
   putRunOps(op, { ...queued.value, dueAt: new Date(now).toISOString() }, 0);
+  return queuedId;
 }
 
 /** Leases of every run (for the abandoned-run sweep). */

@@ -80,6 +80,33 @@ export async function getScheduleEntry(kv: Deno.Kv, id: string): Promise<Schedul
   };
 }
 
+/** Schedules and states of many ids (missing ones are left out), read in few round trips. */
+export async function getScheduleEntries(
+  kv: Deno.Kv,
+  ids: string[],
+): Promise<Map<string, ScheduleEntry>> {
+  const out = new Map<string, ScheduleEntry>();
+  // getMany takes at most 10 keys: 5 schedules with their states per call
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 5) chunks.push(ids.slice(i, i + 5));
+  await Promise.all(chunks.map(async (chunk) => {
+    const keys = chunk.flatMap((id) => [scheduleKey(id), scheduleStateKey(id)]);
+    const entries = await kv.getMany<(Schedule | ScheduleState)[]>(keys);
+    chunk.forEach((id, j) => {
+      const s = entries[2 * j];
+      const st = entries[2 * j + 1];
+      if (s.value === null || st.value === null) return;
+      out.set(id, {
+        schedule: s.value as Schedule,
+        state: st.value as ScheduleState,
+        scheduleVersion: s.versionstamp!,
+        stateVersion: st.versionstamp!,
+      });
+    });
+  }));
+  return out;
+}
+
 /** A schedule; throws `not_found`. */
 export async function getSchedule(kv: Deno.Kv, id: string): Promise<Schedule> {
   const entry = await kv.get<Schedule>(scheduleKey(id));
