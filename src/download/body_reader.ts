@@ -1,0 +1,115 @@
+/**
+ * Reads a response body into large caller-owned buffers. A fetch body arrives in chunks of
+ * 16-64 KiB; handling each one with its own hash update and file write costs more than the
+ * transfer itself, so chunks are gathered into MiB-sized buffers first.
+ *
+ * Bytes-mode bodies are read with a BYOB reader into a small reused scratch buffer and copied
+ * out: reading straight into the big buffer would be a few percent faster, but a failed read
+ * detaches the buffer it was given, and everything gathered in it would be lost with it (a
+ * flaky link cutting every few MiB would then never make progress).
+ *
+ * @example
+ * ```ts
+ * const reader = new BodyReader(res.body!, (n) => progress += n);
+ * const buffer = new Uint8Array(4 << 20);
+ * const { filled, done } = await reader.fill(buffer);
+ * ```
+ * @module
+ */
+
+/** Result of one {@link BodyReader.fill}. */
+export interface FillResult {
+  /** Bytes placed at the start of the target. */
+  filled: number;
+  /** True when the body has ended. */
+  done: boolean;
+  /** True when `stop()` asked to end early; the body is not finished. */
+  stopped?: boolean;
+}
+
+/** Largest single read: one socket read's worth, small enough to stay in cache. */
+export const SCRATCH_SIZE = 256 * 1024;
+
+/** Coalesces a body's chunks into big buffers; `onBytes` sees every chunk as it arrives. */
+export class BodyReader {
+  #byob: ReadableStreamBYOBReader | undefined;
+  #plain: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #scratch: ArrayBuffer | undefined;
+  #leftover: Uint8Array | undefined;
+  #onBytes: (n: number) => void;
+
+  constructor(body: ReadableStream<Uint8Array>, onBytes: (n: number) => void = () => {}) {
+    this.#onBytes = onBytes;
+    try {
+      this.#byob = body.getReader({ mode: "byob" });
+      this.#scratch = new ArrayBuffer(SCRATCH_SIZE);
+    } catch {
+      this.#plain = body.getReader();
+    }
+  }
+
+  /**
+   * Fills `target` from its start. Returns early when the body ends, or when `stop()` turns
+   * true between chunks. On a failed read the bytes gathered so far stay in `target` and
+   * their count is on the error as `filled` (see {@link filledBeforeError}).
+   */
+  async fill(target: Uint8Array, stop?: () => boolean): Promise<FillResult> {
+    let filled = 0;
+    try {
+      while (filled < target.length) {
+        if (stop?.()) return { filled, done: false, stopped: true };
+        const chunk = await this.#next(target.length - filled);
+        if (chunk === null) return { filled, done: true };
+        target.set(chunk, filled);
+        filled += chunk.length;
+        this.#onBytes(chunk.length);
+      }
+      return { filled, done: false };
+    } catch (err) {
+      throw new PartialFill(filled, err);
+    }
+  }
+
+  /** Stops reading and releases the connection; never throws. */
+  async cancel(reason?: unknown): Promise<void> {
+    try {
+      await (this.#byob ?? this.#plain)!.cancel(reason);
+    } catch {
+      // the stream already failed: nothing to release
+    }
+  }
+
+  async #next(max: number): Promise<Uint8Array | null> {
+    if (this.#byob) {
+      const view = new Uint8Array(this.#scratch!, 0, Math.min(max, SCRATCH_SIZE));
+      const { value, done } = await this.#byob.read(view);
+      if (value) this.#scratch = value.buffer as ArrayBuffer;
+      return done ? null : value;
+    }
+    let chunk = this.#leftover;
+    this.#leftover = undefined;
+    if (!chunk) {
+      const { value, done } = await this.#plain!.read();
+      if (done) return null;
+      chunk = value;
+    }
+    if (chunk.length > max) {
+      this.#leftover = chunk.subarray(max);
+      chunk = chunk.subarray(0, max);
+    }
+    return chunk;
+  }
+}
+
+/** A read failed after `filled` bytes had been placed in the target; `cause` is the failure. */
+export class PartialFill extends Error {
+  constructor(readonly filled: number, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "PartialFill";
+  }
+}
+
+/** Bytes a failed {@link BodyReader.fill} still delivered (0 for other errors). */
+export function filledBeforeError(err: unknown): number {
+  return err instanceof PartialFill ? err.filled : 0;
+}

@@ -1,0 +1,324 @@
+/**
+ * The resumable, verified, multi-connection file fetcher (DESIGN.md "Download guarantees").
+ * Bytes accumulate in a part file described by a sidecar, resume after any interruption with
+ * Range requests, are hashed while streaming, and reach the final name only after fsync,
+ * verification and an atomic rename.
+ *
+ * @example
+ * ```ts
+ * const result = await fetchFile({
+ *   url: "https://huggingface.co/org/model/resolve/<commit>/model.safetensors",
+ *   headers: { authorization: `Bearer ${token}` }, // never forwarded to the CDN
+ *   partPath: "/data/model.safetensors.part",
+ *   finalPath: "/data/model.safetensors",
+ *   expected: { size, sha256 },
+ * });
+ * ```
+ * @module
+ */
+import { basename, dirname } from "node:path";
+import { DEFAULT_CONNECTIONS } from "../config.ts";
+import { NightpullError, toNightpullError } from "../errors.ts";
+import { FileDigest, hashFileRange } from "./checksum.ts";
+import { StallWatchdog } from "./connection_watch.ts";
+import { DEFAULT_RETRIES, retryDelayMs } from "./http_retry.ts";
+import { transferRanges } from "./multi_range.ts";
+import { commitPart, discardPart, fileSize } from "./part_file.ts";
+import { doneRanges, readPartState, removePartState, sameIdentity } from "./part_state.ts";
+import { connectionCount, coveredBytes } from "./range_plan.ts";
+import { RemoteFile } from "./remote_file.ts";
+import {
+  SizeAnnounced,
+  streamSingle,
+  SwitchToRanges,
+  type TransferOutcome,
+} from "./single_stream.ts";
+import { RestartFromZero, type TransferContext } from "./transfer.ts";
+
+/** Below this many bytes per connection a file is not split. */
+export const DEFAULT_MIN_SPLIT_SIZE = 32 * 1024 * 1024;
+/** No bytes for this long on a connection: cut it and resume. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+/** Restarts from zero allowed in one call before giving up (the file keeps changing). */
+const MAX_RESTARTS = 3;
+
+/** Options of {@link fetchFile}. */
+export interface FetchFileOptions {
+  /** GET this (a hub resolve URL or any http(s) URL); redirects are followed here. */
+  url: string;
+  /** Sent only to the origin of `url`, never to another origin after a redirect. */
+  headers?: Record<string, string>;
+  /** Where bytes accumulate (`<final>.part`, or hf-cache `blobs/<etag>.incomplete`). */
+  partPath: string;
+  /** Atomic rename target after verification (its directory is created). */
+  finalPath: string;
+  expected?: { size?: number; sha256?: string; gitSha1?: string; etag?: string };
+  /** Most parallel ranges for this file; default DEFAULT_CONNECTIONS for large files. */
+  connections?: number;
+  /** Do not split below this many bytes per connection; default 32 MiB. */
+  minSplitSize?: number;
+  /** Abort: flush and fsync what arrived, keep part + sidecar, throw `interrupted`. */
+  signal?: AbortSignal;
+  /** Bytes of the file present so far, and the total when known; called often, keep it cheap. */
+  onProgress?: (bytesDone: number, total: number | undefined) => void;
+  /** On 403 from a non-original origin (expired signed CDN URL): a fresh URL to GET. */
+  reresolve?: () => Promise<string>;
+  /** Maps a non-transient error response (401/403/404 + X-Error-Code) to an error. */
+  mapHttpError?: (res: Response) => NightpullError | undefined;
+  /** Transient failures in a row (resets, 5xx, 429, stalls) before giving up; default 5. */
+  retries?: number;
+  /** No bytes for this long on a connection: abort and resume it; default 30 s. */
+  stallTimeoutMs?: number;
+  /** Wait before retry `attempt` (tests shrink it); default honours Retry-After, capped. */
+  retryDelay?: (attempt: number, res?: Response) => number;
+}
+
+/** A verified, finalized download. */
+export interface FetchFileResult {
+  size: number;
+  sha256: string;
+  /** Git blob SHA-1, when `expected.gitSha1` asked for it. */
+  gitSha1?: string;
+  /** Body bytes received in this call. */
+  bytesTransferred: number;
+  /** Bytes of an earlier partial download that were kept (0 after a restart). */
+  resumedFrom: number;
+  /** `X-Linked-Etag` of the original origin's redirect, else the server's ETag (unquoted). */
+  etag?: string;
+  /** True when partial bytes were discarded (changed file, server ignoring Range). */
+  restarted: boolean;
+}
+
+type ResumePlan =
+  | { kind: "append"; offset: number; total?: number; serverEtag?: string }
+  | { kind: "ranges"; total: number; done: { start: number; end: number }[]; serverEtag?: string };
+
+/**
+ * Downloads `url` into `finalPath` through `partPath`, resuming whatever an earlier call left,
+ * verifying size and hashes. Throws NightpullError: `checksum_mismatch` / `size_mismatch`
+ * (part deleted), `interrupted` / `disk_full` / `network_error` / ... (part kept for resume).
+ */
+export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult> {
+  checkOptions(opts);
+  const signal = opts.signal ?? new AbortController().signal;
+  const name = basename(opts.finalPath);
+  if (signal.aborted) {
+    throw new NightpullError("interrupted", `download of ${name} interrupted before it started`);
+  }
+  const expected = { ...opts.expected };
+  const watchdog = new StallWatchdog(opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
+  const ctx: TransferContext = {
+    remote: new RemoteFile({ url: opts.url, headers: opts.headers, reresolve: opts.reresolve }),
+    partPath: opts.partPath,
+    name,
+    expected,
+    wantGitSha1: expected.gitSha1 !== undefined,
+    signal,
+    retries: opts.retries ?? DEFAULT_RETRIES,
+    retryDelay: opts.retryDelay ??
+      ((attempt, res) => retryDelayMs(attempt, res?.headers, Date.now())),
+    mapHttpError: opts.mapHttpError,
+    watchdog,
+    connections: opts.connections ?? DEFAULT_CONNECTIONS,
+    minSplitSize: opts.minSplitSize ?? DEFAULT_MIN_SPLIT_SIZE,
+    progress: opts.onProgress ?? (() => {}),
+    bytesTransferred: 0,
+    restarted: false,
+    forceSingle: false,
+  };
+  try {
+    await Deno.mkdir(dirname(opts.partPath), { recursive: true });
+    let resumedFrom: number | undefined;
+    for (let round = 0;; round++) {
+      const plan = await planResume(ctx);
+      const present = plan.kind === "append" ? plan.offset : coveredBytes(plan.done);
+      resumedFrom ??= present;
+      try {
+        const outcome = await transfer(ctx, plan);
+        return await finish(ctx, opts.finalPath, outcome, ctx.restarted ? 0 : resumedFrom);
+      } catch (err) {
+        if (!(err instanceof RestartFromZero)) throw err;
+        if (round >= MAX_RESTARTS) {
+          throw new NightpullError(
+            "upstream_error",
+            `${name}: gave up after ${round + 1} restarts from zero (${err.message})`,
+          );
+        }
+        ctx.restarted ||= present > 0;
+        await discardPart(ctx.partPath);
+      }
+    }
+  } catch (err) {
+    if (err instanceof SizeAnnounced) {
+      await discardPart(ctx.partPath).catch(() => {});
+      throw new NightpullError(
+        "size_mismatch",
+        `size mismatch for ${name}: expected ${err.expected} bytes, the server announced ${err.announced}`,
+        { expected: err.expected, actual: err.announced },
+      );
+    }
+    if (signal.aborted && !(err instanceof NightpullError)) {
+      throw new NightpullError(
+        "interrupted",
+        `download of ${name} interrupted; the partial file is kept for resume`,
+        { path: ctx.partPath },
+      );
+    }
+    throw toNightpullError(err);
+  } finally {
+    watchdog.dispose();
+  }
+}
+
+/** Runs the transfer a plan calls for, switching to ranges when a probe says so. */
+async function transfer(ctx: TransferContext, plan: ResumePlan): Promise<TransferOutcome> {
+  if (plan.kind === "ranges") return await transferRanges(ctx, plan);
+  const total = plan.total;
+  if (
+    plan.offset === 0 && total !== undefined && !ctx.forceSingle &&
+    connectionCount(total, ctx.connections, ctx.minSplitSize) > 1
+  ) {
+    return await transferRanges(ctx, { total, done: [], serverEtag: plan.serverEtag });
+  }
+  if (total !== undefined && plan.offset === total && plan.offset > 0) {
+    // A complete part from an interrupted finish: verify it without asking the server.
+    const digest = new FileDigest({ gitBlobSize: ctx.wantGitSha1 ? total : undefined });
+    const file = await Deno.open(ctx.partPath, { read: true });
+    try {
+      await hashFileRange(file, 0, total, digest, undefined, ctx.signal);
+    } finally {
+      file.close();
+    }
+    const digests = digest.digest();
+    if (!matches(ctx.expected, digests)) {
+      throw new RestartFromZero(`the complete part of ${ctx.name} does not verify`);
+    }
+    return { size: total, digests, serverEtag: plan.serverEtag };
+  }
+  const outcome = await streamSingle(ctx, plan);
+  if (!(outcome instanceof SwitchToRanges)) return outcome;
+  return await transferRanges(ctx, {
+    total: outcome.total,
+    done: [],
+    serverEtag: outcome.serverEtag,
+  });
+}
+
+/** Reads what an earlier call left behind and decides how to continue; discards what cannot. */
+async function planResume(ctx: TransferContext): Promise<ResumePlan> {
+  const size = await fileSize(ctx.partPath);
+  const state = await readPartState(ctx.partPath);
+  const fresh: ResumePlan = { kind: "append", offset: 0, total: ctx.expected.size };
+  if (size === undefined) {
+    if (state) await removePartState(ctx.partPath);
+    return fresh;
+  }
+  const discard = async () => {
+    if (size > 0) ctx.restarted = true;
+    await discardPart(ctx.partPath);
+    return fresh;
+  };
+  if (state && !sameIdentity(state.identity, ctx.expected)) return await discard();
+  const total = ctx.expected.size ?? state?.total;
+  if (state?.total !== undefined && total !== undefined && state.total !== total) {
+    return await discard();
+  }
+  if (state?.layout === "ranges") {
+    if (ctx.forceSingle || size !== state.total) return await discard();
+    return {
+      kind: "ranges",
+      total: state.total!,
+      done: doneRanges(state),
+      serverEtag: state.serverEtag,
+    };
+  }
+  if (total !== undefined && size > total) return await discard();
+  return { kind: "append", offset: size, total, serverEtag: state?.serverEtag };
+}
+
+/** True when every expected hash that is known matches. */
+function matches(
+  expected: TransferContext["expected"],
+  digests: { sha256: string; gitSha1?: string },
+): boolean {
+  if (expected.sha256 && expected.sha256.toLowerCase() !== digests.sha256) return false;
+  if (expected.gitSha1 && expected.gitSha1.toLowerCase() !== digests.gitSha1) return false;
+  return true;
+}
+
+/** Verifies size and hashes, then renames the part into place. */
+async function finish(
+  ctx: TransferContext,
+  finalPath: string,
+  outcome: TransferOutcome,
+  resumedFrom: number,
+): Promise<FetchFileResult> {
+  const { expected, name } = ctx;
+  const digests = { ...outcome.digests };
+  if (expected.size !== undefined && outcome.size !== expected.size) {
+    await discardPart(ctx.partPath);
+    throw new NightpullError(
+      "size_mismatch",
+      `size mismatch for ${name}: expected ${expected.size} bytes, got ${outcome.size}; the partial file was deleted`,
+      { expected: expected.size, actual: outcome.size },
+    );
+  }
+  if (ctx.wantGitSha1 && digests.gitSha1 === undefined) {
+    // The size was unknown when hashing began, so the git header could not be written first.
+    const digest = new FileDigest({ gitBlobSize: outcome.size });
+    const file = await Deno.open(ctx.partPath, { read: true });
+    try {
+      await hashFileRange(file, 0, outcome.size, digest, undefined, ctx.signal);
+    } finally {
+      file.close();
+    }
+    digests.gitSha1 = digest.digest().gitSha1;
+  }
+  for (const kind of ["sha256", "gitSha1"] as const) {
+    const want = expected[kind]?.toLowerCase();
+    if (want === undefined || want === digests[kind]) continue;
+    await discardPart(ctx.partPath);
+    const label = kind === "sha256" ? "sha256" : "git-sha1";
+    throw new NightpullError(
+      "checksum_mismatch",
+      `checksum mismatch for ${name}: expected ${label} ${want}, got ${
+        digests[kind]
+      }; the partial file was deleted`,
+      { expected: want, actual: digests[kind], algorithm: label },
+    );
+  }
+  await commitPart(ctx.partPath, finalPath);
+  return {
+    size: outcome.size,
+    sha256: digests.sha256,
+    ...(digests.gitSha1 !== undefined ? { gitSha1: digests.gitSha1 } : {}),
+    bytesTransferred: ctx.bytesTransferred,
+    resumedFrom,
+    etag: ctx.remote.linkedEtag ?? outcome.serverEtag,
+    restarted: ctx.restarted,
+  };
+}
+
+/** Refuses options that cannot work, naming what a good value looks like. */
+function checkOptions(opts: FetchFileOptions): void {
+  const bad = (what: string) => new NightpullError("invalid_input", `fetchFile: ${what}`);
+  if (!opts.partPath || !opts.finalPath) throw bad("partPath and finalPath are required");
+  if (opts.partPath === opts.finalPath) throw bad("partPath must differ from finalPath");
+  const positive = (name: string, value: number | undefined, min: number) => {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
+      throw bad(`${name} must be a whole number >= ${min}, got ${value}`);
+    }
+  };
+  positive("connections", opts.connections, 1);
+  positive("minSplitSize", opts.minSplitSize, 1);
+  positive("retries", opts.retries, 0);
+  positive("stallTimeoutMs", opts.stallTimeoutMs, 1);
+  positive("expected.size", opts.expected?.size, 0);
+  const hex = (name: string, value: string | undefined, length: number) => {
+    if (value !== undefined && !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(value)) {
+      throw bad(`expected.${name} must be ${length} hex digits, got "${value}"`);
+    }
+  };
+  hex("sha256", opts.expected?.sha256, 64);
+  hex("gitSha1", opts.expected?.gitSha1, 40);
+}

@@ -1,0 +1,251 @@
+/**
+ * The multi-connection transfer: the part is preallocated to the full size and cut into
+ * pieces handed out in file order to N connections, each writing at its offsets through its own
+ * file handle. A hasher follows the contiguous written prefix, reading it back from the page
+ * cache, so the SHA-256 is ready soon after the last byte. Written ranges are checkpointed
+ * (data fsync, then the sidecar) so a restart resumes only the missing ranges.
+ *
+ * @example
+ * ```ts
+ * const outcome = await transferRanges(ctx, { total, done: [], serverEtag });
+ * ```
+ * @module
+ */
+import { BodyReader, filledBeforeError, type FillResult } from "./body_reader.ts";
+import { FileDigest, readFullyAt } from "./checksum.ts";
+import { writeAt } from "./part_file.ts";
+import { writePartState } from "./part_state.ts";
+import {
+  addRange,
+  type ByteRange,
+  connectionCount,
+  contiguousEnd,
+  coveredBytes,
+  missingRanges,
+  parseContentRange,
+  pieceSize,
+  splitIntoPieces,
+} from "./range_plan.ts";
+import { isStrongEtag, normalizeEtag } from "./remote_file.ts";
+import type { TransferOutcome } from "./single_stream.ts";
+import {
+  interrupted,
+  networkFailure,
+  RestartFromZero,
+  type TransferContext,
+  TransientFailure,
+  triageStatus,
+  withRetries,
+} from "./transfer.ts";
+
+/** Buffer memory shared by all connections of one download. */
+export const MULTI_BUFFER_BUDGET = 16 * 1024 * 1024;
+/** Read-back size of the in-order hasher. */
+export const HASH_READ_SIZE = 4 * 1024 * 1024;
+/** New bytes between two checkpoints (data fsync + sidecar). */
+export const CHECKPOINT_BYTES = 128 * 1024 * 1024;
+
+/** Where a multi-connection transfer starts. */
+export interface RangesStart {
+  total: number;
+  /** Ranges already fsynced in the part (from the sidecar). */
+  done: ByteRange[];
+  serverEtag?: string;
+}
+
+/** Downloads the missing ranges of a preallocated part over several connections. */
+export async function transferRanges(
+  ctx: TransferContext,
+  start: RangesStart,
+): Promise<TransferOutcome> {
+  const { total } = start;
+  let serverEtag = start.serverEtag;
+  let written = start.done.map((r) => ({ ...r }));
+  const connections = connectionCount(total, ctx.connections, ctx.minSplitSize);
+  const queue = splitIntoPieces(missingRanges(total, written), pieceSize(total, connections));
+  const workers = Math.max(1, Math.min(connections, queue.length));
+  const bufferSize = Math.max(
+    256 * 1024,
+    Math.min(4 * 1024 * 1024, Math.floor(MULTI_BUFFER_BUDGET / workers / 65536) * 65536),
+  );
+  const halt = new AbortController();
+  const stop = AbortSignal.any([ctx.signal, halt.signal]);
+  let failure: unknown;
+  const fail = (err: unknown) => {
+    failure ??= err;
+    halt.abort();
+    wake();
+  };
+
+  let present = coveredBytes(written);
+  let inHand = 0;
+  let sinceCheckpoint = 0;
+  let checkpointing: Promise<void> | undefined;
+  let waiter: (() => void) | undefined;
+  const wake = () => {
+    waiter?.();
+    waiter = undefined;
+  };
+
+  const record = (done: readonly ByteRange[]) =>
+    writePartState(ctx.partPath, {
+      version: 1,
+      identity: ctx.expected,
+      serverEtag,
+      total,
+      layout: "ranges",
+      done: done.map((r): [number, number] => [r.start, r.end]),
+    });
+  await record(written);
+  const syncHandle = await Deno.open(ctx.partPath, { write: true, create: true });
+  const checkpoint = async () => {
+    const snapshot = written; // the sidecar may only claim what the fsync below covers
+    await syncHandle.syncData();
+    await record(snapshot);
+  };
+
+  try {
+    if ((await syncHandle.stat()).size !== total) await syncHandle.truncate(total);
+
+    const markWritten = (range: ByteRange) => {
+      written = addRange(written, range);
+      present += range.end - range.start;
+      sinceCheckpoint += range.end - range.start;
+      wake();
+      if (sinceCheckpoint >= CHECKPOINT_BYTES && !checkpointing) {
+        sinceCheckpoint = 0;
+        checkpointing = checkpoint().catch(fail).finally(() => checkpointing = undefined);
+      }
+    };
+
+    const runPiece = async (piece: ByteRange, file: Deno.FsFile, buffer: Uint8Array) => {
+      let at = piece.start;
+      await withRetries(ctx, () => present, async () => {
+        const watch = ctx.watchdog.watch(stop);
+        let held = 0;
+        let reader: BodyReader | undefined;
+        let finished = false;
+        try {
+          let got;
+          try {
+            got = await ctx.remote.get({ start: at, end: piece.end }, watch.signal);
+          } catch (err) {
+            throw networkFailure(ctx, err, watch);
+          }
+          const res = got.response;
+          await triageStatus(ctx, res, got.url);
+          if (res.status !== 206) {
+            await res.body?.cancel();
+            ctx.forceSingle = true;
+            throw new RestartFromZero(`the server ignored a Range request for ${ctx.name}`);
+          }
+          const range = parseContentRange(res.headers.get("content-range"));
+          const etag = res.headers.get("etag");
+          const changed = isStrongEtag(etag) && serverEtag !== undefined &&
+            normalizeEtag(etag) !== serverEtag;
+          if (
+            changed || !range || "unsatisfied" in range || range.start !== at ||
+            range.end !== piece.end || (range.total !== undefined && range.total !== total)
+          ) {
+            await res.body?.cancel();
+            throw new RestartFromZero(`${ctx.name} changed on the server during the download`);
+          }
+          if (isStrongEtag(etag)) serverEtag ??= normalizeEtag(etag);
+          if (!res.body) throw new TransientFailure("network_error", "response without a body");
+          reader = new BodyReader(res.body, (n) => {
+            watch.touch(ctx.watchdog.now());
+            ctx.bytesTransferred += n;
+            held += n;
+            inHand += n;
+            ctx.progress(present + inHand, total);
+          });
+          while (at < piece.end) {
+            const target = buffer.subarray(0, Math.min(buffer.length, piece.end - at));
+            let filled: FillResult;
+            let failure: unknown;
+            try {
+              filled = await reader.fill(target, () => watch.stopping);
+            } catch (err) {
+              failure = err; // the bytes gathered before the failure are still good
+              filled = { filled: filledBeforeError(err), done: false };
+            }
+            if (filled.filled > 0) {
+              await writeAt(file, at, target.subarray(0, filled.filled));
+              held -= filled.filled;
+              inHand -= filled.filled;
+              markWritten({ start: at, end: at + filled.filled });
+              at += filled.filled;
+            }
+            if (failure !== undefined) throw networkFailure(ctx, failure, watch);
+            if (filled.stopped) return;
+            if (filled.done && at < piece.end) {
+              throw new TransientFailure(
+                "network_error",
+                `connection closed at byte ${at}, inside the range ending at ${piece.end}`,
+              );
+            }
+          }
+          finished = true;
+        } finally {
+          inHand -= held;
+          if (!finished) await reader?.cancel();
+          watch.end();
+        }
+      }, stop);
+    };
+
+    const worker = async () => {
+      const file = await Deno.open(ctx.partPath, { write: true });
+      const buffer = new Uint8Array(bufferSize);
+      try {
+        for (let piece = queue.shift(); piece && !stop.aborted; piece = queue.shift()) {
+          await runPiece(piece, file, buffer);
+        }
+      } finally {
+        file.close();
+      }
+    };
+
+    const hasher = async () => {
+      const digest = new FileDigest({ gitBlobSize: ctx.wantGitSha1 ? total : undefined });
+      const file = await Deno.open(ctx.partPath, { read: true });
+      const buffer = new Uint8Array(Math.min(HASH_READ_SIZE, Math.max(1, total)));
+      try {
+        while (digest.bytes < total) {
+          if (stop.aborted) return undefined;
+          const end = contiguousEnd(written);
+          if (end <= digest.bytes) {
+            await new Promise<void>((resolve) => waiter = resolve);
+            continue;
+          }
+          const view = buffer.subarray(0, Math.min(buffer.length, end - digest.bytes));
+          await readFullyAt(file, digest.bytes, view);
+          digest.update(view);
+        }
+        return digest.digest();
+      } finally {
+        file.close();
+      }
+    };
+
+    const hashing = hasher().catch((err) => {
+      fail(err);
+      return undefined;
+    });
+    await Promise.all(Array.from({ length: workers }, () => worker().catch(fail)));
+    wake();
+    const digests = await hashing;
+    await checkpointing;
+    if (failure === undefined && !ctx.signal.aborted && digests) {
+      await syncHandle.syncData();
+      return { size: total, digests, serverEtag };
+    }
+    if (failure instanceof RestartFromZero) throw failure;
+    await checkpoint().catch(() => {}); // keep every byte that made it, for the next resume
+    if (ctx.signal.aborted) throw interrupted(ctx, coveredBytes(written), total);
+    throw failure;
+  } finally {
+    halt.abort();
+    syncHandle.close();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * File-system steps of a download: full writes at an offset, the part's size, discarding a
+ * part, and the durable finish (fsync, atomic rename, directory fsync) that guarantees a file
+ * under its final name is always complete.
+ *
+ * @example
+ * ```ts
+ * await writeAt(file, 4096, bytes);
+ * await commitPart(partPath, finalPath); // rename + fsync of the directory
+ * ```
+ * @module
+ */
+import { dirname } from "node:path";
+import { partStatePath, removePartState } from "./part_state.ts";
+
+/** Writes all of `bytes` at the file's current position. */
+export async function writeFully(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
+
+/** Writes all of `bytes` at `offset` (the handle must not be shared by concurrent writers). */
+export async function writeAt(file: Deno.FsFile, offset: number, bytes: Uint8Array) {
+  await file.seek(offset, Deno.SeekMode.Start);
+  await writeFully(file, bytes);
+}
+
+/** Size of the file at `path`, or undefined when it does not exist. */
+export async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+}
+
+/** Removes `path`; an absent file is fine. */
+export async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+}
+
+/** Deletes a part and its sidecar. */
+export async function discardPart(partPath: string): Promise<void> {
+  await removeIfPresent(partPath);
+  await removePartState(partPath);
+}
+
+/** True when a part or its sidecar exists. */
+export async function partExists(partPath: string): Promise<boolean> {
+  return (await fileSize(partPath)) !== undefined ||
+    (await fileSize(partStatePath(partPath))) !== undefined;
+}
+
+/** Fsyncs a directory so a rename inside it survives a crash; best effort where unsupported. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: Deno.FsFile | undefined;
+  try {
+    handle = await Deno.open(dir, { read: true });
+    await handle.sync();
+  } catch {
+    // Some platforms cannot open or fsync a directory; the rename itself is still atomic.
+  } finally {
+    handle?.close();
+  }
+}
+
+/**
+ * Moves a verified, fsynced part to its final name atomically, makes the rename durable, and
+ * removes the sidecar last (a crash in between leaves only a stale sidecar, which is ignored).
+ */
+export async function commitPart(partPath: string, finalPath: string): Promise<void> {
+  const dir = dirname(finalPath);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.rename(partPath, finalPath);
+  await syncDirectory(dir);
+  await removePartState(partPath);
+}

@@ -1,0 +1,148 @@
+/**
+ * The remote side of one download: GETs (optionally ranged) that follow redirects by hand, so
+ * the caller's headers (a hub token) reach only the original origin and never a CDN, and that
+ * refresh an expired signed CDN URL (403 from another origin) once per request.
+ *
+ * @example
+ * ```ts
+ * const remote = new RemoteFile({ url, headers: { authorization: `Bearer ${token}` } });
+ * const { response } = await remote.get({ start: 1024 }, signal); // Range: bytes=1024-
+ * ```
+ * @module
+ */
+import { NightpullError } from "../errors.ts";
+
+/** Most redirects followed for one request. */
+export const MAX_REDIRECTS = 10;
+
+/** Options of {@link RemoteFile}. */
+export interface RemoteFileOptions {
+  url: string;
+  /** Sent only to the origin of `url`. */
+  headers?: Record<string, string>;
+  /** Gives a fresh URL when a signed URL on another origin has expired. */
+  reresolve?: () => Promise<string>;
+}
+
+/** A requested byte range; `end` is exclusive, absent for "to the end". */
+export interface RangeRequest {
+  start: number;
+  end?: number;
+}
+
+/** The final (non-redirect) answer to a GET. */
+export interface RemoteResponse {
+  response: Response;
+  /** URL that produced `response`, after redirects. */
+  url: URL;
+}
+
+/** Strips the weak marker and quotes: `W/"abc"` -> `abc`. */
+export function normalizeEtag(value: string | null | undefined): string | undefined {
+  if (!value) return undefined;
+  return value.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1") || undefined;
+}
+
+/** True for an ETag the server promises is byte-exact (not `W/`). */
+export function isStrongEtag(value: string | null | undefined): boolean {
+  return !!value && !value.trim().startsWith("W/");
+}
+
+/** A URL without its query, for messages: signed URLs carry credentials-like signatures. */
+export function displayUrl(url: string | URL): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return String(url).replace(/\?.*$/, "");
+  }
+}
+
+/** One remote file, reachable through redirects; remembers where the redirects led. */
+export class RemoteFile {
+  /** Origin the caller's headers belong to. */
+  readonly origin: string;
+  /** `X-Linked-Etag` (else `ETag`) the original origin sent with its redirect, normalized. */
+  linkedEtag: string | undefined;
+  #start: URL;
+  #target: URL | undefined;
+  #headers: Record<string, string>;
+  #reresolve: (() => Promise<string>) | undefined;
+
+  constructor(options: RemoteFileOptions) {
+    this.#start = parseHttpUrl(options.url);
+    this.origin = this.#start.origin;
+    this.#headers = options.headers ?? {};
+    this.#reresolve = options.reresolve;
+  }
+
+  /**
+   * GETs the file (or `range` of it). Redirect targets are remembered so later ranges skip the
+   * hop; a 403 from a foreign origin (an expired signature) re-resolves and retries once.
+   */
+  async get(range: RangeRequest | undefined, signal: AbortSignal): Promise<RemoteResponse> {
+    const first = await this.#follow(range, signal);
+    if (first.response.status !== 403 || first.url.origin === this.origin) return first;
+    await first.response.body?.cancel();
+    this.#target = undefined;
+    if (this.#reresolve) this.#start = parseHttpUrl(await this.#reresolve());
+    return await this.#follow(range, signal);
+  }
+
+  /** Forgets the remembered redirect target (e.g. after repeated failures there). */
+  forgetTarget(): void {
+    this.#target = undefined;
+  }
+
+  async #follow(range: RangeRequest | undefined, signal: AbortSignal): Promise<RemoteResponse> {
+    let url = this.#target ?? this.#start;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const headers = new Headers(url.origin === this.origin ? this.#headers : {});
+      // Identity encoding keeps byte offsets meaningful for Range and Content-Length.
+      headers.set("accept-encoding", "identity");
+      if (range) {
+        const last = range.end === undefined ? "" : String(range.end - 1);
+        headers.set("range", `bytes=${range.start}-${last}`);
+      }
+      const response = await fetch(url, { headers, redirect: "manual", signal });
+      const location = response.headers.get("location");
+      if (response.status < 300 || response.status >= 400 || !location) {
+        if (url !== this.#start) this.#target = url;
+        return { response, url };
+      }
+      if (url.origin === this.origin) {
+        const linked = response.headers.get("x-linked-etag") ?? response.headers.get("etag");
+        this.linkedEtag = normalizeEtag(linked) ?? this.linkedEtag;
+      }
+      await response.body?.cancel();
+      const next = new URL(location, url);
+      if (next.protocol !== "http:" && next.protocol !== "https:") {
+        throw new NightpullError(
+          "upstream_error",
+          `${displayUrl(url)} redirected to an unsupported scheme "${next.protocol}"`,
+        );
+      }
+      url = next;
+    }
+    throw new NightpullError(
+      "upstream_error",
+      `${displayUrl(this.#start)}: more than ${MAX_REDIRECTS} redirects`,
+    );
+  }
+}
+
+function parseHttpUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new NightpullError("invalid_input", `invalid download URL "${displayUrl(text)}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new NightpullError(
+      "invalid_input",
+      `invalid download URL "${displayUrl(text)}": expected an http:// or https:// URL`,
+    );
+  }
+  return url;
+}

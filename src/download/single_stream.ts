@@ -1,0 +1,283 @@
+/**
+ * The single-connection transfer: one body streamed onto the end of the part, resumed with
+ * `Range: bytes=<part size>-` after any failure. Chunks are gathered into two large buffers;
+ * while one is being written (off the main thread) the other fills and is hashed, so hashing,
+ * writing and receiving overlap and the number of awaits per MiB stays small.
+ *
+ * @example
+ * ```ts
+ * const outcome = await streamSingle(ctx, { offset: partSize, total: expected.size });
+ * ```
+ * @module
+ */
+import { BodyReader, filledBeforeError, type FillResult } from "./body_reader.ts";
+import { FileDigest, type FileDigests, hashFileRange } from "./checksum.ts";
+import type { ConnectionWatch } from "./connection_watch.ts";
+import { writeFully } from "./part_file.ts";
+import { writePartState } from "./part_state.ts";
+import { connectionCount, parseContentRange } from "./range_plan.ts";
+import { isStrongEtag, normalizeEtag } from "./remote_file.ts";
+import {
+  interrupted,
+  networkFailure,
+  RestartFromZero,
+  type TransferContext,
+  TransientFailure,
+  triageStatus,
+  withRetries,
+} from "./transfer.ts";
+
+/** Size of each of the two stream buffers. */
+export const STREAM_BUFFER_SIZE = 4 * 1024 * 1024;
+
+/** A finished transfer, ready for verification. */
+export interface TransferOutcome {
+  size: number;
+  digests: FileDigests;
+  serverEtag?: string;
+}
+
+/** Where a single-connection transfer starts. */
+export interface SingleStart {
+  /** Valid bytes already in the part (its size). */
+  offset: number;
+  /** Full size when known (expected size or a previous response). */
+  total?: number;
+  /** ETag recorded with the part. */
+  serverEtag?: string;
+}
+
+/** The server supports ranges and the file is big enough to split: go multi-connection. */
+export class SwitchToRanges {
+  constructor(readonly total: number, readonly serverEtag: string | undefined) {}
+}
+
+/**
+ * Streams the rest of the file into the part, retrying transient failures. Returns the
+ * outcome, or {@link SwitchToRanges} when a fresh download turns out to be worth splitting.
+ */
+export async function streamSingle(
+  ctx: TransferContext,
+  start: SingleStart,
+): Promise<TransferOutcome | SwitchToRanges> {
+  let offset = start.offset;
+  let total = start.total;
+  let serverEtag = start.serverEtag;
+  let recorded: string | undefined;
+  let digest: FileDigest | undefined;
+  let switchTo: SwitchToRanges | undefined;
+  const buffers = [new Uint8Array(STREAM_BUFFER_SIZE), new Uint8Array(STREAM_BUFFER_SIZE)];
+  const file = await Deno.open(ctx.partPath, { write: true, create: true });
+  try {
+    await file.truncate(offset);
+    await file.seek(offset, Deno.SeekMode.Start);
+
+    const restartInPlace = async () => {
+      await file.truncate(0);
+      await file.seek(0, Deno.SeekMode.Start);
+      offset = 0;
+      digest = undefined;
+      ctx.restarted = true;
+    };
+
+    const pump = async (body: ReadableStream<Uint8Array>, watch: ConnectionWatch) => {
+      let seen = offset;
+      const reader = new BodyReader(body, (n) => {
+        watch.touch(ctx.watchdog.now());
+        ctx.bytesTransferred += n;
+        seen += n;
+        ctx.progress(seen, total);
+      });
+      let cur = 0;
+      let pending: Promise<void> | undefined;
+      let pendingBytes = 0;
+      const settle = async () => {
+        if (!pending) return;
+        await pending;
+        offset += pendingBytes;
+        pending = undefined;
+      };
+      let finished = false;
+      try {
+        for (;;) {
+          const target = buffers[cur];
+          let filled: FillResult;
+          let failure: unknown;
+          try {
+            filled = await reader.fill(target, () => watch.stopping);
+          } catch (err) {
+            failure = err; // the bytes gathered before the failure are still good
+            filled = { filled: filledBeforeError(err), done: false };
+          }
+          if (filled.filled > 0) {
+            const view = target.subarray(0, filled.filled);
+            digest!.update(view);
+            await settle();
+            pending = writeFully(file, view);
+            pendingBytes = filled.filled;
+            cur ^= 1;
+          }
+          if (failure !== undefined) {
+            await settle(); // a failed write is the real problem, not the network
+            throw networkFailure(ctx, failure, watch);
+          }
+          if (filled.stopped) {
+            await settle();
+            throw interrupted(ctx, offset, total);
+          }
+          if (filled.done) {
+            finished = true;
+            break;
+          }
+        }
+        await settle();
+      } finally {
+        if (!finished) await reader.cancel();
+      }
+    };
+
+    const attempt = async () => {
+      const watch = ctx.watchdog.watch(ctx.signal);
+      try {
+        const probe = offset === 0 && total === undefined && ctx.connections > 1 &&
+          !ctx.forceSingle;
+        let got;
+        try {
+          got = await ctx.remote.get(
+            offset > 0 || probe ? { start: offset } : undefined,
+            watch.signal,
+          );
+        } catch (err) {
+          throw networkFailure(ctx, err, watch);
+        }
+        const res = got.response;
+        await triageStatus(ctx, res, got.url);
+        if (res.status === 416) {
+          await res.body?.cancel();
+          const range = parseContentRange(res.headers.get("content-range"));
+          if (offset > 0 && range && "unsatisfied" in range && range.total === offset) {
+            total = offset; // the part already holds the whole file
+            if (!digest || digest.bytes !== offset) digest = await hashPrefix(ctx, offset, offset);
+            return;
+          }
+          throw new RestartFromZero(`the server cannot serve ${ctx.name} from byte ${offset}`);
+        }
+        if (res.status === 206) {
+          const range = parseContentRange(res.headers.get("content-range"));
+          if (!range || "unsatisfied" in range || range.start !== offset) {
+            await res.body?.cancel();
+            ctx.forceSingle = true;
+            throw new RestartFromZero(
+              `the server answered a different range than bytes=${offset}-`,
+            );
+          }
+          total = range.total ?? total;
+        } else {
+          if (offset > 0) await restartInPlace(); // 200 to a Range request: a full body
+          const length = contentLength(res);
+          if (length !== undefined) total = length;
+        }
+        const etag = res.headers.get("etag");
+        if (isStrongEtag(etag)) {
+          const now = normalizeEtag(etag);
+          if (serverEtag !== undefined && now !== serverEtag && offset > 0) {
+            await res.body?.cancel();
+            throw new RestartFromZero(
+              `${ctx.name} changed on the server (ETag "${now}", the part had "${serverEtag}")`,
+            );
+          }
+          serverEtag = now;
+        }
+        checkAnnouncedSize(ctx, total, res);
+        if (
+          offset === 0 && total !== undefined && !ctx.forceSingle && acceptsRanges(res) &&
+          connectionCount(total, ctx.connections, ctx.minSplitSize) > 1
+        ) {
+          await res.body?.cancel();
+          switchTo = new SwitchToRanges(total, serverEtag);
+          return;
+        }
+        const stateKey = `${serverEtag}|${total}`;
+        if (recorded !== stateKey) {
+          await writePartState(ctx.partPath, {
+            version: 1,
+            identity: ctx.expected,
+            serverEtag,
+            total,
+            layout: "append",
+          });
+          recorded = stateKey;
+        }
+        if (!digest || digest.bytes !== offset) digest = await hashPrefix(ctx, offset, total);
+        if (!res.body) throw new TransientFailure("network_error", "response without a body");
+        await pump(res.body, watch);
+        if (total !== undefined && offset < total) {
+          throw new TransientFailure(
+            "network_error",
+            `connection closed after ${offset} of ${total} bytes of ${ctx.name}`,
+          );
+        }
+        total ??= offset; // no length announced: the end of the body is the end of the file
+      } finally {
+        watch.end();
+      }
+    };
+
+    try {
+      await withRetries(ctx, () => offset, attempt);
+    } catch (err) {
+      if (ctx.signal.aborted && !(err instanceof RestartFromZero)) {
+        throw interrupted(ctx, offset, total);
+      }
+      throw err;
+    } finally {
+      await file.syncData().catch(() => {});
+    }
+    if (switchTo) return switchTo;
+    return { size: offset, digests: digest!.digest(), serverEtag };
+  } finally {
+    file.close();
+  }
+}
+
+/** Hashes the part's first `length` bytes (a resumed prefix) into a fresh digest. */
+async function hashPrefix(ctx: TransferContext, length: number, total: number | undefined) {
+  const digest = new FileDigest({ gitBlobSize: ctx.wantGitSha1 ? total : undefined });
+  if (length === 0) return digest;
+  const file = await Deno.open(ctx.partPath, { read: true });
+  try {
+    await hashFileRange(file, 0, length, digest, undefined, ctx.signal);
+  } finally {
+    file.close();
+  }
+  return digest;
+}
+
+/** Content-Length of an identity-encoded body, when given. */
+function contentLength(res: Response): number | undefined {
+  const encoding = res.headers.get("content-encoding");
+  if (encoding && encoding !== "identity") return undefined;
+  const text = res.headers.get("content-length");
+  return text && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** True when the server said it serves byte ranges. */
+export function acceptsRanges(res: Response): boolean {
+  return res.status === 206 || /\bbytes\b/i.test(res.headers.get("accept-ranges") ?? "");
+}
+
+/** A server announcing another size than expected is serving another file: stop early. */
+function checkAnnouncedSize(ctx: TransferContext, total: number | undefined, res: Response) {
+  const want = ctx.expected.size;
+  if (want === undefined || total === undefined || total === want) return;
+  void res.body?.cancel();
+  throw new SizeAnnounced(total, want);
+}
+
+/** The server's size differs from the expected one (the fetcher turns it into size_mismatch). */
+export class SizeAnnounced extends Error {
+  constructor(readonly announced: number, readonly expected: number) {
+    super(`server announced ${announced} bytes, expected ${expected}`);
+    this.name = "SizeAnnounced";
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Shared set-up of the fetcher tests: a fake hub with the standard repos, a temp dir, and the
+ * resolve URL / expectations of a fixture file. Everything is torn down after each test.
+ * @module
+ */
+import { join } from "node:path";
+import {
+  type FakeHub,
+  FIXTURE_TOKEN,
+  type HubRequest,
+  standardRepos,
+  startFakeHub,
+} from "../../fixtures/fake_hub.ts";
+import type { FetchFileOptions } from "../../src/download/fetcher.ts";
+
+/** The ~2 MiB LFS file of acme/tiny-model (served by the CDN origin after a 302). */
+export const LFS_FILE = "model.safetensors";
+
+/** One test's world. */
+export interface FetchEnv {
+  hub: FakeHub;
+  dir: string;
+  /** Resolve URL of `path` in acme/tiny-model@main. */
+  url(path?: string): string;
+  /** Size and hashes of `path`. */
+  info(path?: string): { size: number; sha256: string; gitSha1: string; lfs: boolean };
+  bytes(path?: string): Uint8Array;
+  /** fetchFile options for `path` into the temp dir, fast retries, hub token sent. */
+  options(path?: string, extra?: Partial<FetchFileOptions>): FetchFileOptions;
+  /** Logged GETs that served a body of `path` (after in-flight requests settled). */
+  bodyRequests(path?: string): Promise<HubRequest[]>;
+}
+
+/** Runs `fn` with a fresh fake hub and temp dir, cleaning both up. */
+export async function withFetchEnv(fn: (env: FetchEnv) => Promise<void>): Promise<void> {
+  const hub = await startFakeHub({ repos: standardRepos() });
+  const dir = await Deno.makeTempDir({ prefix: "nightpull-fetch-" });
+  const env: FetchEnv = {
+    hub,
+    dir,
+    url: (path = LFS_FILE) => `${hub.url}/acme/tiny-model/resolve/main/${path}`,
+    info: (path = LFS_FILE) => hub.fileInfo("acme/tiny-model", path),
+    bytes: (path = LFS_FILE) => hub.fileBytes("acme/tiny-model", path),
+    options: (path = LFS_FILE, extra = {}) => {
+      const name = path.split("/").pop()!;
+      return {
+        url: env.url(path),
+        headers: { authorization: `Bearer ${FIXTURE_TOKEN}` },
+        partPath: join(dir, `${name}.part`),
+        finalPath: join(dir, "out", name),
+        connections: 1,
+        retryDelay: () => 1,
+        ...extra,
+      };
+    },
+    bodyRequests: async (path = LFS_FILE) => {
+      await hub.settled();
+      return hub.requests.filter((r) => r.method === "GET" && r.file === path);
+    },
+  };
+  try {
+    await fn(env);
+  } finally {
+    await hub.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** True when `path` exists. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** Resolves when `predicate` holds, polling every few ms; rejects after `ms`. */
+export async function until(predicate: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

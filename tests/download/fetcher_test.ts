@@ -1,0 +1,343 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { fetchFile } from "../../src/download/fetcher.ts";
+import { NightpullError } from "../../src/errors.ts";
+import { partStatePath, readPartState, writePartState } from "../../src/download/part_state.ts";
+import { exists, LFS_FILE, withFetchEnv } from "./_fetch_env.ts";
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<NightpullError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof NightpullError, `expected NightpullError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected ${code}, but it resolved`);
+}
+
+Deno.test("downloads through the CDN redirect, verifies sha256, keeps the token on the hub", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
+    const result = await fetchFile(opts);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    assert.equal(result.sha256, info.sha256);
+    assert.equal(result.size, info.size);
+    assert.equal(result.bytesTransferred, info.size);
+    assert.equal(result.resumedFrom, 0);
+    assert.equal(result.restarted, false);
+    assert.equal(result.etag, info.sha256); // X-Linked-Etag of the hub's redirect
+    assert.equal(await exists(opts.partPath), false);
+    assert.equal(await exists(partStatePath(opts.partPath)), false);
+    await env.hub.settled();
+    const hub = env.hub.requests.filter((r) => r.origin === "hub");
+    const cdn = env.hub.requests.filter((r) => r.origin === "cdn");
+    assert.ok(hub.length >= 1 && cdn.length >= 1);
+    assert.ok(hub.every((r) => r.authorization === "Bearer hf_fixture_token"));
+    assert.ok(cdn.every((r) => r.authorization === null), "Authorization leaked to the CDN");
+  });
+});
+
+Deno.test("resumes an existing part with Range from its size", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const have = 700_001;
+    const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
+    await Deno.writeFile(opts.partPath, env.bytes().subarray(0, have));
+    const result = await fetchFile(opts);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    assert.equal(result.resumedFrom, have);
+    assert.equal(result.bytesTransferred, info.size - have);
+    const bodies = await env.bodyRequests();
+    assert.deepEqual(bodies.map((r) => r.range), [`bytes=${have}-`]);
+    assert.equal(env.hub.bodyBytes((r) => r.file === LFS_FILE), info.size - have);
+  });
+});
+
+Deno.test("an aborted download keeps its part and the next call resumes it", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const cut = 1_000_000;
+    env.hub.addFault({ path: LFS_FILE, stallAfterBytes: cut, times: 1 });
+    const controller = new AbortController();
+    const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
+    const err = await rejectsWith(
+      fetchFile({
+        ...opts,
+        signal: controller.signal,
+        onProgress: (done) => done >= cut && controller.abort(),
+      }),
+      "interrupted",
+    );
+    assert.match(err.message, /kept for resume/);
+    assert.equal((await Deno.stat(opts.partPath)).size, cut);
+    assert.equal((await readPartState(opts.partPath))?.identity.sha256, info.sha256);
+    assert.equal(await exists(opts.finalPath), false);
+
+    const result = await fetchFile(opts);
+    assert.equal(result.resumedFrom, cut);
+    assert.equal(result.bytesTransferred, info.size - cut);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    const ranges = (await env.bodyRequests()).map((r) => r.range);
+    assert.deepEqual(ranges, [null, `bytes=${cut}-`]);
+  });
+});
+
+Deno.test("an abort before the start throws interrupted and creates nothing", async () => {
+  await withFetchEnv(async (env) => {
+    const opts = env.options(LFS_FILE, { signal: AbortSignal.abort() });
+    await rejectsWith(fetchFile(opts), "interrupted");
+    assert.equal(await exists(opts.partPath), false);
+    assert.equal(env.hub.requests.length, 0);
+  });
+});
+
+Deno.test("a server answering 200 to a Range request restarts from zero", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
+    await Deno.writeFile(opts.partPath, env.bytes().subarray(0, 500_000));
+    env.hub.addFault({ path: LFS_FILE, ignoreRange: true, times: 1 });
+    const result = await fetchFile(opts);
+    assert.equal(result.restarted, true);
+    assert.equal(result.resumedFrom, 0);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    const bodies = await env.bodyRequests();
+    assert.deepEqual(bodies.map((r) => [r.range, r.status]), [[`bytes=500000-`, 200]]);
+  });
+});
+
+Deno.test("a changed ETag discards the part and downloads from zero", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
+    // Garbage that a resume would keep: only the ETag check can save the download.
+    await Deno.writeFile(opts.partPath, new Uint8Array(300_000).fill(7));
+    await writePartState(opts.partPath, {
+      version: 1,
+      identity: { size: info.size },
+      serverEtag: "an-older-version",
+      total: info.size,
+      layout: "append",
+    });
+    const result = await fetchFile(opts);
+    assert.equal(result.restarted, true);
+    assert.equal(result.resumedFrom, 0);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    const ranges = (await env.bodyRequests()).map((r) => r.range);
+    assert.deepEqual(ranges, ["bytes=300000-", null]);
+  });
+});
+
+Deno.test("a part recorded for other content is discarded without asking for its range", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
+    await Deno.writeFile(opts.partPath, new Uint8Array(300_000).fill(7));
+    await writePartState(opts.partPath, {
+      version: 1,
+      identity: { sha256: "0".repeat(64) },
+      layout: "append",
+    });
+    const result = await fetchFile(opts);
+    assert.equal(result.restarted, true);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    assert.deepEqual((await env.bodyRequests()).map((r) => r.range), [null]);
+  });
+});
+
+Deno.test("corrupt bytes fail with checksum_mismatch naming both hashes; nothing is left", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    env.hub.addFault({ path: LFS_FILE, corrupt: true, times: 2 });
+    // What the corrupting server sends, fetched plainly once to know its hash.
+    const corrupted = new Uint8Array(await (await fetch(env.url())).arrayBuffer());
+    assert.equal(corrupted.length, info.size);
+    assert.notEqual(sha256(corrupted), info.sha256);
+    const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
+    const err = await rejectsWith(fetchFile(opts), "checksum_mismatch");
+    assert.ok(err.message.includes(info.sha256), err.message);
+    assert.ok(err.message.includes(sha256(corrupted)), err.message);
+    assert.ok(err.message.includes(LFS_FILE), err.message);
+    assert.equal(await exists(opts.finalPath), false);
+    assert.equal(await exists(opts.partPath), false);
+    assert.equal(await exists(partStatePath(opts.partPath)), false);
+  });
+});
+
+Deno.test("a wrong expected size fails with size_mismatch and leaves nothing", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const opts = env.options(LFS_FILE, { expected: { size: info.size + 1 } });
+    const err = await rejectsWith(fetchFile(opts), "size_mismatch");
+    assert.match(err.message, new RegExp(`expected ${info.size + 1} bytes`));
+    assert.match(err.message, new RegExp(`${info.size}`));
+    assert.equal(await exists(opts.finalPath), false);
+    assert.equal(await exists(opts.partPath), false);
+  });
+});
+
+Deno.test("cut connections resume inside one call", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    env.hub.addFault({ path: LFS_FILE, cutAfterBytes: 700_000, times: 2 });
+    const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
+    const result = await fetchFile(opts);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    const bodies = await env.bodyRequests();
+    assert.deepEqual(bodies.map((r) => r.range), [null, "bytes=700000-", "bytes=1400000-"]);
+    assert.deepEqual(bodies.map((r) => r.bodyBytes), [700_000, 700_000, info.size - 1_400_000]);
+    assert.equal(result.bytesTransferred, info.size);
+  });
+});
+
+Deno.test("5xx answers are retried inside one call", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    env.hub.addFault({ path: LFS_FILE, status: 503, times: 2 });
+    const attempts: number[] = [];
+    const opts = env.options(LFS_FILE, {
+      expected: { sha256: info.sha256 },
+      retryDelay: (attempt) => (attempts.push(attempt), 1),
+    });
+    await fetchFile(opts);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    assert.deepEqual(attempts, [1, 2]);
+    await env.hub.settled();
+    const cdn = env.hub.requests.filter((r) => r.origin === "cdn").map((r) => r.status);
+    assert.deepEqual(cdn, [503, 503, 200]);
+  });
+});
+
+Deno.test("429 is retried and its Retry-After reaches the delay function", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    env.hub.addFault({ path: LFS_FILE, status: 429, retryAfter: 7, times: 1 });
+    const seen: (string | null)[] = [];
+    const opts = env.options(LFS_FILE, {
+      expected: { sha256: info.sha256 },
+      retryDelay: (_attempt, res) => (seen.push(res?.headers.get("retry-after") ?? null), 1),
+    });
+    await fetchFile(opts);
+    assert.deepEqual(seen, ["7"]);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+  });
+});
+
+Deno.test("persistent 5xx gives up after `retries` with upstream_error, keeping the part", async () => {
+  await withFetchEnv(async (env) => {
+    env.hub.addFault({ path: LFS_FILE, status: 500 });
+    const opts = env.options(LFS_FILE, { retries: 2 });
+    const err = await rejectsWith(fetchFile(opts), "upstream_error");
+    assert.match(err.message, /HTTP 500/);
+    await env.hub.settled();
+    assert.equal(env.hub.requests.filter((r) => r.origin === "cdn").length, 3);
+  });
+});
+
+Deno.test("a stalled connection is cut and resumed", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    env.hub.addFault({ path: LFS_FILE, stallAfterBytes: 500_000, times: 1 });
+    const opts = env.options(LFS_FILE, { expected: { sha256: info.sha256 }, stallTimeoutMs: 150 });
+    const result = await fetchFile(opts);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    const ranges = (await env.bodyRequests()).map((r) => r.range);
+    assert.deepEqual(ranges, [null, "bytes=500000-"]);
+    assert.equal(result.bytesTransferred, info.size);
+  });
+});
+
+Deno.test("an expired signed URL calls reresolve and completes", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    env.hub.addFault({ path: LFS_FILE, expireSignedUrl: true, times: 1 });
+    let calls = 0;
+    const opts = env.options(LFS_FILE, {
+      expected: { sha256: info.sha256 },
+      reresolve: () => Promise.resolve((calls++, env.url())),
+    });
+    await fetchFile(opts);
+    assert.equal(calls, 1);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    await env.hub.settled();
+    const cdn = env.hub.requests.filter((r) => r.origin === "cdn");
+    assert.deepEqual(cdn.map((r) => r.status), [403, 200]);
+    assert.ok(cdn.every((r) => r.authorization === null));
+  });
+});
+
+Deno.test("without reresolve an expired signed URL is re-resolved through the original URL", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    env.hub.addFault({ path: LFS_FILE, cutAfterBytes: 600_000, times: 1 });
+    const opts = env.options(LFS_FILE, { expected: { sha256: info.sha256 } });
+    let once = false;
+    // Expire the remembered CDN URL right after the first body was cut.
+    await fetchFile({
+      ...opts,
+      onProgress: (done) => {
+        if (done >= 600_000 && !once) {
+          once = true;
+          env.hub.addFault({ path: LFS_FILE, expireSignedUrl: true, times: 1 });
+        }
+      },
+    });
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    await env.hub.settled();
+    const log = env.hub.requests.map((r) => `${r.origin} ${r.status} ${r.range ?? "-"}`);
+    assert.deepEqual(log, [
+      "hub 302 -",
+      "cdn 200 -",
+      "cdn 403 bytes=600000-",
+      "hub 302 bytes=600000-",
+      "cdn 206 bytes=600000-",
+    ]);
+  });
+});
+
+Deno.test("git blob SHA-1 is checked for plain git files", async () => {
+  await withFetchEnv(async (env) => {
+    const path = "tokenizer/merges.txt";
+    const info = env.info(path);
+    assert.equal(info.lfs, false);
+    const opts = env.options(path, { expected: { size: info.size, gitSha1: info.gitSha1 } });
+    const result = await fetchFile(opts);
+    assert.equal(result.gitSha1, info.gitSha1);
+    assert.equal(result.sha256, info.sha256);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes(path));
+
+    const wrong = env.options(path, { expected: { gitSha1: "f".repeat(40) } });
+    const err = await rejectsWith(fetchFile(wrong), "checksum_mismatch");
+    assert.ok(err.message.includes("f".repeat(40)) && err.message.includes(info.gitSha1));
+  });
+});
+
+Deno.test("a 404 is not retried and goes through mapHttpError", async () => {
+  await withFetchEnv(async (env) => {
+    const opts = env.options("no/such-file.bin", {
+      mapHttpError: (res) =>
+        new NightpullError("entry_not_found", `mapped ${res.headers.get("x-error-code")}`),
+    });
+    const err = await rejectsWith(fetchFile(opts), "entry_not_found");
+    assert.equal(err.message, "mapped EntryNotFound");
+    assert.equal(env.hub.requests.length, 1);
+    const plain = await rejectsWith(fetchFile(env.options("no/such-file.bin")), "not_found");
+    assert.doesNotMatch(plain.message, /Signature|hf_fixture/);
+  });
+});
+
+Deno.test("bad options are refused before anything happens", async () => {
+  await withFetchEnv(async (env) => {
+    await rejectsWith(
+      fetchFile(env.options(LFS_FILE, { expected: { sha256: "abc" } })),
+      "invalid_input",
+    );
+    await rejectsWith(fetchFile(env.options(LFS_FILE, { connections: 0 })), "invalid_input");
+    await rejectsWith(fetchFile({ ...env.options(), url: "ftp://x/y" }), "invalid_input");
+    assert.equal(env.hub.requests.length, 0);
+  });
+});
