@@ -11,9 +11,11 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
+import { DEFAULT_MIN_SPLIT_SIZE } from "./fetcher.ts";
 import { filterPaths } from "./glob.ts";
 import { blobPath, type HfCacheRepo, incompleteBlobPath, snapshotFilePath } from "./hf_cache.ts";
 import { blobEtag, type HubFile } from "./hub_client.ts";
+import { connectionCount } from "./range_plan.ts";
 import { resolveInside, safeRelativePath } from "./safe_path.ts";
 
 /** Where a pull writes. */
@@ -42,9 +44,6 @@ export interface BlobJob {
   partPath: string;
   files: JobFile[];
 }
-
-/** Files at or above this size may use several connections. */
-export const MULTI_CONNECTION_MIN_BYTES = 16 * 1024 * 1024;
 
 /**
  * Applies include/exclude, then checks every selected path. Any unsafe path refuses the whole
@@ -120,9 +119,16 @@ export function planJobs(files: HubFile[], target: PullTarget): BlobJob[] {
   return [...jobs.values()].sort((a, b) => b.size - a.size);
 }
 
-/** Connections one file asks for: several for large files, one otherwise. */
-export function connectionsFor(size: number | null, perFile: number): number {
-  return size !== null && size >= MULTI_CONNECTION_MIN_BYTES ? Math.max(1, perFile) : 1;
+/**
+ * Connections one file will really use (what the fetcher splits it into): several only when
+ * each gets at least `minSplitSize` bytes, so the pool is not held by connections never opened.
+ */
+export function connectionsFor(
+  size: number,
+  perFile: number,
+  minSplitSize = DEFAULT_MIN_SPLIT_SIZE,
+): number {
+  return connectionCount(size, perFile, minSplitSize);
 }
 
 /**

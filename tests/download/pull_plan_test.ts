@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
+import { DEFAULT_MIN_SPLIT_SIZE } from "../../src/download/fetcher.ts";
 import { hfCacheRepo } from "../../src/download/hf_cache.ts";
 import type { HubFile } from "../../src/download/hub_client.ts";
 import {
   ConnectionBudget,
   connectionsFor,
-  MULTI_CONNECTION_MIN_BYTES,
   planJobs,
   selectFiles,
 } from "../../src/download/pull_plan.ts";
@@ -68,9 +68,12 @@ Deno.test("local-dir jobs are one copy per file with a .part beside it", () => {
 });
 
 Deno.test("connections: several for large files only; the budget never oversubscribes", async () => {
-  assert.equal(connectionsFor(MULTI_CONNECTION_MIN_BYTES - 1, 8), 1);
-  assert.equal(connectionsFor(MULTI_CONNECTION_MIN_BYTES, 8), 8);
-  assert.equal(connectionsFor(null, 8), 1);
+  const MIB = 1024 * 1024;
+  assert.equal(connectionsFor(DEFAULT_MIN_SPLIT_SIZE * 2 - 1, 8), 1);
+  assert.equal(connectionsFor(DEFAULT_MIN_SPLIT_SIZE * 3, 8), 3);
+  assert.equal(connectionsFor(DEFAULT_MIN_SPLIT_SIZE * 100, 8), 8);
+  assert.equal(connectionsFor(64 * MIB, 8, 16 * MIB), 4);
+  assert.equal(connectionsFor(0, 8), 1);
   const budget = new ConnectionBudget(4);
   assert.equal(await budget.acquire(8), 4);
   let got = 0;

@@ -1,0 +1,333 @@
+/**
+ * One pull: a hub repo (one commit, resolved at start) or a URL, downloaded resumably and
+ * verified into its layout, with a manifest record per file. Files already present and
+ * verified are skipped without transferring a body; one failing file lets the others finish
+ * before its error is thrown, so a retry resumes only what is missing.
+ *
+ * @example
+ * ```ts
+ * const report = await pull({ source: "hf:acme/tiny-model@main" }, { config, kv });
+ * ```
+ * @module
+ */
+import { sep } from "node:path";
+import { type Config, resolveHfToken } from "../config.ts";
+import { NightpullError, toNightpullError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { allManifestEntries, type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
+import { fetchFile } from "./fetcher.ts";
+import { hfCacheRepo, linkSnapshotFile, writeRef } from "./hf_cache.ts";
+import { HubClient } from "./hub_client.ts";
+import {
+  type BlobJob,
+  ConnectionBudget,
+  connectionsFor,
+  planJobs,
+  type PullTarget,
+  selectFiles,
+} from "./pull_plan.ts";
+import { manifestSourceKey } from "./source_key.ts";
+import { parseSource, type Source } from "./source.ts";
+import { pullUrl } from "./pull_url.ts";
+import { resumableBytes } from "./resume_point.ts";
+import { hashFile } from "./verify.ts";
+
+/** What to pull (the schedule's DownloadSpec, minus scheduling). */
+export interface PullRequest {
+  source: string;
+  include?: string[];
+  exclude?: string[];
+  layout?: "hf-cache" | "local-dir";
+  /** local-dir target, or hf-cache root (else config.hubCache); for URLs the downloads dir. */
+  dir?: string;
+  /** Expected SHA-256 (hex) of a URL source. */
+  sha256?: string;
+  /** File name of a URL source (else Content-Disposition or the URL). */
+  filename?: string;
+  /** Connections per large file (else config.connections). */
+  connections?: number;
+}
+
+/** What a pull reports while it runs. */
+export type PullEvent =
+  | {
+    type: "plan";
+    commit: string | null;
+    files: { path: string; size: number | null; skip: boolean }[];
+  }
+  | { type: "progress"; path: string; bytes: number; total: number | null }
+  | { type: "file"; path: string; status: "done" | "skipped"; bytes: number };
+
+/** Everything a pull needs from its caller. */
+export interface PullContext {
+  config: Config;
+  kv: Deno.Kv;
+  /** For HF_TOKEN; default `Deno.env.toObject()`. */
+  env?: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  onEvent?: (e: PullEvent) => void;
+  logger?: Logger;
+  /** Files downloaded at once (default 4). */
+  fileConcurrency?: number;
+}
+
+/** The outcome of a successful pull. */
+export interface PullReport {
+  source: string;
+  commit: string | null;
+  files: { total: number; done: number; skipped: number };
+  /** Body bytes transferred by this call. */
+  bytes: number;
+  /** Final local paths (largest file first). */
+  paths: string[];
+}
+
+/** Default number of files downloaded at once. */
+export const DEFAULT_FILE_CONCURRENCY = 4;
+
+/** Pulls a source; throws a NightpullError (first file error, or `interrupted`). */
+export async function pull(request: PullRequest, ctx: PullContext): Promise<PullReport> {
+  const source = parseSource(request.source);
+  checkRequest(request, source);
+  if (source.kind === "url") return await pullUrl(request, source.url, ctx);
+  return await pullHub(request, source, ctx);
+}
+
+function checkRequest(request: PullRequest, source: Source): void {
+  const bad = (message: string) => {
+    throw new NightpullError("invalid_input", message);
+  };
+  if (request.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(request.sha256)) {
+    bad(`invalid sha256 "${request.sha256}": expected 64 hex characters`);
+  }
+  if (source.kind === "hf" && (request.sha256 !== undefined || request.filename !== undefined)) {
+    bad("sha256 and filename apply to URL sources only; hub files are verified from the listing");
+  }
+  if (request.layout === "local-dir" && source.kind === "hf" && !request.dir) {
+    bad('layout "local-dir" needs a target directory (--local-dir DIR)');
+  }
+  const c = request.connections;
+  if (c !== undefined && (!Number.isInteger(c) || c < 1 || c > 32)) {
+    bad(`invalid connections ${c}: expected a whole number from 1 to 32`);
+  }
+}
+
+/** Throws `interrupted` when the pull was aborted. */
+export function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new NightpullError(
+      "interrupted",
+      "interrupted; partial files are kept, run the same pull again to resume",
+    );
+  }
+}
+
+type HubSource = Extract<Source, { kind: "hf" }>;
+
+async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext) {
+  const { config, kv, signal } = ctx;
+  const env = ctx.env ?? Deno.env.toObject();
+  const client = new HubClient({
+    endpoint: config.hfEndpoint,
+    token: resolveHfToken(config, env),
+  });
+  const sourceKey = manifestSourceKey(source);
+  const commit = await client.resolveRevision(source);
+  throwIfInterrupted(signal);
+  const listing = await client.listFiles(source, commit);
+  throwIfInterrupted(signal);
+  const selected = selectFiles(listing, request.include, request.exclude);
+  const layout = request.layout ?? "hf-cache";
+  const repo = hfCacheRepo(request.dir ?? config.hubCache, source.repoType, source.repoId);
+  const target: PullTarget = layout === "hf-cache"
+    ? { layout, repo, commit }
+    : { layout, dir: request.dir! };
+  const jobs = planJobs(selected, target);
+  const known = await allManifestEntries(kv, sourceKey);
+
+  const present = new Map<BlobJob, { sha256: string; gitSha1?: string }>();
+  for (const job of jobs) {
+    throwIfInterrupted(signal);
+    const hashes = await presentAndVerified(job, known, target);
+    if (hashes) present.set(job, hashes);
+  }
+  ctx.onEvent?.({
+    type: "plan",
+    commit,
+    files: jobs.flatMap((job) =>
+      job.files.map((f) => ({ path: f.path, size: job.size, skip: present.has(job) }))
+    ),
+  });
+
+  const record = async (job: BlobJob, hashes: { sha256: string; gitSha1?: string }) => {
+    for (const file of job.files) {
+      if (target.layout === "hf-cache") {
+        await linkSnapshotFile(target.repo, commit, file.path, job.etag);
+      }
+      const entry: ManifestEntry = {
+        source: sourceKey,
+        path: file.path,
+        localPath: file.localPath,
+        commit,
+        revision: source.revision,
+        size: job.size,
+        sha256: hashes.sha256,
+        ...(hashes.gitSha1 ? { gitSha1: hashes.gitSha1 } : {}),
+        etag: job.etag,
+        layout: target.layout,
+        downloadedAt: new Date().toISOString(),
+      };
+      const old = known.find((e) => e.localPath === file.localPath);
+      if (!old || !sameContent(old, entry)) await putManifestEntry(kv, entry);
+    }
+  };
+
+  let skipped = 0;
+  for (const [job, hashes] of present) {
+    await record(job, hashes);
+    for (const file of job.files) {
+      skipped++;
+      ctx.onEvent?.({ type: "file", path: file.path, status: "skipped", bytes: job.size });
+    }
+  }
+
+  const perFile = request.connections ?? config.connections;
+  const fileConcurrency = Math.max(1, ctx.fileConcurrency ?? DEFAULT_FILE_CONCURRENCY);
+  // The big file gets its connections while the other workers still get one each.
+  const budget = new ConnectionBudget(perFile + fileConcurrency - 1);
+  const todo = jobs.filter((job) => !present.has(job));
+  const errors: NightpullError[] = [];
+  let bytes = 0;
+  let done = 0;
+
+  const runJob = async (job: BlobJob) => {
+    const first = job.files[0];
+    const connections = await budget.acquire(connectionsFor(job.size, perFile));
+    try {
+      // What a resume starts from, so progress shows it as present rather than as transfer.
+      ctx.onEvent?.({
+        type: "progress",
+        path: first.path,
+        bytes: await resumableBytes(job.partPath),
+        total: job.size,
+      });
+      const result = await fetchFile({
+        url: client.fileUrl(source, commit, first.path),
+        headers: client.authHeaders(),
+        partPath: job.partPath,
+        finalPath: job.dataPath,
+        expected: { size: job.size, sha256: job.sha256, gitSha1: job.gitSha1 },
+        connections,
+        signal,
+        onProgress: (b, total) =>
+          ctx.onEvent?.({ type: "progress", path: first.path, bytes: b, total: total ?? job.size }),
+        mapHttpError: (res: Response) =>
+          client.mapHttpError(res, { source, path: first.path, revision: commit }),
+      });
+      bytes += result.bytesTransferred;
+      await record(job, { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 });
+      for (const file of job.files) {
+        done++;
+        ctx.onEvent?.({ type: "file", path: file.path, status: "done", bytes: job.size });
+      }
+      ctx.logger?.info("pull.file", {
+        source: sourceKey,
+        path: first.path,
+        size: job.size,
+        transferred: result.bytesTransferred,
+        resumedFrom: result.resumedFrom,
+      });
+    } catch (err) {
+      const e = describeFileError(toNightpullError(err), first.path, job);
+      errors.push(e);
+      if (e.code !== "interrupted") {
+        ctx.logger?.warn("pull.file_failed", { source: sourceKey, path: first.path, code: e.code });
+      }
+    } finally {
+      budget.release(connections);
+    }
+  };
+
+  const queue = [...todo];
+  const worker = async () => {
+    for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) await runJob(job);
+  };
+  await Promise.all(Array.from({ length: Math.min(fileConcurrency, queue.length) }, worker));
+
+  throwIfInterrupted(signal);
+  if (errors.length > 0) throw errors[0];
+  if (target.layout === "hf-cache") await writeRef(target.repo, source.revision, commit);
+  return {
+    source: request.source,
+    commit,
+    files: { total: skipped + done, done, skipped },
+    bytes,
+    paths: jobs.flatMap((job) => job.files.map((f) => f.localPath)),
+  };
+}
+
+/**
+ * The job's content is already on disk and known good: right size, and either a manifest
+ * record of the same content or (a file we did not record, e.g. left by huggingface_hub) a
+ * re-hash that matches the listing. Returns its hashes, or null when it must be fetched.
+ */
+async function presentAndVerified(
+  job: BlobJob,
+  known: ManifestEntry[],
+  target: PullTarget,
+): Promise<{ sha256: string; gitSha1?: string } | null> {
+  let size: number;
+  try {
+    const info = await Deno.stat(job.dataPath);
+    if (!info.isFile) return null;
+    size = info.size;
+  } catch {
+    return null;
+  }
+  if (size !== job.size) return null;
+  const recorded = known.find((e) =>
+    e.etag === job.etag && e.size === job.size &&
+    (job.sha256 === undefined || e.sha256 === job.sha256) &&
+    (target.layout === "hf-cache"
+      ? e.layout === "hf-cache" && e.localPath.startsWith(target.repo.dir + sep)
+      : e.localPath === job.dataPath)
+  );
+  if (recorded) return { sha256: recorded.sha256, gitSha1: recorded.gitSha1 };
+  const hashes = await hashFile(job.dataPath);
+  const ok = job.sha256 !== undefined
+    ? hashes.sha256 === job.sha256
+    : hashes.gitSha1 === job.gitSha1;
+  return ok ? { sha256: hashes.sha256, gitSha1: job.sha256 ? undefined : hashes.gitSha1 } : null;
+}
+
+function sameContent(a: ManifestEntry, b: ManifestEntry): boolean {
+  return a.sha256 === b.sha256 && a.size === b.size && a.etag === b.etag &&
+    a.commit === b.commit && a.revision === b.revision && a.layout === b.layout;
+}
+
+/**
+ * The fetcher names the blob (an etag in the hf cache); users know the repo path, so errors
+ * are re-worded around it. Checksum errors keep both hashes.
+ */
+function describeFileError(err: NightpullError, path: string, job: BlobJob): NightpullError {
+  if (err.code === "interrupted" || err.message.includes(JSON.stringify(path))) return err;
+  const d = err.details ?? {};
+  if (err.code === "checksum_mismatch") {
+    const algo = String(d.algorithm ?? (job.sha256 ? "sha256" : "git-sha1"));
+    return new NightpullError(
+      err.code,
+      `checksum mismatch for ${JSON.stringify(path)}: expected ${algo} ${
+        String(d.expected ?? job.sha256 ?? job.gitSha1)
+      }, got ${String(d.actual ?? "unknown")}; the bad download was deleted, run again`,
+      { ...d, path },
+      { cause: err },
+    );
+  }
+  const message = err.message.replaceAll(job.etag, JSON.stringify(path));
+  return new NightpullError(
+    err.code,
+    message.includes(JSON.stringify(path)) ? message : `${JSON.stringify(path)}: ${message}`,
+    { ...d, path },
+    { cause: err },
+  );
+}
