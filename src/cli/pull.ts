@@ -1,0 +1,170 @@
+/**
+ * `nightpull pull SOURCE`: a one-shot, resumable, verified download with progress bars.
+ * Ctrl+C stops the transfers, keeps the partial files and exits 130; running the same command
+ * again resumes them.
+ *
+ * @example
+ * ```ts
+ * const code = await pullCommand(["hf:acme/tiny-model", "--include", "*.json"]);
+ * ```
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { resolveConfig } from "../config.ts";
+import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
+import { pull, type PullRequest } from "../download/pull.ts";
+import { parseSource } from "../download/source.ts";
+import { openKv } from "../store/open_kv.ts";
+import { usageError } from "./main.ts";
+import {
+  countText,
+  formatBytes,
+  formatDuration,
+  ProgressDisplay,
+  type ProgressMode,
+} from "./progress.ts";
+
+/** Usage text of `nightpull pull`. */
+export const PULL_USAGE =
+  `Usage: nightpull pull SOURCE [--local-dir DIR | --cache-dir DIR] [--include G]... [--exclude G]...
+                      [--sha256 HEX] [--filename NAME] [--connections N] [--quiet] [--json]
+                      [--data DIR] [--kv PATH] [--hf-token-file FILE]
+
+SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.
+Hub repos go to the Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub) unless --local-dir;
+URLs go to <data>/downloads unless --local-dir. Interrupted pulls resume when run again.`;
+
+const OPTIONS = {
+  "local-dir": { type: "string" },
+  "cache-dir": { type: "string" },
+  include: { type: "string", multiple: true },
+  exclude: { type: "string", multiple: true },
+  sha256: { type: "string" },
+  filename: { type: "string" },
+  connections: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  json: { type: "boolean" },
+  data: { type: "string" },
+  kv: { type: "string" },
+  "hf-token-file": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Parses `pull`'s arguments strictly; unknown flags are usage errors naming the flag. */
+export function parsePullArgs(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    return usageError(`${(err as Error).message}\n${PULL_USAGE}`);
+  }
+}
+
+/** Runs `nightpull pull`; returns the exit code (errors are thrown for main to map). */
+export async function pullCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parsePullArgs(args);
+  if (values.help) {
+    console.log(PULL_USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    usageError(
+      positionals.length === 0
+        ? `missing SOURCE\n${PULL_USAGE}`
+        : `expected one SOURCE, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
+  }
+  if (values["local-dir"] !== undefined && values["cache-dir"] !== undefined) {
+    usageError("--local-dir and --cache-dir exclude each other: pick one layout");
+  }
+  const sourceText = positionals[0];
+  const source = parseSource(sourceText);
+  if (source.kind === "url" && values["cache-dir"] !== undefined) {
+    usageError("--cache-dir applies to hf: sources; use --local-dir DIR for a URL's target folder");
+  }
+  if (source.kind === "hf" && (values.sha256 !== undefined || values.filename !== undefined)) {
+    usageError(
+      "--sha256 and --filename apply to URL sources; hub files are verified from the listing",
+    );
+  }
+  const config = resolveConfig({
+    data: values.data,
+    kv: values.kv,
+    "cache-dir": values["cache-dir"],
+    "hf-token-file": values["hf-token-file"],
+    connections: values.connections,
+  }, Deno.env.toObject());
+
+  const request: PullRequest = {
+    source: sourceText,
+    include: values.include,
+    exclude: values.exclude,
+    ...(source.kind === "hf" && values["local-dir"] !== undefined
+      ? { layout: "local-dir" as const }
+      : {}),
+    ...(values["local-dir"] !== undefined ? { dir: values["local-dir"] } : {}),
+    ...(values.sha256 !== undefined ? { sha256: values.sha256 } : {}),
+    ...(values.filename !== undefined ? { filename: values.filename } : {}),
+    ...(values.connections !== undefined ? { connections: config.connections } : {}),
+  };
+
+  const mode: ProgressMode = values.quiet ? "quiet" : Deno.stderr.isTerminal() ? "tty" : "plain";
+  const encoder = new TextEncoder();
+  const display = new ProgressDisplay({
+    mode,
+    write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+    columns: mode === "tty" ? terminalColumns() : undefined,
+  });
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = () => {
+    // A second Ctrl+C means "now": the partial files are already safe on disk.
+    if (++interrupts > 1) Deno.exit(EXIT.interrupted);
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const kv = await openKv(config.kv);
+  const started = performance.now();
+  try {
+    const report = await pull(request, {
+      config,
+      kv,
+      signal: controller.signal,
+      onEvent: (e) => display.onEvent(e),
+    });
+    display.finish();
+    const ms = performance.now() - started;
+    if (values.json) {
+      console.log(JSON.stringify({ ...report, durationMs: Math.round(ms) }));
+    } else if (!values.quiet) {
+      const at = report.commit ? ` at ${report.commit.slice(0, 12)}` : "";
+      console.log(
+        `pulled ${report.source}${at}: ${countText(report.files.total, "file")}, ` +
+          `${report.files.done} downloaded, ${report.files.skipped} already present, ` +
+          `${formatBytes(report.bytes)} transferred in ${formatDuration(ms)}`,
+      );
+    }
+    return EXIT.ok;
+  } catch (err) {
+    display.finish();
+    const e = controller.signal.aborted
+      ? new NightpullError(
+        "interrupted",
+        "interrupted; partial files are kept, run the same command again to resume",
+      )
+      : toNightpullError(err);
+    if (values.json) console.log(JSON.stringify(e.toJSON()));
+    throw e;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    kv.close();
+  }
+}
+
+function terminalColumns(): number | undefined {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return undefined;
+  }
+}
