@@ -86,13 +86,14 @@ export async function linkSnapshotFile(
 ): Promise<string> {
   const link = snapshotFilePath(repo, commit, relPath);
   const target = snapshotLinkTarget(repo, commit, relPath, etag);
-  await ensureRepoFolders(repo);
-  await Deno.mkdir(dirname(link), { recursive: true });
   try {
+    // The common case of a re-pull: already linked, nothing to write.
     if (await Deno.readLink(link) === target) return link;
   } catch {
     // absent, or a plain file: replace it below
   }
+  await ensureRepoFolders(repo);
+  await Deno.mkdir(dirname(link), { recursive: true });
   const temp = `${link}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   await Deno.symlink(target, temp);
   try {
@@ -110,8 +111,10 @@ export async function linkSnapshotFile(
  */
 export async function writeRef(repo: HfCacheRepo, revision: string, commit: string) {
   assertHex("commit", commit);
-  await ensureRepoFolders(repo);
-  if (revision === commit) return;
+  if (revision === commit) {
+    await ensureRepoFolders(repo);
+    return;
+  }
   const parts = revision.split("/");
   if (parts.some((p) => p === "" || p === "." || p === "..") || /[\\\0]/.test(revision)) {
     throw new NightpullError("unsafe_path", `refusing revision "${revision}" as a ref file name`);
@@ -122,6 +125,7 @@ export async function writeRef(repo: HfCacheRepo, revision: string, commit: stri
   } catch {
     // no ref yet
   }
+  await ensureRepoFolders(repo);
   await Deno.mkdir(dirname(ref), { recursive: true });
   const temp = `${ref}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   await Deno.writeTextFile(temp, commit);

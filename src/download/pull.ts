@@ -10,14 +10,14 @@
  * ```
  * @module
  */
-import { sep } from "node:path";
 import { type Config, resolveHfToken } from "../config.ts";
 import { NightpullError, toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { allManifestEntries, type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
+import { type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
 import { fetchFile } from "./fetcher.ts";
 import { hfCacheRepo, linkSnapshotFile, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
+import { type ContentHashes, KnownFiles } from "./known_files.ts";
 import {
   type BlobJob,
   ConnectionBudget,
@@ -30,7 +30,6 @@ import { manifestSourceKey } from "./source_key.ts";
 import { parseSource, type Source } from "./source.ts";
 import { pullUrl } from "./pull_url.ts";
 import { resumableBytes } from "./resume_point.ts";
-import { hashFile } from "./verify.ts";
 
 /** What to pull (the schedule's DownloadSpec, minus scheduling). */
 export interface PullRequest {
@@ -67,7 +66,7 @@ export interface PullContext {
   signal?: AbortSignal;
   onEvent?: (e: PullEvent) => void;
   logger?: Logger;
-  /** Files downloaded at once (default 4). */
+  /** Files downloaded at once (default 8, as huggingface_hub's snapshot_download). */
   fileConcurrency?: number;
 }
 
@@ -83,7 +82,8 @@ export interface PullReport {
 }
 
 /** Default number of files downloaded at once. */
-export const DEFAULT_FILE_CONCURRENCY = 4;
+export const DEFAULT_FILE_CONCURRENCY = 8;
+const PRESENCE_CONCURRENCY = 8;
 
 /** Pulls a source; throws a NightpullError (first file error, or `interrupted`). */
 export async function pull(request: PullRequest, ctx: PullContext): Promise<PullReport> {
@@ -143,14 +143,16 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     ? { layout, repo, commit }
     : { layout, dir: request.dir! };
   const jobs = planJobs(selected, target);
-  const known = await allManifestEntries(kv, sourceKey);
+  const known = await KnownFiles.load(kv, sourceKey);
 
-  const present = new Map<BlobJob, { sha256: string; gitSha1?: string }>();
-  for (const job of jobs) {
+  // Checking presence is a stat per file (and a re-hash for unrecorded files): run a few at
+  // once so a no-op pull of a large repo stays quick.
+  const present = new Map<BlobJob, ContentHashes>();
+  await eachLimited(jobs, PRESENCE_CONCURRENCY, async (job) => {
     throwIfInterrupted(signal);
-    const hashes = await presentAndVerified(job, known, target);
+    const hashes = await known.verifiedContent(job, target);
     if (hashes) present.set(job, hashes);
-  }
+  });
   ctx.onEvent?.({
     type: "plan",
     commit,
@@ -159,7 +161,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     ),
   });
 
-  const record = async (job: BlobJob, hashes: { sha256: string; gitSha1?: string }) => {
+  const record = async (job: BlobJob, hashes: ContentHashes) => {
     for (const file of job.files) {
       if (target.layout === "hf-cache") {
         await linkSnapshotFile(target.repo, commit, file.path, job.etag);
@@ -177,19 +179,19 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         layout: target.layout,
         downloadedAt: new Date().toISOString(),
       };
-      const old = known.find((e) => e.localPath === file.localPath);
+      const old = known.atLocalPath(file.localPath);
       if (!old || !sameContent(old, entry)) await putManifestEntry(kv, entry);
     }
   };
 
   let skipped = 0;
-  for (const [job, hashes] of present) {
+  await eachLimited([...present], PRESENCE_CONCURRENCY, async ([job, hashes]) => {
     await record(job, hashes);
     for (const file of job.files) {
       skipped++;
       ctx.onEvent?.({ type: "file", path: file.path, status: "skipped", bytes: job.size });
     }
-  }
+  });
 
   const perFile = request.connections ?? config.connections;
   const fileConcurrency = Math.max(1, ctx.fileConcurrency ?? DEFAULT_FILE_CONCURRENCY);
@@ -266,38 +268,13 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   };
 }
 
-/**
- * The job's content is already on disk and known good: right size, and either a manifest
- * record of the same content or (a file we did not record, e.g. left by huggingface_hub) a
- * re-hash that matches the listing. Returns its hashes, or null when it must be fetched.
- */
-async function presentAndVerified(
-  job: BlobJob,
-  known: ManifestEntry[],
-  target: PullTarget,
-): Promise<{ sha256: string; gitSha1?: string } | null> {
-  let size: number;
-  try {
-    const info = await Deno.stat(job.dataPath);
-    if (!info.isFile) return null;
-    size = info.size;
-  } catch {
-    return null;
-  }
-  if (size !== job.size) return null;
-  const recorded = known.find((e) =>
-    e.etag === job.etag && e.size === job.size &&
-    (job.sha256 === undefined || e.sha256 === job.sha256) &&
-    (target.layout === "hf-cache"
-      ? e.layout === "hf-cache" && e.localPath.startsWith(target.repo.dir + sep)
-      : e.localPath === job.dataPath)
-  );
-  if (recorded) return { sha256: recorded.sha256, gitSha1: recorded.gitSha1 };
-  const hashes = await hashFile(job.dataPath);
-  const ok = job.sha256 !== undefined
-    ? hashes.sha256 === job.sha256
-    : hashes.gitSha1 === job.gitSha1;
-  return ok ? { sha256: hashes.sha256, gitSha1: job.sha256 ? undefined : hashes.gitSha1 } : null;
+/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function sameContent(a: ManifestEntry, b: ManifestEntry): boolean {

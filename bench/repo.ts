@@ -1,0 +1,183 @@
+/**
+ * Whole-repo download: the 20-file fixture repo (`acme/twenty-files`, ~34 MiB, 16 LFS files)
+ * pulled by our `pull` vs `@huggingface/hub`'s `snapshotDownload`, each into a fresh cache dir,
+ * interleaved, best of 3; plus the no-op re-pull of an unchanged repo. The fake hub runs as
+ * its own process so neither side shares an event loop with the server. Two networks: bare
+ * loopback (the fake hub's byte generation is then the bottleneck for both), and loopback with
+ * a 50 ms first-byte delay on every file body, a stand-in for a CDN's time to first byte.
+ *
+ * `deno run --allow-all bench/repo.ts` (or `deno task bench repo`).
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { snapshotDownload } from "@huggingface/hub";
+import { standardRepos, startFakeHub } from "../fixtures/fake_hub.ts";
+import { resolveConfig } from "../src/config.ts";
+import { pull } from "../src/download/pull.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const REPO = "acme/twenty-files";
+const ROUNDS = 3;
+const LATENCY_MS = 50;
+
+/** `--serve-hub [--latency MS]`: the child process that serves the fake hub. */
+async function serveHub(latencyMs: number): Promise<void> {
+  const hub = await startFakeHub({ repos: standardRepos() });
+  if (latencyMs > 0) hub.addFault({ stallAfterBytes: 0, stallMs: latencyMs });
+  console.log(`fake hub: ${hub.url}`);
+  const stop = async () => {
+    await hub.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGTERM", stop);
+}
+
+async function startHubProcess(
+  latencyMs: number,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "bench/repo.ts", "--serve-hub", "--latency", String(latencyMs)],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/fake hub: (\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`fake hub exited before announcing its URL: ${text}`);
+    text += value;
+  }
+  const url = /fake hub: (\S+)/.exec(text)![1];
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await reader.cancel();
+      await child.status;
+    },
+  };
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+async function countFiles(dir: string): Promise<number> {
+  let n = 0;
+  for await (const e of Deno.readDir(dir)) {
+    n += e.isDirectory ? await countFiles(join(dir, e.name)) : 1;
+  }
+  return n;
+}
+
+interface Figures {
+  ours: number;
+  base: number;
+  oursNoop: number;
+  baseNoop: number;
+  oursNoopBytes: number;
+}
+
+/** Best-of-3 interleaved figures against a hub with `latencyMs` first-byte delay. */
+async function measure(latencyMs: number): Promise<Figures> {
+  const hub = await startHubProcess(latencyMs);
+  const work = await Deno.makeTempDir({ prefix: "np-bench-repo-" });
+  const kv = await Deno.openKv(":memory:");
+  const best = { ours: Infinity, base: Infinity, oursNoop: Infinity, baseNoop: Infinity };
+  let oursNoopBytes = -1;
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const oursCache = join(work, `ours-${round}`);
+      const baseCache = join(work, `base-${round}`);
+      const config = resolveConfig({ data: join(work, "data"), "cache-dir": oursCache }, {
+        HOME: work,
+        HF_ENDPOINT: hub.url,
+      });
+      const ctx = { config, kv, env: {} };
+      const runOurs = async () => {
+        best.ours = Math.min(best.ours, await timed(() => pull({ source: `hf:${REPO}` }, ctx)));
+        let bytes = 0;
+        const noop = await timed(async () => {
+          bytes = (await pull({ source: `hf:${REPO}` }, ctx)).bytes;
+        });
+        best.oursNoop = Math.min(best.oursNoop, noop);
+        oursNoopBytes = Math.max(oursNoopBytes, bytes);
+      };
+      const runBase = async () => {
+        const args = { repo: REPO, cacheDir: baseCache, hubUrl: hub.url };
+        best.base = Math.min(best.base, await timed(() => snapshotDownload(args)));
+        best.baseNoop = Math.min(best.baseNoop, await timed(() => snapshotDownload(args)));
+      };
+      // Alternate who goes first so warm-up and page-cache effects favour neither side.
+      if (round % 2 === 0) {
+        await runOurs();
+        await runBase();
+      } else {
+        await runBase();
+        await runOurs();
+      }
+      const snapshots = (cache: string) =>
+        countFiles(join(cache, "models--acme--twenty-files", "snapshots"));
+      const [oursFiles, baseFiles] = [await snapshots(oursCache), await snapshots(baseCache)];
+      if (oursFiles !== 20 || baseFiles !== 20) {
+        throw new Error(`expected 20 files each, got ours ${oursFiles}, baseline ${baseFiles}`);
+      }
+      await Deno.remove(oursCache, { recursive: true });
+      await Deno.remove(baseCache, { recursive: true });
+    }
+  } finally {
+    kv.close();
+    await hub.stop();
+    await Deno.remove(work, { recursive: true });
+  }
+  return { ...best, oursNoopBytes };
+}
+
+/** Runs the benchmark and prints one table. */
+export async function main(): Promise<void> {
+  const bare = await measure(0);
+  const slow = await measure(LATENCY_MS);
+  const ms = (v: number) => `${v.toFixed(v < 20 ? 1 : 0)} ms`;
+  const ratio = (ours: number, base: number) => `${(base / ours).toFixed(2)}x`;
+  const rows = [
+    ["case", "ours", "baseline", "ratio", "goal"],
+    [
+      `fresh, ${LATENCY_MS} ms first-byte latency (~34 MiB, 20 files)`,
+      ms(slow.ours),
+      ms(slow.base),
+      ratio(slow.ours, slow.base),
+      ">= 3x vs snapshotDownload",
+    ],
+    [
+      "fresh, bare loopback (fake hub bound)",
+      ms(bare.ours),
+      ms(bare.base),
+      ratio(bare.ours, bare.base),
+      "reference",
+    ],
+    [
+      `no-op re-pull (ours moved ${bare.oursNoopBytes} body bytes)`,
+      ms(bare.oursNoop),
+      ms(bare.baseNoop),
+      ratio(bare.oursNoop, bare.baseNoop),
+      "0 body bytes",
+    ],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log(`best of ${ROUNDS}, interleaved; fake hub on loopback in its own process`);
+  for (const r of rows) console.log(`| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`);
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { "serve-hub": { type: "boolean" }, latency: { type: "string", default: "0" } },
+  });
+  if (values["serve-hub"]) await serveHub(Number(values.latency));
+  else await main();
+}
