@@ -115,6 +115,7 @@ export async function pullCommand(args: string[]): Promise<number> {
     columns: mode === "tty" ? terminalColumns() : undefined,
   });
 
+  const kv = await openKv(config.kv);
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -123,7 +124,6 @@ export async function pullCommand(args: string[]): Promise<number> {
     controller.abort();
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
-  const kv = await openKv(config.kv);
   const started = performance.now();
   try {
     const report = await pull(request, {

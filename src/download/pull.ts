@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { resolve } from "node:path";
 import { type Config, resolveHfToken } from "../config.ts";
 import { NightpullError, toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -138,7 +139,8 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   throwIfInterrupted(signal);
   const selected = selectFiles(listing, request.include, request.exclude);
   const layout = request.layout ?? "hf-cache";
-  const repo = hfCacheRepo(request.dir ?? config.hubCache, source.repoType, source.repoId);
+  // Absolute, because manifest records name files by their absolute local path.
+  const repo = hfCacheRepo(resolve(request.dir ?? config.hubCache), source.repoType, source.repoId);
   const target: PullTarget = layout === "hf-cache"
     ? { layout, repo, commit }
     : { layout, dir: request.dir! };
@@ -258,6 +260,8 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
 
   throwIfInterrupted(signal);
   if (errors.length > 0) throw errors[0];
+  // The ref moves only once the whole snapshot is there: until then, offline users keep
+  // resolving the revision to the last complete one.
   if (target.layout === "hf-cache") await writeRef(target.repo, source.revision, commit);
   return {
     source: request.source,
