@@ -1,0 +1,306 @@
+/**
+ * `nightpull schedule add|ls|show|pause|resume|rm|run|history`: management of the running
+ * server's schedules over its HTTP API (`--server` / `NIGHTPULL_URL`, token from
+ * `NIGHTPULL_TOKEN`). `--json` prints the API's JSON; otherwise readable tables.
+ *
+ * @example
+ * ```ts
+ * await scheduleCommand(["add", "hf:openai-community/gpt2", "--cron", "0 2 * * *"]);
+ * ```
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { resolveConfig } from "../config.ts";
+import { EXIT, NightpullError } from "../errors.ts";
+import type { Run, Schedule, Trigger } from "../schedule/schedule.ts";
+import type { Page, ScheduleDetail, ScheduleInput } from "../schedule/service.ts";
+import { ApiClient } from "./api_client.ts";
+import type { Command } from "./main.ts";
+import { runTable, scheduleSheet, scheduleTable } from "./schedule_view.ts";
+
+/** Usage of `nightpull schedule`. */
+export const SCHEDULE_USAGE = `Usage:
+  nightpull schedule add SOURCE (--cron EXPR | --every DUR | --at ISO) [--tz TZ] [--name N]
+                     [--include G]... [--exclude G]... [--local-dir DIR] [--retries N]
+                     [--overlap skip|queue] [--webhook URL] [--webhook-secret S]
+                     [--misfire-grace DUR]
+  nightpull schedule ls [--status active|paused|completed|deleted] [--limit N] [--cursor C]
+  nightpull schedule show ID
+  nightpull schedule pause ID | resume ID
+  nightpull schedule rm ID [--hard]
+  nightpull schedule run ID [--force]
+  nightpull schedule history ID [--limit N] [--cursor C]
+Every subcommand takes --server URL (default NIGHTPULL_URL or http://127.0.0.1:8080) and --json.
+The token comes from NIGHTPULL_TOKEN.`;
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const COMMON: Options = {
+  server: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+};
+
+const PAGING: Options = { limit: { type: "string" }, cursor: { type: "string" } };
+
+interface Parsed {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+function usage(message: string): never {
+  throw new NightpullError("usage", `${message}\n${SCHEDULE_USAGE}`);
+}
+
+function parse(sub: string, args: string[], options: Options, positionals: number): Parsed {
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...COMMON, ...options },
+      allowPositionals: true,
+      strict: true,
+    }) as Parsed;
+  } catch (err) {
+    usage(`${sub}: ${(err as Error).message}`);
+  }
+  if (!parsed.values.help && parsed.positionals.length !== positionals) {
+    usage(
+      `${sub}: expected ${positionals === 1 ? "one argument" : "no arguments"}` +
+        `${
+          parsed.positionals.length
+            ? `, got ${parsed.positionals.map((p) => `"${p}"`).join(" ")}`
+            : ""
+        }`,
+    );
+  }
+  return parsed;
+}
+
+function client(values: Parsed["values"]): ApiClient {
+  const config = resolveConfig(
+    { server: values.server as string | undefined },
+    Deno.env.toObject(),
+  );
+  return new ApiClient(config.server, config.apiToken);
+}
+
+function print(text: string): void {
+  console.log(text);
+}
+
+function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
+
+function limitOf(values: Parsed["values"]): number | undefined {
+  const raw = values.limit as string | undefined;
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 100) {
+    usage(`invalid --limit "${raw}": expected a whole number from 1 to 100`);
+  }
+  return Number(raw);
+}
+
+const path = (id: string, suffix = "") => `/api/v1/schedules/${encodeURIComponent(id)}${suffix}`;
+
+/** Builds the API body of `schedule add` from its flags. */
+export function scheduleInputFromFlags(source: string, v: Parsed["values"]): ScheduleInput {
+  const triggers = (["cron", "every", "at"] as const).filter((k) => v[k] !== undefined);
+  if (triggers.length !== 1) {
+    usage(
+      triggers.length === 0
+        ? "add: give a trigger: --cron EXPR, --every DUR or --at ISO"
+        : `add: give exactly one trigger, not ${triggers.map((t) => `--${t}`).join(" and ")}`,
+    );
+  }
+  const tz = v.tz as string | undefined;
+  if (tz !== undefined && triggers[0] !== "cron") {
+    usage("add: --tz applies to --cron (an --at time carries its own offset)");
+  }
+  const trigger: Trigger = triggers[0] === "cron"
+    ? { type: "cron", expression: v.cron as string, ...(tz !== undefined ? { timezone: tz } : {}) }
+    : triggers[0] === "every"
+    ? { type: "interval", every: v.every as string }
+    : { type: "once", at: v.at as string };
+  const input: ScheduleInput = { source, trigger };
+  if (v.name !== undefined) input.name = v.name as string;
+  if ((v.include as string[] | undefined)?.length) input.include = v.include as string[];
+  if ((v.exclude as string[] | undefined)?.length) input.exclude = v.exclude as string[];
+  if (v["local-dir"] !== undefined) {
+    input.layout = "local-dir";
+    input.dir = v["local-dir"] as string;
+  }
+  if (v.retries !== undefined) {
+    const raw = v.retries as string;
+    if (!/^\d+$/.test(raw) || Number(raw) > 99) {
+      usage(`invalid --retries "${raw}": expected a whole number from 0 to 99`);
+    }
+    // retries come after the first attempt
+    input.retry = { attempts: Number(raw) + 1 };
+  }
+  if (v.overlap !== undefined) {
+    if (v.overlap !== "skip" && v.overlap !== "queue") {
+      usage(`invalid --overlap "${v.overlap}": expected skip or queue`);
+    }
+    input.overlap = v.overlap;
+  }
+  if (v["webhook-secret"] !== undefined && v.webhook === undefined) {
+    usage("add: --webhook-secret needs --webhook URL");
+  }
+  if (v.webhook !== undefined) {
+    input.webhook = { url: v.webhook as string };
+    if (v["webhook-secret"] !== undefined) input.webhook.secret = v["webhook-secret"] as string;
+  }
+  if (v["misfire-grace"] !== undefined) input.misfireGrace = v["misfire-grace"] as string;
+  return input;
+}
+
+async function add(args: string[]): Promise<number> {
+  const { values, positionals } = parse("add", args, {
+    cron: { type: "string" },
+    every: { type: "string" },
+    at: { type: "string" },
+    tz: { type: "string" },
+    name: { type: "string" },
+    include: { type: "string", multiple: true },
+    exclude: { type: "string", multiple: true },
+    "local-dir": { type: "string" },
+    retries: { type: "string" },
+    overlap: { type: "string" },
+    webhook: { type: "string" },
+    "webhook-secret": { type: "string" },
+    "misfire-grace": { type: "string" },
+  }, 1);
+  if (values.help) return help();
+  const input = scheduleInputFromFlags(positionals[0], values);
+  const api = client(values);
+  const created = await api.post<Schedule>("/api/v1/schedules", input);
+  if (values.json) {
+    printJson(created);
+    return EXIT.ok;
+  }
+  const detail = await api.get<ScheduleDetail>(path(created.id));
+  print(`created schedule ${created.id}\n${scheduleSheet(detail)}`);
+  return EXIT.ok;
+}
+
+async function ls(args: string[]): Promise<number> {
+  const { values } = parse("ls", args, { status: { type: "string" }, ...PAGING }, 0);
+  if (values.help) return help();
+  const api = client(values);
+  const page = await api.get<Page<Schedule>>("/api/v1/schedules", {
+    status: values.status as string | undefined,
+    limit: limitOf(values),
+    cursor: values.cursor as string | undefined,
+  });
+  if (values.json) {
+    printJson(page);
+    return EXIT.ok;
+  }
+  if (page.items.length === 0) {
+    print("no schedules");
+    return EXIT.ok;
+  }
+  const rows = await Promise.all(page.items.map(async (schedule) => {
+    const detail = await api.get<ScheduleDetail>(path(schedule.id));
+    return { schedule, nextRun: detail.nextRuns[0] ?? null };
+  }));
+  print(scheduleTable(rows));
+  if (page.nextCursor) print(`more: nightpull schedule ls --cursor ${page.nextCursor}`);
+  return EXIT.ok;
+}
+
+async function show(args: string[]): Promise<number> {
+  const { values, positionals } = parse("show", args, {}, 1);
+  if (values.help) return help();
+  const detail = await client(values).get<ScheduleDetail>(path(positionals[0]));
+  if (values.json) printJson(detail);
+  else print(scheduleSheet(detail));
+  return EXIT.ok;
+}
+
+function lifecycle(action: "pause" | "resume"): Command {
+  return async (args) => {
+    const { values, positionals } = parse(action, args, {}, 1);
+    if (values.help) return help();
+    const s = await client(values).post<Schedule>(path(positionals[0], `/${action}`));
+    if (values.json) printJson(s);
+    else print(`${action === "pause" ? "paused" : "resumed"} ${s.id} (${s.name}): ${s.status}`);
+    return EXIT.ok;
+  };
+}
+
+async function rm(args: string[]): Promise<number> {
+  const { values, positionals } = parse("rm", args, { hard: { type: "boolean" } }, 1);
+  if (values.help) return help();
+  const id = positionals[0];
+  const hard = values.hard === true;
+  await client(values).delete(path(id), hard ? { hard: true } : undefined);
+  if (values.json) printJson({ id, deleted: true, hard });
+  else print(hard ? `deleted ${id} and its history` : `deleted ${id} (history kept)`);
+  return EXIT.ok;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parse("run", args, { force: { type: "boolean" } }, 1);
+  if (values.help) return help();
+  const force = values.force === true ? { force: true } : undefined;
+  const started = await client(values).post<Run>(
+    path(positionals[0], "/trigger"),
+    undefined,
+    force,
+  );
+  if (values.json) printJson(started);
+  else print(`started run ${started.id}\n${runTable([started])}`);
+  return EXIT.ok;
+}
+
+async function history(args: string[]): Promise<number> {
+  const { values, positionals } = parse("history", args, PAGING, 1);
+  if (values.help) return help();
+  const page = await client(values).get<Page<Run>>(path(positionals[0], "/runs"), {
+    limit: limitOf(values),
+    cursor: values.cursor as string | undefined,
+  });
+  if (values.json) {
+    printJson(page);
+    return EXIT.ok;
+  }
+  print(page.items.length ? runTable(page.items) : "no runs yet");
+  if (page.nextCursor) {
+    print(`more: nightpull schedule history ${positionals[0]} --cursor ${page.nextCursor}`);
+  }
+  return EXIT.ok;
+}
+
+function help(): number {
+  print(SCHEDULE_USAGE);
+  return EXIT.ok;
+}
+
+const SUBCOMMANDS: Record<string, Command> = {
+  add,
+  ls,
+  show,
+  pause: lifecycle("pause"),
+  resume: lifecycle("resume"),
+  rm,
+  run,
+  history,
+};
+
+/** `nightpull schedule …`; returns the exit code. */
+export const scheduleCommand: Command = async (args) => {
+  const [sub, ...rest] = args;
+  if (sub === "help" || sub === "--help" || sub === "-h") return help();
+  const command = sub ? SUBCOMMANDS[sub] : undefined;
+  if (!command) {
+    usage(
+      sub
+        ? `unknown subcommand "${sub}"; expected one of ${Object.keys(SUBCOMMANDS).join(", ")}`
+        : "give a subcommand",
+    );
+  }
+  return await command(rest);
+};

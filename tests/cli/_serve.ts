@@ -1,0 +1,130 @@
+/**
+ * Real processes for CLI tests: `nightpull serve` on port 0 (its URL read from its log line)
+ * and one-shot `nightpull …` commands.
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+/** The repository root, where main.ts lives. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A running `nightpull serve`. */
+export interface ServeProcess {
+  url: string;
+  child: Deno.ChildProcess;
+  /** Everything written to stderr so far. */
+  log(): string;
+  /** Sends `signal` and resolves with the exit code once the process ended. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Starts `main.ts serve --port 0 …` and waits (up to `timeoutMs`) for its `serve.listening`
+ * line. Rejects with the log when the process exits or stays silent.
+ */
+export async function startServe(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<ServeProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "main.ts", "serve", "--port", "0", ...args],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const listening = Promise.withResolvers<string>();
+  const pump = (async () => {
+    for await (const chunk of child.stderr) {
+      text += decoder.decode(chunk, { stream: true });
+      const url = /serve\.listening.*?url[=":]+(http:\/\/[^\s"]+)/.exec(text)?.[1];
+      if (url) listening.resolve(url);
+    }
+  })();
+  const status = child.status;
+  status.then(() => listening.reject(new Error(`serve exited before listening:\n${text}`)));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`serve did not listen in time:\n${text}`)),
+      timeoutMs,
+    );
+  });
+  let url: string;
+  try {
+    url = await Promise.race([listening.promise, timeout]);
+  } catch (err) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await status;
+    await pump;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    url,
+    child,
+    log: () => text,
+    stop: async (signal: Deno.Signal = "SIGTERM") => {
+      const code = await stopWithin(child, signal);
+      await pump;
+      if (code === null) throw new Error(`serve ignored ${signal}; killed it:\n${text}`);
+      return code;
+    },
+  };
+}
+
+/**
+ * Sends `signal` and waits up to `ms` for the exit code; a process still running then is
+ * killed with SIGKILL and null returned, so a test fails instead of hanging.
+ */
+export async function stopWithin(
+  child: Deno.ChildProcess,
+  signal: Deno.Signal,
+  ms = 10_000,
+): Promise<number | null> {
+  try {
+    child.kill(signal);
+  } catch {
+    // already exited
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), ms));
+  const result = await Promise.race([child.status.then((s) => s.code), late]);
+  clearTimeout(timer);
+  if (result === null) {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+  return result;
+}
+
+/** Output of one CLI run. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `main.ts …args` to completion. */
+export async function nightpull(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "main.ts", ...args],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+  }).output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
