@@ -90,7 +90,9 @@ export function runTable(runs: Run[]): string {
       r.status,
       String(r.attempt),
       formatElapsed(runDuration(r)),
-      `${r.files.done}/${r.files.total}${r.files.skipped ? ` (${r.files.skipped} kept)` : ""}`,
+      `${r.files.done + r.files.skipped}/${r.files.total}${
+        r.files.skipped ? ` (${r.files.skipped} kept)` : ""
+      }`,
       formatBytes(r.bytes),
       r.error ? `${r.error.code}: ${r.error.message}` : r.reason ?? "",
     ]),
