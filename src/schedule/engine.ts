@@ -23,34 +23,22 @@ import {
   CLAIM_BATCH,
   claimOccurrences,
   findRun,
-  getOneOff,
   getScheduleEntries,
   getScheduleEntry,
+  isFinal,
   listActiveRuns,
   listScheduleStates,
   newId,
-  type OccurrenceClaim,
-  pruneRuns,
-  renewLease,
-  RUNS_PER_SCHEDULE_CAP,
   RUNS_VERSION_KEY,
   type ScheduleEntry,
   SCHEDULES_VERSION_KEY,
-  setWebhookOutcome,
-  startRun,
-  transitionRun,
 } from "../store/mod.ts";
-import { getLeases } from "../store/leases.ts";
-import { retryDelay } from "./backoff.ts";
 import { type Clock, MAX_TIMER_DELAY_MS, systemClock } from "./clock.ts";
-import { parseDuration } from "./duration.ts";
-import { planDueOccurrences } from "./misfire.ts";
-import { DEFAULT_RETRY } from "./schedule_input.ts";
-import { finishedRecord, interruptedRecord, newRun, retryRecord } from "./run_records.ts";
-import type { DownloadSpec, RetryPolicy, Run, Schedule } from "./schedule.ts";
+import type { DownloadSpec, Run, Schedule } from "./schedule.ts";
 import { type CompiledTimeWindow, compileTimeWindow, isOpenAt } from "./time_window.ts";
+import { planClaim, type PlannedClaim } from "./occurrence_plan.ts";
+import { RunDispatcher, specOf } from "./run_dispatcher.ts";
 import { TimerHeap } from "./timer_heap.ts";
-import { deliverWebhook, webhookEvent, webhookPayload } from "./webhook.ts";
 
 /** What the engine calls to perform a run; the serve command passes one built on `pull()`. */
 export type Executor = (job: {
@@ -92,34 +80,18 @@ export interface EngineOptions {
 }
 
 const SWEEP_EVERY_POLLS = 5;
-const PRUNE_EVERY_FINISHES = 100;
-
-/** A claim planned for one schedule, with the run to start when it commits. */
-interface PlannedClaim {
-  claim: OccurrenceClaim;
-  startNow: Run | null;
-  next: number | null;
-}
-
-interface Running {
-  controller: AbortController;
-  leaseTimer: number | null;
-  lostLease: boolean;
-}
 
 /** The scheduler; see the module doc. */
 export class Engine {
   readonly #kv: Deno.Kv;
   readonly #config: Config;
-  readonly #execute: Executor;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #owner: string;
-  readonly #random: () => number;
   readonly #leaseMs: number;
   readonly #pollMs: number;
-  readonly #webhookDelays?: number[];
   readonly #historyMs: number;
+  readonly #runs: RunDispatcher;
 
   readonly #heap = new TimerHeap();
   #timer: number | null = null;
@@ -129,30 +101,38 @@ export class Engine {
   #versions: [bigint, bigint] = [-1n, -1n];
   #started = false;
   #stopping = false;
-  readonly #running = new Map<string, Running>();
-  /** Slots reserved by starts in flight, so concurrent starts never exceed maxDownloads. */
-  #starting = 0;
-  /** Due pending runs waiting for a slot, earliest due first. */
-  #ready: { id: string; at: number }[] = [];
   readonly #firing = new Set<string>();
   readonly #work = new Set<Promise<unknown>>();
   readonly #listeners = new Set<(e: EngineEvent) => void>();
-  readonly #finishedSincePrune = new Map<string, number>();
-  readonly #webhookAbort = new AbortController();
   readonly #windows = new Map<string, { key: string; window: CompiledTimeWindow }>();
 
   constructor(options: EngineOptions) {
     this.#kv = options.kv;
     this.#config = options.config;
-    this.#execute = options.execute;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? silentLogger;
     this.#owner = options.instanceId ?? newId(Date.now());
-    this.#random = options.random ?? Math.random;
     this.#leaseMs = options.leaseMs ?? 15_000;
     this.#pollMs = options.pollMs ?? 1000;
-    this.#webhookDelays = options.webhookDelaysMs;
     this.#historyMs = this.#config.historyDays * 86_400_000;
+    this.#runs = new RunDispatcher({
+      kv: this.#kv,
+      config: this.#config,
+      execute: options.execute,
+      clock: this.#clock,
+      log: this.#log,
+      owner: this.#owner,
+      random: options.random ?? Math.random,
+      leaseMs: this.#leaseMs,
+      historyMs: this.#historyMs,
+      webhookDelaysMs: options.webhookDelaysMs,
+      armRun: (id, at) => {
+        this.#heap.set(`r:${id}`, at);
+        if (at !== null) this.#rearm();
+      },
+      emit: (event) => this.#emit(event),
+      track: (p) => this.#track(p),
+    });
   }
 
   /** Loads schedule states and pending runs, handles misfires, arms the timer, starts polling. */
@@ -160,6 +140,7 @@ export class Engine {
     if (this.#started) return;
     this.#started = true;
     this.#stopping = false;
+    this.#runs.resume();
     const [s, r] = await this.#kv.getMany<[Deno.KvU64, Deno.KvU64]>([
       SCHEDULES_VERSION_KEY,
       RUNS_VERSION_KEY,
@@ -182,10 +163,7 @@ export class Engine {
     if (this.#timer !== null) this.#clock.clearTimer(this.#timer);
     if (this.#pollTimer !== null) this.#clock.clearTimer(this.#pollTimer);
     this.#timer = this.#timerAt = this.#pollTimer = null;
-    for (const r of this.#running.values()) {
-      r.controller.abort(new DOMException("shutdown", "AbortError"));
-    }
-    this.#webhookAbort.abort();
+    this.#runs.stop();
     await this.idle();
     this.#started = false;
     this.#log.info("engine.stopped", { instance: this.#owner });
@@ -209,7 +187,7 @@ export class Engine {
 
   /** Runs executing in this process. */
   runningCount(): number {
-    return this.#running.size;
+    return this.#runs.runningCount;
   }
 
   /** This process's id in claims and leases. */
@@ -270,10 +248,10 @@ export class Engine {
     const schedules: string[] = [];
     for (const key of due) {
       if (key.startsWith("s:")) schedules.push(key.slice(2));
-      else this.#enqueueReady(key.slice(2), this.#clock.now());
+      else this.#runs.enqueue(key.slice(2), this.#clock.now());
     }
     this.#track(this.#fireAll(schedules));
-    this.#dispatch();
+    this.#runs.dispatch();
     this.#rearm();
   }
 
@@ -293,7 +271,7 @@ export class Engine {
       for (const id of fresh) this.#firing.delete(id);
       for (const launch of launches) launch();
     }
-    this.#dispatch();
+    this.#runs.dispatch();
     this.#rearm();
   }
 
@@ -374,7 +352,7 @@ export class Engine {
       try {
         outcomes = await claimOccurrences(this.#kv, planned.map((p) => p.claim));
       } finally {
-        for (const p of planned) if (p.startNow) this.#starting--;
+        for (const p of planned) if (p.startNow) this.#runs.release();
       }
       for (let i = 0; i < planned.length; i++) {
         const outcome = outcomes[i];
@@ -396,82 +374,19 @@ export class Engine {
   /** What handling the due occurrences of `entry` writes (a slot is reserved for `startNow`). */
   async #planClaim(entry: ScheduleEntry, now: number): Promise<PlannedClaim> {
     const { schedule, state } = entry;
-    const grace = parseDuration(schedule.misfireGrace, "misfireGrace");
-    const plan = planDueOccurrences(
-      schedule.trigger,
-      this.#config.timezone,
-      state.nextAt!,
+    const active = state.activeRunId ? await findRun(this.#kv, state.activeRunId) : null;
+    const planned = planClaim(entry, {
       now,
-      grace,
-    );
-    const runs: Run[] = [];
-    const newState = { ...state, cursor: plan.cursor, nextAt: plan.next };
-    if (plan.missed) {
-      runs.push({
-        ...newRun({
-          id: newId(now),
-          scheduleId: schedule.id,
-          source: schedule.source,
-          plannedAt: plan.missed.last,
-          trigger: "schedule",
-          status: "skipped",
-          reason: "missed",
-          now,
-        }),
-        missed: {
-          count: plan.missed.count,
-          first: new Date(plan.missed.first).toISOString(),
-          last: new Date(plan.missed.last).toISOString(),
-        },
-      });
-    }
-    let startNow: Run | null = null;
-    if (plan.fire) {
-      const base = {
-        id: newId(now),
-        scheduleId: schedule.id,
-        source: schedule.source,
-        plannedAt: plan.fire.plannedAt,
-        trigger: plan.fire.catchup ? "catchup" as const : "schedule" as const,
-        now,
-      };
-      const active = state.activeRunId ? await findRun(this.#kv, state.activeRunId) : null;
-      const busy = active !== null && !["succeeded", "failed", "skipped", "cancelled"].includes(
-        active.run.status,
-      );
-      if (!this.#windowOpen(schedule, now)) {
-        runs.push(newRun({ ...base, status: "skipped", reason: "outside_window" }));
-      } else if (busy && (schedule.overlap === "skip" || state.queuedRunId)) {
-        runs.push(newRun({ ...base, status: "skipped", reason: "overlap" }));
-      } else if (busy) {
-        const queued = newRun({ ...base, status: "pending", dueAt: null });
-        runs.push(queued);
-        newState.queuedRunId = queued.id;
-      } else if (this.#hasSlot()) {
-        startNow = newRun({ ...base, status: "running" });
-        runs.push(startNow);
-        newState.activeRunId = startNow.id;
-      } else {
-        const pending = newRun({ ...base, status: "pending" });
-        runs.push(pending);
-        newState.activeRunId = pending.id;
-      }
-    }
-    const completed = schedule.trigger.type === "once" && plan.next === null;
-    if (startNow) this.#starting++;
-    const claim: OccurrenceClaim = {
-      entry,
-      plannedAt: plan.cursor,
+      timezone: this.#config.timezone,
       owner: this.#owner,
-      state: newState,
-      schedule: completed
-        ? { ...schedule, status: "completed", updatedAt: new Date(now).toISOString() }
-        : undefined,
-      runs,
-      lease: startNow ? { runId: startNow.id, expiresAt: now + this.#leaseMs } : undefined,
+      leaseMs: this.#leaseMs,
       historyMs: this.#historyMs,
-    };
-    return { claim, startNow, next: plan.next };
+      activeBusy: active !== null && !isFinal(active.run),
+      slotFree: this.#runs.hasSlot(),
+      windowOpen: this.#windowOpen(schedule, now),
+    });
+    if (planned.startNow) this.#runs.reserve();
+    return planned;
   }
 
   /**
@@ -506,19 +421,19 @@ export class Engine {
           reason: run.reason,
           missed: run.missed?.count,
         });
-        this.#afterFinal(run, schedule);
+        this.#runs.afterFinal(run, schedule);
       } else if (run.status === "pending" && run.dueAt) {
-        this.#enqueueReady(run.id, Date.parse(run.dueAt));
+        this.#runs.enqueue(run.id, Date.parse(run.dueAt));
       }
     }
     const run = p.startNow;
     if (run) {
       this.#log.info("run.claimed", { runId: run.id, scheduleId: schedule.id });
       // the slot stays reserved until the launch
-      this.#starting++;
+      this.#runs.reserve();
       launches.push(() => {
-        this.#starting--;
-        this.#launch(run, schedule, specOf(schedule), schedule.retry);
+        this.#runs.release();
+        this.#runs.launch(run, schedule, specOf(schedule), schedule.retry);
       });
     }
   }
@@ -535,282 +450,21 @@ export class Engine {
     return isOpenAt(compiled.window, now);
   }
 
-  // --- runs ---------------------------------------------------------------------------------
-
-  #hasSlot(): boolean {
-    return !this.#stopping && this.#running.size + this.#starting < this.#config.maxDownloads;
-  }
-
-  #enqueueReady(id: string, at: number): void {
-    if (this.#running.has(id)) return;
-    if (at > this.#clock.now()) {
-      this.#heap.set(`r:${id}`, at);
-      this.#rearm();
-      return;
-    }
-    this.#heap.set(`r:${id}`, null);
-    if (this.#ready.some((r) => r.id === id)) return;
-    this.#ready.push({ id, at });
-    this.#ready.sort((a, b) => a.at - b.at);
-  }
-
-  /** Starts due pending runs while slots are free. */
-  #dispatch(): void {
-    while (this.#hasSlot() && this.#ready.length) {
-      const { id } = this.#ready.shift()!;
-      this.#starting++;
-      this.#track(
-        this.#startPending(id).finally(() => {
-          this.#starting--;
-          this.#dispatch();
-        }),
-      );
-    }
-  }
-
-  async #startPending(id: string): Promise<void> {
-    const now = this.#clock.now();
-    const run = await startRun(this.#kv, id, this.#owner, now, now + this.#leaseMs);
-    if (!run) return; // another process started it, or it is no longer pending
-    let schedule: Schedule | null = null;
-    let spec: DownloadSpec;
-    let retry: RetryPolicy;
-    if (run.scheduleId) {
-      const entry = await getScheduleEntry(this.#kv, run.scheduleId);
-      if (!entry) return;
-      schedule = entry.schedule;
-      spec = specOf(schedule);
-      retry = schedule.retry;
-    } else {
-      const oneOff = await getOneOff(this.#kv, run.id);
-      if (!oneOff) return;
-      spec = oneOff.spec;
-      retry = oneOff.retry;
-    }
-    this.#log.info("run.claimed", {
-      runId: run.id,
-      scheduleId: run.scheduleId,
-      attempt: run.attempt,
-    });
-    this.#emit({ type: "run", run });
-    this.#launch(run, schedule, spec, retry);
-  }
-
-  #launch(run: Run, schedule: Schedule | null, spec: DownloadSpec, retry: RetryPolicy): void {
-    const running: Running = {
-      controller: new AbortController(),
-      leaseTimer: null,
-      lostLease: false,
-    };
-    this.#running.set(run.id, running);
-    const renew = () => {
-      running.leaseTimer = this.#clock.setTimer(async () => {
-        running.leaseTimer = null;
-        if (!this.#running.has(run.id)) return;
-        try {
-          const now = this.#clock.now();
-          if (!(await renewLease(this.#kv, run.id, this.#owner, now + this.#leaseMs))) {
-            running.lostLease = true;
-            running.controller.abort(new DOMException("lease lost", "AbortError"));
-            this.#log.warn("run.lease_lost", { runId: run.id });
-            return;
-          }
-        } catch (err) {
-          this.#log.warn("run.lease_renew_failed", {
-            runId: run.id,
-            error: (err as Error).message,
-          });
-        }
-        if (this.#running.has(run.id)) renew();
-      }, Math.max(1, Math.floor(this.#leaseMs / 3)));
-    };
-    renew();
-    this.#log.info("run.started", {
-      runId: run.id,
-      scheduleId: run.scheduleId,
-      attempt: run.attempt,
-    });
-    this.#track(this.#perform(run, schedule, spec, retry, running));
-  }
-
-  async #perform(
-    run: Run,
-    schedule: Schedule | null,
-    spec: DownloadSpec,
-    retry: RetryPolicy,
-    running: Running,
-  ): Promise<void> {
-    let outcome: Parameters<typeof finishedRecord>[2];
-    try {
-      const result = await this.#execute({
-        run,
-        schedule,
-        spec,
-        signal: running.controller.signal,
-        onEvent: (event) => this.#emit({ type: "progress", runId: run.id, event }),
-      });
-      outcome = { ok: true, ...result };
-    } catch (err) {
-      const e = toNightpullError(err);
-      outcome = { ok: false, error: { code: e.code, message: e.message } };
-    }
-    if (running.leaseTimer !== null) this.#clock.clearTimer(running.leaseTimer);
-    try {
-      if (running.lostLease) return; // another process owns the run now
-      const now = this.#clock.now();
-      const interrupted = this.#stopping && running.controller.signal.aborted;
-      const next = (current: Run): Run => {
-        if (interrupted) return interruptedRecord(current, now);
-        if (outcome.ok || current.attempt >= retry.attempts) {
-          return finishedRecord(current, now, outcome);
-        }
-        const delay = retryDelay(retry, current.attempt, this.#random);
-        return retryRecord(current, outcome.error, now, now + delay);
-      };
-      const moved = await transitionRun(this.#kv, run.id, { owner: this.#owner }, next, {
-        now,
-        historyMs: this.#historyMs,
-      });
-      if (!moved) return;
-      const stored = moved.run;
-      this.#emit({ type: "run", run: stored });
-      if (stored.status === "pending") {
-        if (interrupted) {
-          this.#log.info("run.interrupted", { runId: run.id, attempt: stored.attempt });
-        } else {
-          this.#log.warn("run.retry", {
-            runId: run.id,
-            attempt: stored.attempt,
-            dueAt: stored.dueAt,
-            error: stored.error?.code,
-          });
-          this.#enqueueReady(run.id, Date.parse(stored.dueAt!));
-        }
-        return;
-      }
-      this.#log.info("run.finished", {
-        runId: run.id,
-        scheduleId: run.scheduleId,
-        status: stored.status,
-        attempt: stored.attempt,
-        bytes: stored.bytes,
-        error: stored.error?.code,
-      });
-      this.#afterFinal(stored, schedule);
-      if (moved.promoted) this.#enqueueReady(moved.promoted, now);
-    } finally {
-      this.#running.delete(run.id);
-      this.#dispatch();
-    }
-  }
-
   /** Rearms pending runs from the not-yet-final index; with `sweep`, recovers abandoned ones. */
   async #scanActiveRuns(sweep: boolean): Promise<void> {
     const active = await listActiveRuns(this.#kv);
     const abandoned: string[] = [];
     for (const [id, entry] of active) {
-      if (this.#running.has(id)) continue;
-      if (entry.status === "pending" && entry.dueAt !== null) this.#enqueueReady(id, entry.dueAt);
+      if (this.#runs.isRunning(id)) continue;
+      if (entry.status === "pending" && entry.dueAt !== null) this.#runs.enqueue(id, entry.dueAt);
       else if (entry.status === "running" && sweep) abandoned.push(id);
     }
     for (const key of [...this.#heap.keys()]) {
       if (key.startsWith("r:") && !active.has(key.slice(2))) this.#heap.set(key, null);
     }
-    this.#ready = this.#ready.filter((r) => active.has(r.id));
-    if (abandoned.length) await this.#recoverAbandoned(abandoned);
-    this.#dispatch();
+    this.#runs.keepReady(active);
+    if (abandoned.length) await this.#runs.recoverAbandoned(abandoned);
+    this.#runs.dispatch();
     this.#rearm();
   }
-
-  async #recoverAbandoned(ids: string[]): Promise<void> {
-    const now = this.#clock.now();
-    const leases = await getLeases(this.#kv, ids);
-    for (const id of ids) {
-      const lease = leases.get(id);
-      if (lease && lease.expiresAt > now) continue;
-      const found = await findRun(this.#kv, id);
-      if (!found) continue;
-      const retry = found.run.scheduleId
-        ? (await getScheduleEntry(this.#kv, found.run.scheduleId))?.schedule.retry
-        : (await getOneOff(this.#kv, id))?.retry;
-      const policy = retry ?? DEFAULT_RETRY;
-      const error = {
-        code: "interrupted",
-        message: "the process running this attempt stopped without finishing it (lease expired)",
-      };
-      const moved = await transitionRun(
-        this.#kv,
-        id,
-        { abandonedBefore: now },
-        (run) =>
-          run.attempt >= policy.attempts
-            ? finishedRecord(run, now, { ok: false, error })
-            : { ...retryRecord(run, error, now, now), reason: "interrupted" },
-        { now, historyMs: this.#historyMs },
-      );
-      if (!moved) continue;
-      const stored = moved.run;
-      if (moved.promoted) this.#enqueueReady(moved.promoted, now);
-      this.#log.warn("run.abandoned", {
-        runId: id,
-        status: stored.status,
-        attempt: stored.attempt,
-      });
-      this.#emit({ type: "run", run: stored });
-      if (stored.status === "pending") this.#enqueueReady(id, now);
-      else {
-        const schedule = stored.scheduleId
-          ? (await getScheduleEntry(this.#kv, stored.scheduleId))?.schedule ?? null
-          : null;
-        this.#afterFinal(stored, schedule);
-      }
-    }
-  }
-
-  /** Webhook and pruning after a run reached its final state. */
-  #afterFinal(run: Run, schedule: Schedule | null): void {
-    if (run.scheduleId) {
-      const count = (this.#finishedSincePrune.get(run.scheduleId) ?? 0) + 1;
-      this.#finishedSincePrune.set(run.scheduleId, count % PRUNE_EVERY_FINISHES);
-      if (count >= PRUNE_EVERY_FINISHES) {
-        this.#track(pruneRuns(this.#kv, run.scheduleId, RUNS_PER_SCHEDULE_CAP));
-      }
-    }
-    this.#track(this.#sendWebhook(run, schedule));
-  }
-
-  async #sendWebhook(run: Run, schedule: Schedule | null): Promise<void> {
-    const target = schedule ? schedule.webhook : (await getOneOff(this.#kv, run.id))?.webhook;
-    if (!target || !webhookEvent(run)) return;
-    await setWebhookOutcome(this.#kv, run.id, { status: "pending", attempts: 0 }, this.#historyMs);
-    const outcome = await deliverWebhook(target, webhookPayload(run, schedule), {
-      delaysMs: this.#webhookDelays,
-      signal: this.#webhookAbort.signal,
-    });
-    await setWebhookOutcome(this.#kv, run.id, outcome, this.#historyMs);
-    const fields = {
-      runId: run.id,
-      event: webhookEvent(run),
-      attempts: outcome.attempts,
-      httpStatus: outcome.httpStatus,
-      error: outcome.error,
-    };
-    if (outcome.status === "delivered") this.#log.info("webhook.delivered", fields);
-    else this.#log.warn("webhook.failed", fields);
-  }
-}
-
-/** The download part of a schedule. */
-export function specOf(s: Schedule): DownloadSpec {
-  const spec: DownloadSpec = {
-    source: s.source,
-    include: s.include,
-    exclude: s.exclude,
-    layout: s.layout,
-  };
-  if (s.dir !== undefined) spec.dir = s.dir;
-  if (s.sha256 !== undefined) spec.sha256 = s.sha256;
-  if (s.filename !== undefined) spec.filename = s.filename;
-  if (s.connections !== undefined) spec.connections = s.connections;
-  return spec;
 }

@@ -1,0 +1,402 @@
+/**
+ * Runs of this process: slots (`maxDownloads`), the queue of due pending runs, starting a run
+ * by taking its lease, executing it with the lease renewed, and what follows an attempt:
+ * success, retry after backoff, interruption by a shutdown, failure; plus recovery of runs
+ * whose process died, and the run-end webhook.
+ *
+ * The Engine (./engine.ts) owns one and feeds it claimed and due runs.
+ * @module
+ */
+import type { Config } from "../config.ts";
+import { toNightpullError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import {
+  findRun,
+  getLeases,
+  getOneOff,
+  getScheduleEntry,
+  pruneRuns,
+  renewLease,
+  RUNS_PER_SCHEDULE_CAP,
+  setWebhookOutcome,
+  startRun,
+  transitionRun,
+} from "../store/mod.ts";
+import { retryDelay } from "./backoff.ts";
+import type { Clock } from "./clock.ts";
+import type { EngineEvent, Executor } from "./engine.ts";
+import { finishedRecord, interruptedRecord, retryRecord } from "./run_records.ts";
+import { DEFAULT_RETRY } from "./schedule_input.ts";
+import type { DownloadSpec, RetryPolicy, Run, Schedule } from "./schedule.ts";
+import { deliverWebhook, webhookEvent, webhookPayload } from "./webhook.ts";
+
+const PRUNE_EVERY_FINISHES = 100;
+
+/** What the dispatcher shares with its engine. */
+export interface RunDispatcherDeps {
+  kv: Deno.Kv;
+  config: Config;
+  execute: Executor;
+  clock: Clock;
+  log: Logger;
+  owner: string;
+  random: () => number;
+  leaseMs: number;
+  historyMs: number;
+  webhookDelaysMs?: number[];
+  /** Arms (or with null disarms) the engine's timer for a pending run due later. */
+  armRun: (id: string, at: number | null) => void;
+  emit: (event: EngineEvent) => void;
+  /** Registers background work so the engine's idle() and stop() wait for it. */
+  track: <T>(p: Promise<T>) => Promise<T>;
+}
+
+interface Running {
+  controller: AbortController;
+  leaseTimer: number | null;
+  lostLease: boolean;
+}
+
+/** Slots, the ready queue and the life of each run; see the module doc. */
+export class RunDispatcher {
+  readonly #kv: Deno.Kv;
+  readonly #config: Config;
+  readonly #execute: Executor;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #owner: string;
+  readonly #random: () => number;
+  readonly #leaseMs: number;
+  readonly #historyMs: number;
+  readonly #webhookDelays?: number[];
+  readonly #armRun: RunDispatcherDeps["armRun"];
+  readonly #emit: RunDispatcherDeps["emit"];
+  readonly #track: RunDispatcherDeps["track"];
+
+  #stopping = false;
+  readonly #running = new Map<string, Running>();
+  /** Slots reserved by starts in flight, so concurrent starts never exceed maxDownloads. */
+  #starting = 0;
+  /** Due pending runs waiting for a slot, earliest due first. */
+  #ready: { id: string; at: number }[] = [];
+  readonly #finishedSincePrune = new Map<string, number>();
+  #webhookAbort = new AbortController();
+
+  constructor(deps: RunDispatcherDeps) {
+    this.#kv = deps.kv;
+    this.#config = deps.config;
+    this.#execute = deps.execute;
+    this.#clock = deps.clock;
+    this.#log = deps.log;
+    this.#owner = deps.owner;
+    this.#random = deps.random;
+    this.#leaseMs = deps.leaseMs;
+    this.#historyMs = deps.historyMs;
+    this.#webhookDelays = deps.webhookDelaysMs;
+    this.#armRun = deps.armRun;
+    this.#emit = deps.emit;
+    this.#track = deps.track;
+  }
+
+  /** Runs executing in this process. */
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  /** True when run `id` executes in this process. */
+  isRunning(id: string): boolean {
+    return this.#running.has(id);
+  }
+
+  /** Reserves a slot for a run about to start (a claim creating it as `running`). */
+  reserve(): void {
+    this.#starting++;
+  }
+
+  /** Gives back a slot taken with {@link RunDispatcher.reserve}. */
+  release(): void {
+    this.#starting--;
+  }
+
+  /** Accepts runs again after a stop. */
+  resume(): void {
+    this.#stopping = false;
+    this.#webhookAbort = new AbortController();
+  }
+
+  /** Drops queued runs that are no longer pending anywhere (`active`: every non-final run). */
+  keepReady(active: { has(id: string): boolean }): void {
+    this.#ready = this.#ready.filter((r) => active.has(r.id));
+  }
+
+  /** Starts nothing more; aborts running transfers and webhook retries. */
+  stop(): void {
+    this.#stopping = true;
+    for (const r of this.#running.values()) {
+      r.controller.abort(new DOMException("shutdown", "AbortError"));
+    }
+    this.#webhookAbort.abort();
+  }
+
+  /** True when a run may start now (a free slot and not stopping). */
+  hasSlot(): boolean {
+    return !this.#stopping && this.#running.size + this.#starting < this.#config.maxDownloads;
+  }
+
+  /** Queues a pending run due at `at`: started when due and a slot is free. */
+  enqueue(id: string, at: number): void {
+    if (this.#running.has(id)) return;
+    if (at > this.#clock.now()) {
+      this.#armRun(id, at);
+      return;
+    }
+    this.#armRun(id, null);
+    if (this.#ready.some((r) => r.id === id)) return;
+    this.#ready.push({ id, at });
+    this.#ready.sort((a, b) => a.at - b.at);
+  }
+
+  /** Starts due pending runs while slots are free. */
+  dispatch(): void {
+    while (this.hasSlot() && this.#ready.length) {
+      const { id } = this.#ready.shift()!;
+      this.#starting++;
+      this.#track(
+        this.#startPending(id).finally(() => {
+          this.#starting--;
+          this.dispatch();
+        }),
+      );
+    }
+  }
+
+  async #startPending(id: string): Promise<void> {
+    const now = this.#clock.now();
+    const run = await startRun(this.#kv, id, this.#owner, now, now + this.#leaseMs);
+    if (!run) return; // another process started it, or it is no longer pending
+    let schedule: Schedule | null = null;
+    let spec: DownloadSpec;
+    let retry: RetryPolicy;
+    if (run.scheduleId) {
+      const entry = await getScheduleEntry(this.#kv, run.scheduleId);
+      if (!entry) return;
+      schedule = entry.schedule;
+      spec = specOf(schedule);
+      retry = schedule.retry;
+    } else {
+      const oneOff = await getOneOff(this.#kv, run.id);
+      if (!oneOff) return;
+      spec = oneOff.spec;
+      retry = oneOff.retry;
+    }
+    this.#log.info("run.claimed", {
+      runId: run.id,
+      scheduleId: run.scheduleId,
+      attempt: run.attempt,
+    });
+    this.#emit({ type: "run", run });
+    this.launch(run, schedule, spec, retry);
+  }
+
+  /** Executes a run this process holds the lease of, renewing the lease while it runs. */
+  launch(run: Run, schedule: Schedule | null, spec: DownloadSpec, retry: RetryPolicy): void {
+    const running: Running = {
+      controller: new AbortController(),
+      leaseTimer: null,
+      lostLease: false,
+    };
+    this.#running.set(run.id, running);
+    const renew = () => {
+      running.leaseTimer = this.#clock.setTimer(async () => {
+        running.leaseTimer = null;
+        if (!this.#running.has(run.id)) return;
+        try {
+          const now = this.#clock.now();
+          if (!(await renewLease(this.#kv, run.id, this.#owner, now + this.#leaseMs))) {
+            running.lostLease = true;
+            running.controller.abort(new DOMException("lease lost", "AbortError"));
+            this.#log.warn("run.lease_lost", { runId: run.id });
+            return;
+          }
+        } catch (err) {
+          this.#log.warn("run.lease_renew_failed", {
+            runId: run.id,
+            error: (err as Error).message,
+          });
+        }
+        if (this.#running.has(run.id)) renew();
+      }, Math.max(1, Math.floor(this.#leaseMs / 3)));
+    };
+    renew();
+    this.#log.info("run.started", {
+      runId: run.id,
+      scheduleId: run.scheduleId,
+      attempt: run.attempt,
+    });
+    this.#track(this.#perform(run, schedule, spec, retry, running));
+  }
+
+  async #perform(
+    run: Run,
+    schedule: Schedule | null,
+    spec: DownloadSpec,
+    retry: RetryPolicy,
+    running: Running,
+  ): Promise<void> {
+    let outcome: Parameters<typeof finishedRecord>[2];
+    try {
+      const result = await this.#execute({
+        run,
+        schedule,
+        spec,
+        signal: running.controller.signal,
+        onEvent: (event) => this.#emit({ type: "progress", runId: run.id, event }),
+      });
+      outcome = { ok: true, ...result };
+    } catch (err) {
+      const e = toNightpullError(err);
+      outcome = { ok: false, error: { code: e.code, message: e.message } };
+    }
+    if (running.leaseTimer !== null) this.#clock.clearTimer(running.leaseTimer);
+    try {
+      if (running.lostLease) return; // another process owns the run now
+      const now = this.#clock.now();
+      const interrupted = this.#stopping && running.controller.signal.aborted;
+      const next = (current: Run): Run => {
+        if (interrupted) return interruptedRecord(current, now);
+        if (outcome.ok || current.attempt >= retry.attempts) {
+          return finishedRecord(current, now, outcome);
+        }
+        const delay = retryDelay(retry, current.attempt, this.#random);
+        return retryRecord(current, outcome.error, now, now + delay);
+      };
+      const moved = await transitionRun(this.#kv, run.id, { owner: this.#owner }, next, {
+        now,
+        historyMs: this.#historyMs,
+      });
+      if (!moved) return;
+      const stored = moved.run;
+      this.#emit({ type: "run", run: stored });
+      if (stored.status === "pending") {
+        if (interrupted) {
+          this.#log.info("run.interrupted", { runId: run.id, attempt: stored.attempt });
+        } else {
+          this.#log.warn("run.retry", {
+            runId: run.id,
+            attempt: stored.attempt,
+            dueAt: stored.dueAt,
+            error: stored.error?.code,
+          });
+          this.enqueue(run.id, Date.parse(stored.dueAt!));
+        }
+        return;
+      }
+      this.#log.info("run.finished", {
+        runId: run.id,
+        scheduleId: run.scheduleId,
+        status: stored.status,
+        attempt: stored.attempt,
+        bytes: stored.bytes,
+        error: stored.error?.code,
+      });
+      this.afterFinal(stored, schedule);
+      if (moved.promoted) this.enqueue(moved.promoted, now);
+    } finally {
+      this.#running.delete(run.id);
+      this.dispatch();
+    }
+  }
+
+  /** Retries (or fails) running runs whose lease expired: their process died. */
+  async recoverAbandoned(ids: string[]): Promise<void> {
+    const now = this.#clock.now();
+    const leases = await getLeases(this.#kv, ids);
+    for (const id of ids) {
+      const lease = leases.get(id);
+      if (lease && lease.expiresAt > now) continue;
+      const found = await findRun(this.#kv, id);
+      if (!found) continue;
+      const retry = found.run.scheduleId
+        ? (await getScheduleEntry(this.#kv, found.run.scheduleId))?.schedule.retry
+        : (await getOneOff(this.#kv, id))?.retry;
+      const policy = retry ?? DEFAULT_RETRY;
+      const error = {
+        code: "interrupted",
+        message: "the process running this attempt stopped without finishing it (lease expired)",
+      };
+      const moved = await transitionRun(
+        this.#kv,
+        id,
+        { abandonedBefore: now },
+        (run) =>
+          run.attempt >= policy.attempts
+            ? finishedRecord(run, now, { ok: false, error })
+            : { ...retryRecord(run, error, now, now), reason: "interrupted" },
+        { now, historyMs: this.#historyMs },
+      );
+      if (!moved) continue;
+      const stored = moved.run;
+      if (moved.promoted) this.enqueue(moved.promoted, now);
+      this.#log.warn("run.abandoned", {
+        runId: id,
+        status: stored.status,
+        attempt: stored.attempt,
+      });
+      this.#emit({ type: "run", run: stored });
+      if (stored.status === "pending") this.enqueue(id, now);
+      else {
+        const schedule = stored.scheduleId
+          ? (await getScheduleEntry(this.#kv, stored.scheduleId))?.schedule ?? null
+          : null;
+        this.afterFinal(stored, schedule);
+      }
+    }
+  }
+
+  /** Webhook and pruning after a run reached its final state. */
+  afterFinal(run: Run, schedule: Schedule | null): void {
+    if (run.scheduleId) {
+      const count = (this.#finishedSincePrune.get(run.scheduleId) ?? 0) + 1;
+      this.#finishedSincePrune.set(run.scheduleId, count % PRUNE_EVERY_FINISHES);
+      if (count >= PRUNE_EVERY_FINISHES) {
+        this.#track(pruneRuns(this.#kv, run.scheduleId, RUNS_PER_SCHEDULE_CAP));
+      }
+    }
+    this.#track(this.#sendWebhook(run, schedule));
+  }
+
+  async #sendWebhook(run: Run, schedule: Schedule | null): Promise<void> {
+    const target = schedule ? schedule.webhook : (await getOneOff(this.#kv, run.id))?.webhook;
+    if (!target || !webhookEvent(run)) return;
+    await setWebhookOutcome(this.#kv, run.id, { status: "pending", attempts: 0 }, this.#historyMs);
+    const outcome = await deliverWebhook(target, webhookPayload(run, schedule), {
+      delaysMs: this.#webhookDelays,
+      signal: this.#webhookAbort.signal,
+    });
+    await setWebhookOutcome(this.#kv, run.id, outcome, this.#historyMs);
+    const fields = {
+      runId: run.id,
+      event: webhookEvent(run),
+      attempts: outcome.attempts,
+      httpStatus: outcome.httpStatus,
+      error: outcome.error,
+    };
+    if (outcome.status === "delivered") this.#log.info("webhook.delivered", fields);
+    else this.#log.warn("webhook.failed", fields);
+  }
+}
+
+/** The download part of a schedule. */
+export function specOf(s: Schedule): DownloadSpec {
+  const spec: DownloadSpec = {
+    source: s.source,
+    include: s.include,
+    exclude: s.exclude,
+    layout: s.layout,
+  };
+  if (s.dir !== undefined) spec.dir = s.dir;
+  if (s.sha256 !== undefined) spec.sha256 = s.sha256;
+  if (s.filename !== undefined) spec.filename = s.filename;
+  if (s.connections !== undefined) spec.connections = s.connections;
+  return spec;
+}
