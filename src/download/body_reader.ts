@@ -36,16 +36,29 @@ export class BodyReader {
   #plain: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #scratch: ArrayBuffer | undefined;
   #leftover: Uint8Array | undefined;
-  #onBytes: (n: number) => void;
+  #onChunk: (chunk: Uint8Array) => void;
 
-  constructor(body: ReadableStream<Uint8Array>, onBytes: (n: number) => void = () => {}) {
-    this.#onBytes = onBytes;
+  /**
+   * `onChunk` sees every chunk as it arrives. `scratch` (at least {@link SCRATCH_SIZE} bytes)
+   * is reused when given; take it back from {@link BodyReader.scratch} for the next body.
+   */
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    onChunk: (chunk: Uint8Array) => void = () => {},
+    scratch?: ArrayBuffer,
+  ) {
+    this.#onChunk = onChunk;
     try {
       this.#byob = body.getReader({ mode: "byob" });
-      this.#scratch = new ArrayBuffer(SCRATCH_SIZE);
+      this.#scratch = scratch?.byteLength ? scratch : new ArrayBuffer(SCRATCH_SIZE);
     } catch {
       this.#plain = body.getReader();
     }
+  }
+
+  /** The scratch buffer, for reuse once this body is finished or cancelled. */
+  get scratch(): ArrayBuffer | undefined {
+    return this.#scratch?.byteLength ? this.#scratch : undefined;
   }
 
   /**
@@ -60,9 +73,9 @@ export class BodyReader {
         if (stop?.()) return { filled, done: false, stopped: true };
         const chunk = await this.#next(target.length - filled);
         if (chunk === null) return { filled, done: true };
+        this.#onChunk(chunk);
         target.set(chunk, filled);
         filled += chunk.length;
-        this.#onBytes(chunk.length);
       }
       return { filled, done: false };
     } catch (err) {
@@ -81,7 +94,7 @@ export class BodyReader {
 
   async #next(max: number): Promise<Uint8Array | null> {
     if (this.#byob) {
-      const view = new Uint8Array(this.#scratch!, 0, Math.min(max, SCRATCH_SIZE));
+      const view = new Uint8Array(this.#scratch!, 0, Math.min(max, this.#scratch!.byteLength));
       const { value, done } = await this.#byob.read(view);
       if (value) this.#scratch = value.buffer as ArrayBuffer;
       return done ? null : value;

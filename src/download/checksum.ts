@@ -12,6 +12,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
+import { readFully } from "./part_file.ts";
 
 /** Hex digests of a file's content. */
 export interface FileDigests {
@@ -60,21 +61,6 @@ export function gitBlobSha1(bytes: Uint8Array): string {
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 
-/** Reads exactly `into.length` bytes at `offset`; throws when the file ends first. */
-export async function readFullyAt(file: Deno.FsFile, offset: number, into: Uint8Array) {
-  await file.seek(offset, Deno.SeekMode.Start);
-  let filled = 0;
-  while (filled < into.length) {
-    const n = await file.read(into.subarray(filled));
-    if (n === null) {
-      throw new Deno.errors.UnexpectedEof(
-        `file ended at ${offset + filled} while reading up to ${offset + into.length}`,
-      );
-    }
-    filled += n;
-  }
-}
-
 /**
  * Feeds `[start, end)` of an open file into `digest`, read back in {@link READ_BACK_CHUNK}
  * pieces (from the page cache when the bytes were just written). `buffer` may be reused.
@@ -87,10 +73,11 @@ export async function hashFileRange(
   buffer: Uint8Array = new Uint8Array(READ_BACK_CHUNK),
   signal?: AbortSignal,
 ): Promise<void> {
+  await file.seek(start, Deno.SeekMode.Start);
   for (let at = start; at < end;) {
     signal?.throwIfAborted();
     const view = buffer.subarray(0, Math.min(buffer.length, end - at));
-    await readFullyAt(file, at, view);
+    await readFully(file, view, at);
     digest.update(view);
     at += view.length;
   }

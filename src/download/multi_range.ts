@@ -12,8 +12,8 @@
  * @module
  */
 import { BodyReader, filledBeforeError, type FillResult } from "./body_reader.ts";
-import { FileDigest, readFullyAt } from "./checksum.ts";
-import { writeAt } from "./part_file.ts";
+import { FileDigest } from "./checksum.ts";
+import { PositionedFile } from "./part_file.ts";
 import { writePartState } from "./part_state.ts";
 import {
   addRange,
@@ -39,11 +39,11 @@ import {
 } from "./transfer.ts";
 
 /** Buffer memory shared by all connections of one download. */
-export const MULTI_BUFFER_BUDGET = 16 * 1024 * 1024;
+export const MULTI_BUFFER_BUDGET = 8 * 1024 * 1024;
 /** Read-back size of the in-order hasher. */
-export const HASH_READ_SIZE = 4 * 1024 * 1024;
+export const HASH_READ_SIZE = 2 * 1024 * 1024;
 /** New bytes between two checkpoints (data fsync + sidecar). */
-export const CHECKPOINT_BYTES = 128 * 1024 * 1024;
+export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
 /** Where a multi-connection transfer starts. */
 export interface RangesStart {
@@ -118,7 +118,12 @@ export async function transferRanges(
       }
     };
 
-    const runPiece = async (piece: ByteRange, file: Deno.FsFile, buffer: Uint8Array) => {
+    const runPiece = async (
+      piece: ByteRange,
+      file: PositionedFile,
+      buffer: Uint8Array,
+      scratch: { buffer?: ArrayBuffer },
+    ) => {
       let at = piece.start;
       await withRetries(ctx, () => present, async () => {
         const watch = ctx.watchdog.watch(stop);
@@ -152,13 +157,13 @@ export async function transferRanges(
           }
           if (isStrongEtag(etag)) serverEtag ??= normalizeEtag(etag);
           if (!res.body) throw new TransientFailure("network_error", "response without a body");
-          reader = new BodyReader(res.body, (n) => {
+          reader = new BodyReader(res.body, ({ length: n }) => {
             watch.touch(ctx.watchdog.now());
             ctx.bytesTransferred += n;
             held += n;
             inHand += n;
             ctx.progress(present + inHand, total);
-          });
+          }, scratch.buffer);
           while (at < piece.end) {
             const target = buffer.subarray(0, Math.min(buffer.length, piece.end - at));
             let filled: FillResult;
@@ -170,7 +175,7 @@ export async function transferRanges(
               filled = { filled: filledBeforeError(err), done: false };
             }
             if (filled.filled > 0) {
-              await writeAt(file, at, target.subarray(0, filled.filled));
+              await file.writeAt(at, target.subarray(0, filled.filled));
               held -= filled.filled;
               inHand -= filled.filled;
               markWritten({ start: at, end: at + filled.filled });
@@ -189,17 +194,19 @@ export async function transferRanges(
         } finally {
           inHand -= held;
           if (!finished) await reader?.cancel();
+          scratch.buffer = reader?.scratch;
           watch.end();
         }
       }, stop);
     };
 
     const worker = async () => {
-      const file = await Deno.open(ctx.partPath, { write: true });
+      const file = new PositionedFile(await Deno.open(ctx.partPath, { write: true }));
       const buffer = new Uint8Array(bufferSize);
+      const scratch = {};
       try {
         for (let piece = queue.shift(); piece && !stop.aborted; piece = queue.shift()) {
-          await runPiece(piece, file, buffer);
+          await runPiece(piece, file, buffer, scratch);
         }
       } finally {
         file.close();
@@ -208,7 +215,7 @@ export async function transferRanges(
 
     const hasher = async () => {
       const digest = new FileDigest({ gitBlobSize: ctx.wantGitSha1 ? total : undefined });
-      const file = await Deno.open(ctx.partPath, { read: true });
+      const file = new PositionedFile(await Deno.open(ctx.partPath, { read: true }));
       const buffer = new Uint8Array(Math.min(HASH_READ_SIZE, Math.max(1, total)));
       try {
         while (digest.bytes < total) {
@@ -219,7 +226,7 @@ export async function transferRanges(
             continue;
           }
           const view = buffer.subarray(0, Math.min(buffer.length, end - digest.bytes));
-          await readFullyAt(file, digest.bytes, view);
+          await file.readAt(digest.bytes, view);
           digest.update(view);
         }
         return digest.digest();

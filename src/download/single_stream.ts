@@ -68,6 +68,7 @@ export async function streamSingle(
   let switchTo: SwitchToRanges | undefined;
   const buffers = [new Uint8Array(STREAM_BUFFER_SIZE), new Uint8Array(STREAM_BUFFER_SIZE)];
   const file = await Deno.open(ctx.partPath, { write: true, create: true });
+  const flusher = new BackgroundFlush(ctx.partPath);
   try {
     await file.truncate(offset);
     await file.seek(offset, Deno.SeekMode.Start);
@@ -82,10 +83,10 @@ export async function streamSingle(
 
     const pump = async (body: ReadableStream<Uint8Array>, watch: ConnectionWatch) => {
       let seen = offset;
-      const reader = new BodyReader(body, (n) => {
+      const reader = new BodyReader(body, (chunk) => {
         watch.touch(ctx.watchdog.now());
-        ctx.bytesTransferred += n;
-        seen += n;
+        ctx.bytesTransferred += chunk.length;
+        seen += chunk.length;
         ctx.progress(seen, total);
       });
       let cur = 0;
@@ -96,6 +97,7 @@ export async function streamSingle(
         await pending;
         offset += pendingBytes;
         pending = undefined;
+        flusher.written(offset);
       };
       let finished = false;
       try {
@@ -231,12 +233,46 @@ export async function streamSingle(
       }
       throw err;
     } finally {
+      await flusher.close();
       await file.syncData().catch(() => {});
     }
     if (switchTo) return switchTo;
     return { size: offset, digests: digest!.digest(), serverEtag };
   } finally {
     file.close();
+  }
+}
+
+/** Bytes written between two background data syncs. */
+export const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Starts a data sync on its own handle every {@link FLUSH_EVERY_BYTES}, so the kernel writes
+ * back while the download runs and the final fsync only has the tail left to do.
+ */
+class BackgroundFlush {
+  #path: string;
+  #handle: Deno.FsFile | undefined;
+  #running: Promise<void> | undefined;
+  #last = 0;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  written(offset: number): void {
+    if (this.#running || offset - this.#last < FLUSH_EVERY_BYTES) return;
+    this.#last = offset;
+    this.#running = (async () => {
+      this.#handle ??= await Deno.open(this.#path, { write: true });
+      await this.#handle.syncData();
+    })().catch(() => {}).finally(() => this.#running = undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.#running;
+    this.#handle?.close();
+    this.#handle = undefined;
   }
 }
 
