@@ -13,8 +13,10 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { NightpullError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import type { ScheduleService } from "../schedule/service.ts";
+import type { EngineEvent } from "../schedule/engine.ts";
+import { maskSchedule, type ScheduleService } from "../schedule/service.ts";
 import { bearerAuth } from "./auth.ts";
+import { DetailCache } from "./detail_cache.ts";
 import { downloadRoutes } from "./downloads.ts";
 import { errorHandler, errorResponse, validationHook } from "./errors.ts";
 import { type ArmedEngine, healthRoutes } from "./health.ts";
@@ -29,8 +31,9 @@ export const API_PREFIX = "/api/v1";
 export interface AppDeps {
   service: ScheduleService;
   kv: Deno.Kv;
-  engine: ArmedEngine;
-  config: Pick<Config, "apiToken">;
+  /** Readiness, and run events that keep cached details fresh. */
+  engine: ArmedEngine & { subscribe?(fn: (e: EngineEvent) => void): () => void };
+  config: Pick<Config, "apiToken" | "logLevel">;
   logger?: Logger;
 }
 
@@ -51,21 +54,32 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       ),
     )
   );
-  app.use("*", async (c, next) => {
-    const started = performance.now();
-    await next();
-    logger.debug("api.request", {
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
+  if (deps.config.logLevel === "debug") {
+    // one line per request only when asked for: the middleware costs a few µs per request
+    app.use("*", async (c, next) => {
+      const started = performance.now();
+      await next();
+      logger.debug("api.request", {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
     });
-  });
+  }
   if (deps.config.apiToken) app.use(`${API_PREFIX}/*`, bearerAuth(deps.config.apiToken));
 
   app.route("/", healthRoutes(deps.kv, deps.engine));
   const api = new OpenAPIHono({ defaultHook: validationHook });
-  api.route("/", scheduleRoutes(deps.service));
+  const details = new DetailCache(async (id) => {
+    const detail = await deps.service.get(id);
+    return { ...detail, ...maskSchedule(detail) };
+  });
+  // runs the local engine plans or finishes change a schedule's stats
+  deps.engine.subscribe?.((event) => {
+    if (event.type === "run" && event.run.scheduleId) details.invalidate(event.run.scheduleId);
+  });
+  api.route("/", scheduleRoutes(deps.service, details));
   api.route("/", runRoutes(deps.service));
   api.route("/", downloadRoutes(deps.service));
   api.route("/", manifestRoutes(deps.kv));

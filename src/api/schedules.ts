@@ -7,6 +7,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { maskSchedule, type ScheduleInput, type ScheduleService } from "../schedule/service.ts";
 import type { Schedule } from "../schedule/schedule.ts";
+import type { DetailCache } from "./detail_cache.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";
 import {
@@ -139,9 +140,20 @@ const routes = {
 
 const show = (s: Schedule) => maskSchedule(s) as z.infer<typeof ScheduleSchema>;
 
-/** The `/schedules` routes over `service`, to mount under `/api/v1`. */
-export function scheduleRoutes(service: ScheduleService): OpenAPIHono {
+/**
+ * The `/schedules` routes over `service`, to mount under `/api/v1`. Details are read through
+ * `details`; every write here drops the schedule's cached detail.
+ */
+export function scheduleRoutes(service: ScheduleService, details: DetailCache): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: validationHook });
+  /** Runs a write of schedule `id`, then drops its cached detail (also when the write failed). */
+  const writing = async <T>(id: string, write: Promise<T>): Promise<T> => {
+    try {
+      return await write;
+    } finally {
+      details.invalidate(id);
+    }
+  };
   app.openapi(routes.create, async (c) => {
     const created = await service.create(c.req.valid("json"));
     c.header("Location", `/api/v1/schedules/${encodeURIComponent(created.id)}`);
@@ -153,34 +165,37 @@ export function scheduleRoutes(service: ScheduleService): OpenAPIHono {
     return c.json({ items: page.items.map(show), nextCursor: page.nextCursor }, 200);
   });
   app.openapi(routes.get, async (c) => {
-    const detail = await service.get(c.req.valid("param").id);
-    return c.json({ ...detail, ...show(detail) }, 200);
+    const json = await details.get(c.req.valid("param").id);
+    // already serialized (and masked) by the cache; the schema still documents it
+    return c.body(json, 200, { "content-type": "application/json" }) as never;
   });
   app.openapi(routes.replace, async (c) => {
-    const updated = await service.replace(c.req.valid("param").id, c.req.valid("json"));
-    return c.json(show(updated), 200);
+    const { id } = c.req.valid("param");
+    return c.json(show(await writing(id, service.replace(id, c.req.valid("json")))), 200);
   });
   app.openapi(routes.patch, async (c) => {
+    const { id } = c.req.valid("param");
     // null means "remove this field"; the service merges it so, though its type says Partial
     const patch = c.req.valid("json") as Partial<ScheduleInput>;
-    const updated = await service.patch(c.req.valid("param").id, patch);
-    return c.json(show(updated), 200);
+    return c.json(show(await writing(id, service.patch(id, patch))), 200);
   });
   app.openapi(routes.remove, async (c) => {
-    await service.delete(c.req.valid("param").id, { hard: c.req.valid("query").hard === "true" });
+    const { id } = c.req.valid("param");
+    await writing(id, service.delete(id, { hard: c.req.valid("query").hard === "true" }));
     return c.body(null, 204);
   });
-  app.openapi(
-    routes.pause,
-    async (c) => c.json(show(await service.pause(c.req.valid("param").id)), 200),
-  );
-  app.openapi(
-    routes.resume,
-    async (c) => c.json(show(await service.resume(c.req.valid("param").id)), 200),
-  );
+  app.openapi(routes.pause, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(show(await writing(id, service.pause(id))), 200);
+  });
+  app.openapi(routes.resume, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(show(await writing(id, service.resume(id))), 200);
+  });
   app.openapi(routes.trigger, async (c) => {
+    const { id } = c.req.valid("param");
     const force = c.req.valid("query").force === "true";
-    return c.json(await service.trigger(c.req.valid("param").id, { force }), 202);
+    return c.json(await writing(id, service.trigger(id, { force })), 202);
   });
   return app;
 }

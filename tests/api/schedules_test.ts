@@ -254,3 +254,27 @@ Deno.test("state conflicts answer 409: pausing a deleted schedule, updating it",
     await api.close();
   }
 });
+
+Deno.test("a cached detail follows runs the engine finishes", async () => {
+  const gate = Promise.withResolvers<void>();
+  const api = await startApi({
+    execute: async () => {
+      await gate.promise;
+      return { commit: "c0ffee", files: { total: 1, done: 1, skipped: 0 }, bytes: 42 };
+    },
+  });
+  try {
+    const { json: s } = await api.call("POST", BASE, cronBody());
+    await api.call("POST", `${BASE}/${s.id}/trigger`);
+    const during = await api.call("GET", `${BASE}/${s.id}`);
+    assert.equal(during.json.stats.succeeded, 0);
+    gate.resolve();
+    await api.engine.idle();
+    const after = await api.call("GET", `${BASE}/${s.id}`);
+    assert.equal(after.json.stats.succeeded, 1);
+    assert.equal(after.json.stats.successRate, 1);
+  } finally {
+    gate.resolve();
+    await api.close();
+  }
+});
