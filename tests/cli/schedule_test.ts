@@ -167,7 +167,7 @@ Deno.test("exit codes: 2 invalid input, 4 unknown id, 3 bad token, 1 nothing lis
     assert.equal(await serve.stop("SIGINT"), 0, serve.log());
   }
   // the server is gone now: its address refuses connections
-  const down = await nightpull(["schedule", "ls"], isolatedEnv(dir, { NIGHTPULL_URL: serve.url }));
+  const down = await nightpull(["schedule", "ls", "--server", serve.url], isolatedEnv(dir));
   assert.equal(down.code, 1);
   assert.match(
     down.stderr,
