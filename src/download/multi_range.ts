@@ -27,7 +27,7 @@ import {
   splitIntoPieces,
 } from "./range_plan.ts";
 import { isStrongEtag, normalizeEtag } from "./remote_file.ts";
-import type { TransferOutcome } from "./single_stream.ts";
+import { SizeAnnounced, type TransferOutcome } from "./single_stream.ts";
 import {
   interrupted,
   networkFailure,
@@ -148,6 +148,13 @@ export async function transferRanges(
           const etag = res.headers.get("etag");
           const changed = isStrongEtag(etag) && serverEtag !== undefined &&
             normalizeEtag(etag) !== serverEtag;
+          if (range && !("unsatisfied" in range) && range.total !== undefined) {
+            const want = ctx.expected.size;
+            if (want !== undefined && range.total !== want) {
+              await res.body?.cancel();
+              throw new SizeAnnounced(range.total, want);
+            }
+          }
           if (
             changed || !range || "unsatisfied" in range || range.start !== at ||
             range.end !== piece.end || (range.total !== undefined && range.total !== total)

@@ -139,6 +139,11 @@ export async function streamSingle(
     };
 
     const attempt = async () => {
+      // Re-hash a resumed prefix before asking for more, so a long hash cannot look like a
+      // stalled connection; only a git SHA-1 of unknown size has to wait for the response.
+      if (offset > 0 && digest?.bytes !== offset && (!ctx.wantGitSha1 || total !== undefined)) {
+        digest = await hashPrefix(ctx, offset, total);
+      }
       const watch = ctx.watchdog.watch(ctx.signal);
       try {
         const probe = offset === 0 && total === undefined && ctx.connections > 1 &&
@@ -157,8 +162,8 @@ export async function streamSingle(
         if (res.status === 416) {
           await res.body?.cancel();
           const range = parseContentRange(res.headers.get("content-range"));
-          if (offset > 0 && range && "unsatisfied" in range && range.total === offset) {
-            total = offset; // the part already holds the whole file
+          if (range && "unsatisfied" in range && range.total === offset) {
+            total = offset; // the part already holds the whole file (or the file is empty)
             if (!digest || digest.bytes !== offset) digest = await hashPrefix(ctx, offset, offset);
             return;
           }

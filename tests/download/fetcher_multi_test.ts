@@ -166,3 +166,18 @@ Deno.test("corrupt ranges fail the split download with checksum_mismatch and lea
     assert.equal(await exists(options.finalPath), false);
   });
 });
+
+Deno.test("a server announcing another size than expected fails a split download early", async () => {
+  await withFetchEnv(async (env) => {
+    const { info, options } = bigFile(env);
+    const err = await fetchFile({ ...options, expected: { size: info.size + 1 } }).then(
+      () => assert.fail("resolved"),
+      (e) => e,
+    );
+    assert.ok(err instanceof NightpullError);
+    assert.equal(err.code, "size_mismatch");
+    assert.match(err.message, new RegExp(`expected ${info.size + 1} bytes.*${info.size}`));
+    assert.equal(await exists(options.partPath), false);
+    assert.equal(await exists(partStatePath(options.partPath)), false);
+  });
+});

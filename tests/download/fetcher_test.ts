@@ -341,3 +341,56 @@ Deno.test("bad options are refused before anything happens", async () => {
     assert.equal(env.hub.requests.length, 0);
   });
 });
+
+Deno.test("an empty file downloads, also when a Range probe gets 416", async () => {
+  await withFetchEnv(async (env) => {
+    env.hub.setRepo({ id: "acme/empty", branches: { main: [{ path: "empty.txt", content: "" }] } });
+    const url = `${env.hub.url}/acme/empty/resolve/main/empty.txt`;
+    for (const connections of [1, 8]) {
+      const opts = env.options("empty.txt", { url, connections });
+      const result = await fetchFile({
+        ...opts,
+        expected: { gitSha1: env.hub.fileInfo("acme/empty", "empty.txt").gitSha1 },
+      });
+      assert.equal(result.size, 0);
+      assert.equal(result.sha256, sha256(new Uint8Array()));
+      assert.equal((await Deno.readFile(opts.finalPath)).length, 0);
+      await Deno.remove(opts.finalPath);
+    }
+    assert.ok(env.hub.requests.some((r) => r.range === "bytes=0-" && r.status === 416));
+  });
+});
+
+Deno.test("a resumed prefix is re-hashed, including the git blob SHA-1", async () => {
+  await withFetchEnv(async (env) => {
+    const path = "tokenizer/merges.txt";
+    const info = env.info(path);
+    const opts = env.options(path, { expected: { size: info.size, gitSha1: info.gitSha1 } });
+    await Deno.writeFile(opts.partPath, env.bytes(path).subarray(0, 1000));
+    const result = await fetchFile(opts);
+    assert.equal(result.resumedFrom, 1000);
+    assert.equal(result.gitSha1, info.gitSha1);
+    assert.equal(result.sha256, info.sha256);
+    assert.deepEqual((await env.bodyRequests(path)).map((r) => r.range), ["bytes=1000-"]);
+  });
+});
+
+Deno.test("a complete part left by an interrupted finish is verified without a request", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
+    await Deno.writeFile(opts.partPath, env.bytes());
+    const result = await fetchFile(opts);
+    assert.equal(result.bytesTransferred, 0);
+    assert.equal(result.resumedFrom, info.size);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    assert.equal(env.hub.requests.length, 0);
+
+    // A complete part that does not verify is downloaded again rather than failing.
+    await Deno.writeFile(opts.partPath, new Uint8Array(info.size));
+    const again = await fetchFile(opts);
+    assert.equal(again.restarted, true);
+    assert.equal(again.bytesTransferred, info.size);
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+  });
+});

@@ -1,0 +1,304 @@
+/**
+ * Download throughput and memory against the tools people use today, in one run:
+ * nginx (Debian's /usr/sbin/nginx) serves 1 GiB and 4 GiB files from `bench/.work/` on
+ * loopback, and
+ * - `curl -s -o` vs our `fetchFile` on one connection with SHA-256 verification,
+ * - `aria2c -x8 -s8 -k1M --file-allocation=none` vs our `connections: 8`,
+ * - the peak RSS of our process during a 4 GiB download, minus its idle RSS.
+ * Our side runs as its own `deno run` process (bench/download_child.ts) and is timed around
+ * the `fetchFile` call, which includes verification, fsync and the rename (Deno's start-up is
+ * not); the baselines are timed from spawn to exit and neither hash nor fsync. Best of 3
+ * interleaved runs per side (`BENCH_ROUNDS` to change). Prints one table.
+ *
+ * `deno run -A bench/download.ts` (or `deno task bench download`)
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { ChildJob, ChildReport } from "./download_child.ts";
+import { type BenchRow, printTable } from "./table.ts";
+
+const WORK = new URL("./.work/download/", import.meta.url).pathname;
+const GIB = 1024 ** 3;
+const ROUNDS = 3;
+const NGINX = "/usr/sbin/nginx";
+
+/** A served test file and its SHA-256. */
+interface ServedFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** Runs the benchmark and prints its table. */
+export async function main(): Promise<void> {
+  await Deno.mkdir(join(WORK, "www"), { recursive: true });
+  if (!(await executable(NGINX))) {
+    console.log(`download: skipped — ${NGINX} is missing (apt-get install nginx-light)`);
+    return;
+  }
+  const rounds = Number(Deno.env.get("BENCH_ROUNDS") ?? ROUNDS);
+  const warm = await ensureFile("warm.bin", 4 * 1024 * 1024);
+  const small = await ensureFile("1g.bin", GIB);
+  const big = await ensureFile("4g.bin", 4 * GIB);
+  const nginx = await startNginx();
+  try {
+    const url = (f: ServedFile) => `http://127.0.0.1:${nginx.port}/${f.name}`;
+    const ours = (f: ServedFile, connections: number) => runOurs(f, url(f), url(warm), connections);
+    const curl = await which("curl");
+    const aria2c = await which("aria2c");
+    const times: Record<string, number[]> = {
+      curl: [],
+      sync: [],
+      single: [],
+      aria2c: [],
+      multi: [],
+    };
+    // Each run starts right after the previous output was deleted, so every side writes into
+    // the page cache in the same state.
+    for (let round = 0; round < rounds; round++) {
+      if (curl) {
+        await clean();
+        times.curl.push(await timeTool(curl, ["-s", "-o", out("curl.bin"), url(small)]));
+        times.sync.push(await timeTool("sync", []));
+      }
+      await clean();
+      times.single.push((await ours(small, 1)).ms);
+      if (aria2c) {
+        await clean();
+        const args = [
+          "-q",
+          "-x8",
+          "-s8",
+          "-k1M",
+          "--file-allocation=none",
+          "--allow-overwrite=true",
+        ];
+        times.aria2c.push(
+          await timeTool(aria2c, [...args, "-d", WORK, "-o", "aria2c.bin", url(small)]),
+        );
+      }
+      await clean();
+      times.multi.push((await ours(small, 8)).ms);
+    }
+    await clean();
+    const memory8 = await ours(big, 8);
+    await clean();
+    const memory1 = await ours(big, 1);
+    await clean();
+
+    const rows: BenchRow[] = [];
+    const speed = (ms: number, size: number) =>
+      `${(ms / 1000).toFixed(2)} s (${(size / ms / 1e6).toFixed(2)} GB/s)`;
+    const compare = (label: string, ours: number[], theirs: number[], goal: number) => {
+      const o = Math.min(...ours);
+      const t = Math.min(...theirs);
+      rows.push({
+        case: label,
+        ours: speed(o, small.size),
+        baseline: speed(t, small.size),
+        ratio: `${(t / o).toFixed(2)}×`,
+        goal: `≥ ${goal.toFixed(1)}×`,
+      });
+    };
+    if (curl) compare("1 GiB, 1 connection, SHA-256 (vs curl -o)", times.single, times.curl, 0.9);
+    else console.log("download: curl is missing — skipped the single-connection row");
+    if (aria2c) {
+      compare("1 GiB, 8 connections, SHA-256 (vs aria2c -x8 -s8)", times.multi, times.aria2c, 1.0);
+    } else console.log("download: aria2c is missing — skipped the multi-connection row");
+    for (const [connections, report] of [[8, memory8], [1, memory1]] as const) {
+      rows.push({
+        case: `4 GiB, ${connections} connection${connections > 1 ? "s" : ""}: peak RSS − idle RSS`,
+        ours: `${((report.peakKiB - report.idleKiB) / 1024).toFixed(1)} MiB`,
+        baseline: `idle ${(report.idleKiB / 1024).toFixed(1)} MiB, ${speed(report.ms, big.size)}`,
+        ratio: "-",
+        goal: "< 32 MiB",
+      });
+    }
+    printTable(rows);
+    const all = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" ");
+    console.log(
+      `best of ${rounds}, interleaved; runs (s): curl ${all(times.curl)} | ours-1 ${
+        all(times.single)
+      } | aria2c ${all(times.aria2c)} | ours-8 ${all(times.multi)}`,
+    );
+    if (curl) {
+      const durable = Math.min(...times.curl.map((t, i) => t + times.sync[i]));
+      console.log(
+        `ours includes verification, fsync and rename; curl -o followed by sync: best ${
+          (durable / 1000).toFixed(2)
+        } s`,
+      );
+    }
+  } finally {
+    await nginx.stop();
+  }
+}
+
+function out(name: string): string {
+  return join(WORK, name);
+}
+
+/** Removes downloaded outputs (outside any timing). */
+async function clean(): Promise<void> {
+  for (const entry of Deno.readDirSync(WORK)) {
+    if (entry.isFile && /\.(bin|part|json|aria2|warm)$/.test(entry.name)) {
+      await Deno.remove(join(WORK, entry.name));
+    }
+  }
+  for (const dir of ["ours"]) {
+    await Deno.remove(join(WORK, dir), { recursive: true }).catch(() => {});
+  }
+}
+
+async function executable(path: string): Promise<boolean> {
+  try {
+    return ((await Deno.stat(path)).mode ?? 0) & 0o111 ? true : false;
+  } catch {
+    return false;
+  }
+}
+
+async function which(tool: string): Promise<string | undefined> {
+  for (const dir of (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":")) {
+    if (await executable(join(dir, tool))) return join(dir, tool);
+  }
+  return undefined;
+}
+
+/**
+ * Creates `www/<name>` of `size` bytes unless it is already there: 4 MiB blocks of seeded
+ * noise, each block stamped with its index so no two blocks (and no sparse holes) repeat.
+ * The SHA-256 is computed while writing and cached next to the file.
+ */
+async function ensureFile(name: string, size: number): Promise<ServedFile> {
+  const path = join(WORK, "www", name);
+  const hashPath = `${path}.sha256`;
+  try {
+    if ((await Deno.stat(path)).size === size) {
+      return { name, size, sha256: (await Deno.readTextFile(hashPath)).trim() };
+    }
+  } catch {
+    // not generated yet
+  }
+  const block = new Uint8Array(4 * 1024 * 1024);
+  let x = 0x9e3779b9;
+  const words = new Uint32Array(block.buffer);
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x >>> 0;
+  }
+  const hash = createHash("sha256");
+  using file = await Deno.open(path, { write: true, create: true, truncate: true });
+  for (let index = 0; index * block.length < size; index++) {
+    words[0] = index;
+    words[words.length - 1] = Math.imul(index, 2654435761) >>> 0;
+    const view = block.subarray(0, Math.min(block.length, size - index * block.length));
+    hash.update(view);
+    for (let at = 0; at < view.length;) at += await file.write(view.subarray(at));
+  }
+  const sha256 = hash.digest("hex");
+  await Deno.writeTextFile(hashPath, sha256);
+  return { name, size, sha256 };
+}
+
+/** nginx on a free loopback port, in the foreground, with everything inside bench/.work. */
+async function startNginx(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const dir = join(WORK, "nginx");
+  await Deno.mkdir(join(dir, "tmp"), { recursive: true });
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const conf = `daemon off;
+worker_processes 2;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_body_temp_path ${dir}/tmp;
+  proxy_temp_path ${dir}/tmp;
+  fastcgi_temp_path ${dir}/tmp;
+  uwsgi_temp_path ${dir}/tmp;
+  scgi_temp_path ${dir}/tmp;
+  server {
+    listen 127.0.0.1:${port};
+    root ${join(WORK, "www")};
+  }
+}
+`;
+  await Deno.writeTextFile(join(dir, "nginx.conf"), conf);
+  const child = new Deno.Command(NGINX, {
+    args: ["-c", join(dir, "nginx.conf"), "-p", dir],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        const { stderr } = await child.output();
+        throw new Error(`nginx did not start: ${new TextDecoder().decode(stderr)}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return {
+    port,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.output();
+    },
+  };
+}
+
+/** Wall time of one baseline tool run, spawn to exit. */
+async function timeTool(tool: string, args: string[]): Promise<number> {
+  const start = performance.now();
+  const { code, stderr } = await new Deno.Command(tool, { args, stdout: "null", stderr: "piped" })
+    .output();
+  const ms = performance.now() - start;
+  if (code !== 0) throw new Error(`${tool} failed: ${new TextDecoder().decode(stderr)}`);
+  return ms;
+}
+
+/** Runs our fetcher in its own process and checks what it reports. */
+async function runOurs(
+  file: ServedFile,
+  url: string,
+  warmUrl: string,
+  connections: number,
+): Promise<ChildReport> {
+  const job: ChildJob = {
+    url,
+    warmUrl,
+    partPath: join(WORK, "ours", `${file.name}.part`),
+    finalPath: join(WORK, "ours", file.name),
+    connections,
+    sha256: file.sha256,
+    size: file.size,
+  };
+  const entry = new URL("./download_child.ts", import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", entry, JSON.stringify(job)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) throw new Error(`our fetcher failed: ${new TextDecoder().decode(stderr)}`);
+  const report = JSON.parse(new TextDecoder().decode(stdout).trim()) as ChildReport;
+  if (report.sha256 !== file.sha256 || report.size !== file.size) {
+    throw new Error(`our fetcher returned ${report.sha256}/${report.size} for ${file.name}`);
+  }
+  return report;
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,67 @@
+/**
+ * Our side of `bench/download.ts`, run as its own process so its memory can be read on its
+ * own: fetches one URL with `fetchFile` and prints one JSON line with the time spent in the
+ * call, the resident set size just before it (idle: after a 4 MiB warm-up download) and the
+ * peak (VmHWM) after it.
+ *
+ * `deno run -A bench/download_child.ts '{"url":…,"partPath":…,"finalPath":…,"connections":8,"sha256":…}'`
+ * @module
+ */
+import { fetchFile } from "../src/download/fetcher.ts";
+
+/** What the parent asks for. */
+export interface ChildJob {
+  url: string;
+  /** A small file fetched first, so idle RSS is taken from a process ready to download. */
+  warmUrl: string;
+  partPath: string;
+  finalPath: string;
+  connections: number;
+  sha256: string;
+  size: number;
+}
+
+/** What the child reports. */
+export interface ChildReport {
+  ms: number;
+  idleKiB: number;
+  peakKiB: number;
+  sha256: string;
+  size: number;
+}
+
+/** A field of /proc/self/status in KiB. */
+export function statusKiB(field: "VmRSS" | "VmHWM", text: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(text);
+  if (!m) throw new Error(`no ${field} in /proc/self/status`);
+  return Number(m[1]);
+}
+
+if (import.meta.main) {
+  const job = JSON.parse(Deno.args[0]) as ChildJob;
+  // Idle means ready to download: a small warm-up download on one and on several connections
+  // has loaded the code paths and set up the HTTP client before the baseline is taken.
+  for (const connections of [1, 4]) {
+    await fetchFile({
+      url: job.warmUrl,
+      partPath: `${job.finalPath}.warm.part`,
+      finalPath: `${job.finalPath}.warm`,
+      connections,
+      minSplitSize: 1024 * 1024,
+    });
+    await Deno.remove(`${job.finalPath}.warm`);
+  }
+  const idleKiB = statusKiB("VmRSS", await Deno.readTextFile("/proc/self/status"));
+  const start = performance.now();
+  const result = await fetchFile({
+    url: job.url,
+    partPath: job.partPath,
+    finalPath: job.finalPath,
+    connections: job.connections,
+    expected: { size: job.size, sha256: job.sha256 },
+  });
+  const ms = performance.now() - start;
+  const peakKiB = statusKiB("VmHWM", await Deno.readTextFile("/proc/self/status"));
+  const report: ChildReport = { ms, idleKiB, peakKiB, sha256: result.sha256, size: result.size };
+  console.log(JSON.stringify(report));
+}
