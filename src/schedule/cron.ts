@@ -113,14 +113,19 @@ function offsetAt(timezone: string, utc: number): number {
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - seconds;
 }
 
-/** True when the wall-clock time at `utc` already occurred earlier (second pass of a fold). */
-function isRepeatedWallTime(timezone: string, utc: number): boolean {
+/**
+ * True when croner's candidate `utc` is a wall-clock time the pattern really names, once:
+ * not a time moved out of a spring-forward gap, not the second pass of a fall-back fold.
+ * Offsets a few hours apart tell whether a transition is near; only then is more checked.
+ */
+function isFirstWallTime(cron: Cron, timezone: string, utc: number): boolean {
   const now = offsetAt(timezone, utc);
-  // Offsets drop by at most a few hours at a fold; compare with the offset just before it.
+  // transitions shift offsets by at most a few hours: compare with a little before
   const before = offsetAt(timezone, utc - 3 * 3_600_000);
-  if (before <= now) return false;
+  if (before === now) return true;
+  if (before < now) return cron.match(new Date(utc)); // after a gap: croner may have moved it
   const twin = utc - (before - now);
-  return offsetAt(timezone, twin) === before;
+  return offsetAt(timezone, twin) !== before; // a fold: the same wall time existed at `twin`
 }
 
 /**
@@ -133,8 +138,7 @@ export function nextCronRun(expression: string, timezone: string, fromMs: number
   for (let i = 0; i < MAX_SKIPS; i++) {
     const next = cron.nextRun(from);
     if (!next) return null;
-    // croner moves a fixed-time job out of a gap to the first time after it: not a match.
-    if (cron.match(next) && !isRepeatedWallTime(timezone, next.getTime())) return next.getTime();
+    if (isFirstWallTime(cron, timezone, next.getTime())) return next.getTime();
     from = next;
   }
   return null;

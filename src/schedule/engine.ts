@@ -73,6 +73,8 @@ export interface EngineOptions {
   webhookFetch?: never;
   /** Lease length (default 15 s); renewed every third of it. */
   leaseMs?: number;
+  /** How early before a due time its schedules are read and planned (default 300 ms). */
+  prepareMs?: number;
   /** How often other processes' changes are polled (default 1 s). */
   pollMs?: number;
   /** Waits between webhook attempts (default 1 s, 5 s, 30 s). */
@@ -89,6 +91,7 @@ export class Engine {
   readonly #log: Logger;
   readonly #owner: string;
   readonly #leaseMs: number;
+  readonly #prepareMs: number;
   readonly #pollMs: number;
   readonly #historyMs: number;
   readonly #runs: RunDispatcher;
@@ -102,6 +105,8 @@ export class Engine {
   #started = false;
   #stopping = false;
   readonly #firing = new Set<string>();
+  /** Wake-ups of claims waiting for their due time (woken early by stop()). */
+  readonly #sleepers = new Set<() => void>();
   readonly #work = new Set<Promise<unknown>>();
   readonly #listeners = new Set<(e: EngineEvent) => void>();
   readonly #windows = new Map<string, { key: string; window: CompiledTimeWindow }>();
@@ -113,6 +118,7 @@ export class Engine {
     this.#log = options.logger ?? silentLogger;
     this.#owner = options.instanceId ?? newId(Date.now());
     this.#leaseMs = options.leaseMs ?? 15_000;
+    this.#prepareMs = options.prepareMs ?? 300;
     this.#pollMs = options.pollMs ?? 1000;
     this.#historyMs = this.#config.historyDays * 86_400_000;
     this.#runs = new RunDispatcher({
@@ -164,6 +170,7 @@ export class Engine {
     if (this.#pollTimer !== null) this.#clock.clearTimer(this.#pollTimer);
     this.#timer = this.#timerAt = this.#pollTimer = null;
     this.#runs.stop();
+    for (const wake of [...this.#sleepers]) wake();
     await this.idle();
     this.#started = false;
     this.#log.info("engine.stopped", { instance: this.#owner });
@@ -281,14 +288,14 @@ export class Engine {
       if (key.startsWith("s:") && !states.has(key.slice(2))) this.#heap.set(key, null);
     }
     for (const [id, { state }] of states) {
-      if (!this.#firing.has(id)) this.#heap.set(`s:${id}`, state.nextAt);
+      if (!this.#firing.has(id)) this.#armSchedule(id, state.nextAt);
     }
   }
 
   /** Re-arms one schedule from its stored state (`force`: even while it is being fired). */
   async #reloadState(id: string, force = false): Promise<void> {
     const entry = await getScheduleEntry(this.#kv, id);
-    if (force || !this.#firing.has(id)) this.#heap.set(`s:${id}`, entry?.state.nextAt ?? null);
+    if (force || !this.#firing.has(id)) this.#armSchedule(id, entry?.state.nextAt ?? null);
   }
 
   #schedulePoll(): void {
@@ -324,44 +331,69 @@ export class Engine {
   // --- occurrences --------------------------------------------------------------------------
 
   /**
-   * Claims what is due for the given schedules (read in parallel, committed in batches of
-   * CLAIM_BATCH); returns the ids whose state changed under us.
+   * Arms schedule `id` for its next occurrence `at`: the timer wakes PREPARE_MS early so the
+   * reads and next-time computations are done when the occurrence comes due.
+   */
+  #armSchedule(id: string, at: number | null): void {
+    this.#heap.set(`s:${id}`, at === null ? null : at - this.#prepareMs);
+  }
+
+  /**
+   * Claims what is (about to be) due for the given schedules: reads and plans first, waits
+   * for the due time, then commits in batches of CLAIM_BATCH. Returns the ids whose state
+   * changed under us.
    */
   async #fireBatch(ids: string[], launches: (() => void)[]): Promise<string[]> {
-    const batches: string[][] = [];
-    for (let i = 0; i < ids.length; i += CLAIM_BATCH) batches.push(ids.slice(i, i + CLAIM_BATCH));
-    const stale: string[] = [];
-    // reading batch k+1 overlaps committing batch k
-    let reading = getScheduleEntries(this.#kv, batches[0] ?? []);
-    for (let k = 0; k < batches.length && !this.#stopping; k++) {
-      const entries = await reading;
-      if (k + 1 < batches.length) reading = getScheduleEntries(this.#kv, batches[k + 1]);
-      const now = this.#clock.now();
-      const planned: PlannedClaim[] = [];
-      for (const id of batches[k]) {
-        const entry = entries.get(id);
-        if (!entry || entry.schedule.status !== "active" || entry.state.nextAt === null) {
-          this.#heap.set(`s:${id}`, null);
-        } else if (entry.state.nextAt > now) {
-          this.#heap.set(`s:${id}`, entry.state.nextAt);
-        } else {
-          planned.push(await this.#planClaim(entry, now));
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += CLAIM_BATCH) chunks.push(ids.slice(i, i + CLAIM_BATCH));
+    const read = await Promise.all(chunks.map((c) => getScheduleEntries(this.#kv, c)));
+    const horizon = this.#clock.now() + this.#prepareMs;
+    const due: ScheduleEntry[] = [];
+    let dueBy = this.#clock.now();
+    for (const [k, chunk] of chunks.entries()) {
+      for (const id of chunk) {
+        const entry = read[k].get(id);
+        const nextAt = entry?.schedule.status === "active" ? entry.state.nextAt : null;
+        if (!entry || nextAt === null) this.#armSchedule(id, null);
+        else if (nextAt > horizon) this.#armSchedule(id, nextAt);
+        else {
+          due.push(entry);
+          dueBy = Math.max(dueBy, nextAt);
         }
       }
-      let outcomes: ("claimed" | "taken" | "stale")[];
-      try {
-        outcomes = await claimOccurrences(this.#kv, planned.map((p) => p.claim));
-      } finally {
-        for (const p of planned) if (p.startNow) this.#runs.release();
-      }
-      for (let i = 0; i < planned.length; i++) {
-        const outcome = outcomes[i];
-        if (outcome === "stale") stale.push(planned[i].claim.entry.schedule.id);
-        else await this.#afterClaim(planned[i], outcome, launches);
-      }
     }
-    await reading.catch(() => {});
+    const planned: PlannedClaim[] = [];
+    for (const entry of due) planned.push(await this.#planClaim(entry, dueBy));
+    const stale: string[] = [];
+    let outcomes: ("claimed" | "taken" | "stale")[] = [];
+    try {
+      await this.#sleepUntil(dueBy);
+      if (this.#stopping) return stale;
+      outcomes = await claimOccurrences(this.#kv, planned.map((p) => p.claim));
+    } finally {
+      for (const p of planned) if (p.startNow) this.#runs.release();
+    }
+    for (let i = 0; i < planned.length; i++) {
+      const outcome = outcomes[i];
+      if (outcome === "stale") stale.push(planned[i].claim.entry.schedule.id);
+      else await this.#afterClaim(planned[i], outcome, launches);
+    }
     return stale;
+  }
+
+  /** Resolves at `at` on the engine's clock (at once when past; early on stop). */
+  #sleepUntil(at: number): Promise<void> {
+    const delay = at - this.#clock.now();
+    if (delay <= 0 || this.#stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#sleepers.delete(wake);
+        this.#clock.clearTimer(id);
+        resolve();
+      };
+      const id = this.#clock.setTimer(wake, delay);
+      this.#sleepers.add(wake);
+    });
   }
 
   /** Fires one schedule, re-reading after each lost race. */
@@ -405,7 +437,7 @@ export class Engine {
       this.#log.debug("run.claim_lost", { scheduleId: schedule.id, plannedAt: p.claim.plannedAt });
       return;
     }
-    this.#heap.set(`s:${schedule.id}`, p.next);
+    this.#armSchedule(schedule.id, p.next);
     for (const run of p.claim.runs) {
       this.#log.info("run.planned", {
         runId: run.id,
