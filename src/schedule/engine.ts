@@ -1,11 +1,12 @@
 /**
  * The scheduler engine: one timer armed for the earliest due time (schedules and pending
- * runs in one min-heap), occurrences claimed exactly once across processes, runs executed
- * with a lease, retries with backoff, misfire coalescing, and webhooks at run end.
+ * runs in one min-heap), occurrences claimed exactly once across processes (batched claim
+ * commits, reads and planning done `prepareMs` ahead), misfire coalescing, and a
+ * {@link RunDispatcher} that executes runs with a lease, retries and sends webhooks.
  *
  * Other processes sharing the KV are noticed by polling two version counters (schedule
- * writes, startable runs) every `pollMs`; the same poll renews nothing but sweeps runs whose
- * lease expired (their process died) every few polls.
+ * writes, startable runs) every `pollMs`; every few polls the same loop also sweeps runs
+ * whose lease expired (their process died).
  *
  * @example
  * ```ts

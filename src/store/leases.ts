@@ -10,8 +10,8 @@
  * @module
  */
 import type { Run } from "../schedule/schedule.ts";
-import { commitWithRetry, updateWithCheck } from "./commit.ts";
-import { activeRunKey, leaseKey, runKey, RUNS_VERSION_KEY, scheduleStateKey } from "./keys.ts";
+import { updateWithCheck } from "./commit.ts";
+import { leaseKey, runKey, RUNS_VERSION_KEY, scheduleStateKey } from "./keys.ts";
 import { type Lease, setLease } from "./claims.ts";
 import { isFinal, putRunOps } from "./runs.ts";
 import type { ScheduleState } from "./schedules.ts";
@@ -37,8 +37,7 @@ export async function renewLease(
 export type TransitionGuard = { owner: string } | { abandonedBefore: number };
 
 /**
- * Moves a run on from `running` (or a queued/pending run, with an owner guard that is not
- * checked against a lease) to what `next` returns, atomically with its consequences:
+ * Moves a run on from `running` to what `next` returns, atomically with its consequences:
  * - final: lease and active-index entry removed, stats summed, the schedule's active run
  *   cleared and a queued run promoted (due `now`);
  * - pending: lease removed, due time indexed, other processes told to rescan.
@@ -50,16 +49,15 @@ export async function transitionRun(
   runId: string,
   guard: TransitionGuard,
   next: (run: Run) => Run,
-  opts: { now: number; historyMs: number; requireRunning?: boolean },
+  opts: { now: number; historyMs: number },
 ): Promise<{ run: Run; promoted: string | null } | null> {
   return await updateWithCheck(async () => {
     const [runEntry, leaseEntry] = await kv.getMany<[Run, Lease]>([runKey(runId), leaseKey(runId)]);
     const current = runEntry.value;
     if (!current || isFinal(current)) return null;
-    const requireRunning = opts.requireRunning ?? true;
-    if (requireRunning && current.status !== "running") return null;
+    if (current.status !== "running") return null;
     if ("owner" in guard) {
-      if (requireRunning && leaseEntry.value?.owner !== guard.owner) return null;
+      if (leaseEntry.value?.owner !== guard.owner) return null;
     } else if (leaseEntry.value && leaseEntry.value.expiresAt > guard.abandonedBefore) {
       return null;
     }
@@ -112,9 +110,4 @@ export async function getLeases(kv: Deno.Kv, runIds: string[]): Promise<Map<stri
     entries.forEach((e, j) => e.value && out.set(chunk[j], e.value));
   }
   return out;
-}
-
-/** Drops the not-yet-final index entry of a run that no longer exists. */
-export async function dropActiveEntry(kv: Deno.Kv, runId: string): Promise<void> {
-  await commitWithRetry(() => kv.atomic().delete(activeRunKey(runId)));
 }
