@@ -17,7 +17,9 @@ if (import.meta.main) {
   for (const name of wanted) {
     const load = BENCHES[name];
     if (!load) {
-      console.error(`unknown benchmark "${name}"; expected one of ${Object.keys(BENCHES).join(", ")}`);
+      console.error(
+        `unknown benchmark "${name}"; expected one of ${Object.keys(BENCHES).join(", ")}`,
+      );
       Deno.exit(2);
     }
     console.log(`\n## ${name}`);
