@@ -1,8 +1,8 @@
 /**
  * The single-connection transfer: one body streamed onto the end of the part, resumed with
- * `Range: bytes=<part size>-` after any failure. Chunks are gathered into two large buffers;
- * while one is being written (off the main thread) the other fills and is hashed, so hashing,
- * writing and receiving overlap and the number of awaits per MiB stays small.
+ * `Range: bytes=<part size>-` after any failure. Chunks are gathered into a ring of large
+ * buffers; while some are being written (off the main thread) the next fills and is hashed,
+ * so hashing, writing and receiving overlap and the number of awaits per MiB stays small.
  *
  * @example
  * ```ts
@@ -29,6 +29,8 @@ import {
 
 /** Size of each of the two stream buffers. */
 export const STREAM_BUFFER_SIZE = 4 * 1024 * 1024;
+/** Buffers in the ring: one filling, up to two queued for the file, which absorbs write stalls. */
+export const STREAM_BUFFERS = 3;
 
 /** A finished transfer, ready for verification. */
 export interface TransferOutcome {
@@ -66,7 +68,7 @@ export async function streamSingle(
   let recorded: string | undefined;
   let digest: FileDigest | undefined;
   let switchTo: SwitchToRanges | undefined;
-  const buffers = [new Uint8Array(STREAM_BUFFER_SIZE), new Uint8Array(STREAM_BUFFER_SIZE)];
+  const buffers = Array.from({ length: STREAM_BUFFERS }, () => new Uint8Array(STREAM_BUFFER_SIZE));
   const file = await Deno.open(ctx.partPath, { write: true, create: true });
   const flusher = new BackgroundFlush(ctx.partPath);
   try {
@@ -89,16 +91,20 @@ export async function streamSingle(
         seen += chunk.length;
         ctx.progress(seen, total);
       });
+      // A ring of buffers: the one at `cur` fills while the others wait in a chain of
+      // ordered writes; a buffer is refilled only once its own write has landed.
       let cur = 0;
-      let pending: Promise<void> | undefined;
-      let pendingBytes = 0;
-      const settle = async () => {
-        if (!pending) return;
-        await pending;
-        offset += pendingBytes;
-        pending = undefined;
-        flusher.written(offset);
+      const written: (Promise<void> | undefined)[] = buffers.map(() => undefined);
+      let chain: Promise<void> = Promise.resolve();
+      const enqueue = (view: Uint8Array) => {
+        chain = chain.then(() => writeFully(file, view)).then(() => {
+          offset += view.length;
+          flusher.written(offset);
+        });
+        chain.catch(() => {}); // handled where awaited; never an unhandled rejection
+        written[cur] = chain;
       };
+      const settle = () => chain; // a failed write rejects here, and is the real problem
       let finished = false;
       try {
         for (;;) {
@@ -114,13 +120,12 @@ export async function streamSingle(
           if (filled.filled > 0) {
             const view = target.subarray(0, filled.filled);
             digest!.update(view);
-            await settle();
-            pending = writeFully(file, view);
-            pendingBytes = filled.filled;
-            cur ^= 1;
+            enqueue(view);
+            cur = (cur + 1) % buffers.length;
+            await written[cur];
           }
           if (failure !== undefined) {
-            await settle(); // a failed write is the real problem, not the network
+            await settle();
             throw networkFailure(ctx, failure, watch);
           }
           if (filled.stopped) {
