@@ -23,17 +23,12 @@ import { FileDigest, hashFileRange } from "./checksum.ts";
 import { StallWatchdog } from "./connection_watch.ts";
 import { DEFAULT_RETRIES, retryDelayMs } from "./http_retry.ts";
 import { transferRanges } from "./multi_range.ts";
-import { commitPart, discardPart, fileSize } from "./part_file.ts";
-import { doneRanges, readPartState, removePartState, sameIdentity } from "./part_state.ts";
+import { commitPart, discardPart } from "./part_file.ts";
 import { connectionCount, coveredBytes } from "./range_plan.ts";
 import { RemoteFile } from "./remote_file.ts";
-import {
-  SizeAnnounced,
-  streamSingle,
-  SwitchToRanges,
-  type TransferOutcome,
-} from "./single_stream.ts";
-import { RestartFromZero, type TransferContext } from "./transfer.ts";
+import { planResume, type ResumePlan } from "./resume_plan.ts";
+import { streamSingle, SwitchToRanges, type TransferOutcome } from "./single_stream.ts";
+import { RestartFromZero, SizeAnnounced, type TransferContext } from "./transfer.ts";
 
 /** Below this many bytes per connection a file is not split. */
 export const DEFAULT_MIN_SPLIT_SIZE = 32 * 1024 * 1024;
@@ -88,10 +83,6 @@ export interface FetchFileResult {
   /** True when partial bytes were discarded (changed file, server ignoring Range). */
   restarted: boolean;
 }
-
-type ResumePlan =
-  | { kind: "append"; offset: number; total?: number; serverEtag?: string }
-  | { kind: "ranges"; total: number; done: { start: number; end: number }[]; serverEtag?: string };
 
 /**
  * Downloads `url` into `finalPath` through `partPath`, resuming whatever an earlier call left,
@@ -202,38 +193,6 @@ async function transfer(ctx: TransferContext, plan: ResumePlan): Promise<Transfe
     done: [],
     serverEtag: outcome.serverEtag,
   });
-}
-
-/** Reads what an earlier call left behind and decides how to continue; discards what cannot. */
-async function planResume(ctx: TransferContext): Promise<ResumePlan> {
-  const size = await fileSize(ctx.partPath);
-  const state = await readPartState(ctx.partPath);
-  const fresh: ResumePlan = { kind: "append", offset: 0, total: ctx.expected.size };
-  if (size === undefined) {
-    if (state) await removePartState(ctx.partPath);
-    return fresh;
-  }
-  const discard = async () => {
-    if (size > 0) ctx.restarted = true;
-    await discardPart(ctx.partPath);
-    return fresh;
-  };
-  if (state && !sameIdentity(state.identity, ctx.expected)) return await discard();
-  const total = ctx.expected.size ?? state?.total;
-  if (state?.total !== undefined && total !== undefined && state.total !== total) {
-    return await discard();
-  }
-  if (state?.layout === "ranges") {
-    if (ctx.forceSingle || size !== state.total) return await discard();
-    return {
-      kind: "ranges",
-      total: state.total!,
-      done: doneRanges(state),
-      serverEtag: state.serverEtag,
-    };
-  }
-  if (total !== undefined && size > total) return await discard();
-  return { kind: "append", offset: size, total, serverEtag: state?.serverEtag };
 }
 
 /** True when every expected hash that is known matches. */

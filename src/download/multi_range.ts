@@ -27,11 +27,12 @@ import {
   splitIntoPieces,
 } from "./range_plan.ts";
 import { isStrongEtag, normalizeEtag } from "./remote_file.ts";
-import { SizeAnnounced, type TransferOutcome } from "./single_stream.ts";
+import type { TransferOutcome } from "./single_stream.ts";
 import {
   interrupted,
   networkFailure,
   RestartFromZero,
+  SizeAnnounced,
   type TransferContext,
   TransientFailure,
   triageStatus,

@@ -13,6 +13,7 @@
 import { BodyReader, filledBeforeError, type FillResult } from "./body_reader.ts";
 import { FileDigest, type FileDigests, hashFileRange } from "./checksum.ts";
 import type { ConnectionWatch } from "./connection_watch.ts";
+import { BackgroundFlush } from "./background_flush.ts";
 import { writeFully } from "./part_file.ts";
 import { writePartState } from "./part_state.ts";
 import { connectionCount, parseContentRange } from "./range_plan.ts";
@@ -21,6 +22,7 @@ import {
   interrupted,
   networkFailure,
   RestartFromZero,
+  SizeAnnounced,
   type TransferContext,
   TransientFailure,
   triageStatus,
@@ -253,39 +255,6 @@ export async function streamSingle(
   }
 }
 
-/** Bytes written between two background data syncs. */
-export const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
-
-/**
- * Starts a data sync on its own handle every {@link FLUSH_EVERY_BYTES}, so the kernel writes
- * back while the download runs and the final fsync only has the tail left to do.
- */
-class BackgroundFlush {
-  #path: string;
-  #handle: Deno.FsFile | undefined;
-  #running: Promise<void> | undefined;
-  #last = 0;
-
-  constructor(path: string) {
-    this.#path = path;
-  }
-
-  written(offset: number): void {
-    if (this.#running || offset - this.#last < FLUSH_EVERY_BYTES) return;
-    this.#last = offset;
-    this.#running = (async () => {
-      this.#handle ??= await Deno.open(this.#path, { write: true });
-      await this.#handle.syncData();
-    })().catch(() => {}).finally(() => this.#running = undefined);
-  }
-
-  async close(): Promise<void> {
-    await this.#running;
-    this.#handle?.close();
-    this.#handle = undefined;
-  }
-}
-
 /** Hashes the part's first `length` bytes (a resumed prefix) into a fresh digest. */
 async function hashPrefix(ctx: TransferContext, length: number, total: number | undefined) {
   const digest = new FileDigest({ gitBlobSize: ctx.wantGitSha1 ? total : undefined });
@@ -318,12 +287,4 @@ function checkAnnouncedSize(ctx: TransferContext, total: number | undefined, res
   if (want === undefined || total === undefined || total === want) return;
   void res.body?.cancel();
   throw new SizeAnnounced(total, want);
-}
-
-/** The server's size differs from the expected one (the fetcher turns it into size_mismatch). */
-export class SizeAnnounced extends Error {
-  constructor(readonly announced: number, readonly expected: number) {
-    super(`server announced ${announced} bytes, expected ${expected}`);
-    this.name = "SizeAnnounced";
-  }
 }

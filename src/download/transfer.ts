@@ -188,3 +188,11 @@ export async function withRetries<T>(
     }
   }
 }
+
+/** The server's size differs from the expected one (the fetcher turns it into size_mismatch). */
+export class SizeAnnounced extends Error {
+  constructor(readonly announced: number, readonly expected: number) {
+    super(`server announced ${announced} bytes, expected ${expected}`);
+    this.name = "SizeAnnounced";
+  }
+}

@@ -3,7 +3,9 @@
  * resolve URL / expectations of a fixture file. Everything is torn down after each test.
  * @module
  */
+import assert from "node:assert/strict";
 import { join } from "node:path";
+import { NightpullError } from "../../src/errors.ts";
 import {
   type FakeHub,
   FIXTURE_TOKEN,
@@ -84,4 +86,19 @@ export async function until(predicate: () => boolean, ms = 5000): Promise<void> 
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** Awaits `promise`, asserting it rejects with a NightpullError of `code`; returns the error. */
+export async function rejectsWith(
+  promise: Promise<unknown>,
+  code: string,
+): Promise<NightpullError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof NightpullError, `expected NightpullError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected ${code}, but it resolved`);
 }
