@@ -64,7 +64,7 @@ export async function startNightpull(config: Config, logger: Logger): Promise<Ni
   const env = Deno.env.toObject();
   const execute: Executor = ({ spec, signal, onEvent }) =>
     pull(spec, { config, kv, env, signal, onEvent, logger });
-  const engine = new Engine({ kv, config, execute, logger });
+  const engine = new Engine({ kv, config, execute, logger, leaseMs: testLeaseMs(env) });
   try {
     await engine.start();
   } catch (err) {
@@ -83,6 +83,18 @@ export async function startNightpull(config: Config, logger: Logger): Promise<Ni
       }
     })();
   return { app, kv, engine, service, close };
+}
+
+/**
+ * Hidden, for crash tests only: `NIGHTPULL_LEASE_MS` shortens run leases (default 15 s) so a
+ * SIGKILLed process's runs are recovered sooner. Not a user setting; ignored unless a whole
+ * number from 300 to 600000.
+ */
+function testLeaseMs(env: Record<string, string>): number | undefined {
+  const raw = env.NIGHTPULL_LEASE_MS;
+  if (!raw || !/^\d+$/.test(raw)) return undefined;
+  const ms = Number(raw);
+  return ms >= 300 && ms <= 600_000 ? ms : undefined;
 }
 
 /** `http://host:port` as a client would type it. */
