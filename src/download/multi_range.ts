@@ -104,6 +104,9 @@ export async function transferRanges(
     await syncHandle.syncData();
     await record(snapshot);
   };
+  // HTTP/1.1 only: over HTTP/2 the "connections" would be streams of one TCP connection,
+  // sharing its window, which is what splitting a download is meant to get around.
+  const client = Deno.createHttpClient({ http2: false });
 
   try {
     if ((await syncHandle.stat()).size !== total) await syncHandle.truncate(total);
@@ -134,7 +137,7 @@ export async function transferRanges(
         try {
           let got;
           try {
-            got = await ctx.remote.get({ start: at, end: piece.end }, watch.signal);
+            got = await ctx.remote.get({ start: at, end: piece.end }, watch.signal, client);
           } catch (err) {
             throw networkFailure(ctx, err, watch);
           }
@@ -262,5 +265,6 @@ export async function transferRanges(
   } finally {
     halt.abort();
     syncHandle.close();
+    client.close();
   }
 }

@@ -77,16 +77,21 @@ export class RemoteFile {
   }
 
   /**
-   * GETs the file (or `range` of it). Redirect targets are remembered so later ranges skip the
-   * hop; a 403 from a foreign origin (an expired signature) re-resolves and retries once.
+   * GETs the file (or `range` of it), through `client` when given. Redirect targets are
+   * remembered so later ranges skip the hop; a 403 from a foreign origin (an expired
+   * signature) re-resolves and retries once.
    */
-  async get(range: RangeRequest | undefined, signal: AbortSignal): Promise<RemoteResponse> {
-    const first = await this.#follow(range, signal);
+  async get(
+    range: RangeRequest | undefined,
+    signal: AbortSignal,
+    client?: Deno.HttpClient,
+  ): Promise<RemoteResponse> {
+    const first = await this.#follow(range, signal, client);
     if (first.response.status !== 403 || first.url.origin === this.origin) return first;
     await first.response.body?.cancel();
     this.#target = undefined;
     if (this.#reresolve) this.#start = parseHttpUrl(await this.#reresolve());
-    return await this.#follow(range, signal);
+    return await this.#follow(range, signal, client);
   }
 
   /** Forgets the remembered redirect target (e.g. after repeated failures there). */
@@ -94,7 +99,11 @@ export class RemoteFile {
     this.#target = undefined;
   }
 
-  async #follow(range: RangeRequest | undefined, signal: AbortSignal): Promise<RemoteResponse> {
+  async #follow(
+    range: RangeRequest | undefined,
+    signal: AbortSignal,
+    client: Deno.HttpClient | undefined,
+  ): Promise<RemoteResponse> {
     let url = this.#target ?? this.#start;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const headers = new Headers(url.origin === this.origin ? this.#headers : {});
@@ -104,7 +113,7 @@ export class RemoteFile {
         const last = range.end === undefined ? "" : String(range.end - 1);
         headers.set("range", `bytes=${range.start}-${last}`);
       }
-      const response = await fetch(url, { headers, redirect: "manual", signal });
+      const response = await fetch(url, { headers, redirect: "manual", signal, client });
       const location = response.headers.get("location");
       if (response.status < 300 || response.status >= 400 || !location) {
         if (url !== this.#start) this.#target = url;
