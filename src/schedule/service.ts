@@ -19,10 +19,10 @@ import {
   addManualRun,
   addOneOffRun,
   createSchedule,
-  getCounters,
   getRun,
   getSchedule,
   getScheduleEntry,
+  getScheduleWithCounters,
   hardDeleteSchedule,
   listRuns,
   listSchedules,
@@ -41,8 +41,15 @@ import {
   type ScheduleFields,
   type ScheduleInput,
 } from "./schedule_input.ts";
-import { compileTimeWindow, isOpenAt, nextClosing, nextOpening } from "./time_window.ts";
-import { nextOccurrence, nextRuns } from "./trigger.ts";
+import {
+  compileTimeWindow,
+  isOpenAt,
+  nextOpening,
+  nextTransitions,
+  type WindowTransition,
+} from "./time_window.ts";
+import { UpcomingRuns } from "./upcoming_runs.ts";
+import { nextOccurrence } from "./trigger.ts";
 
 export type { Page, ScheduleInput };
 
@@ -103,6 +110,7 @@ export class ScheduleService {
   readonly #engine?: Engine;
   readonly #log: Logger;
   readonly #historyMs: number;
+  readonly #upcoming = new UpcomingRuns();
 
   constructor(deps: ScheduleServiceDeps) {
     this.#kv = deps.kv;
@@ -139,14 +147,13 @@ export class ScheduleService {
 
   /** A schedule with its next 5 runs and stats; `not_found`. */
   async get(id: string): Promise<ScheduleDetail> {
-    const s = await getSchedule(this.#kv, id);
+    const { schedule: s, counters: c } = await getScheduleWithCounters(this.#kv, id);
     const now = this.#clock.now();
-    const c = await getCounters(this.#kv, id);
     const finished = c.succeeded + c.failed;
     const detail: ScheduleDetail = {
       ...s,
       nextRuns: s.status === "active"
-        ? nextRuns(s.trigger, this.#config.timezone, new Date(now), 5).map((d) => d.toISOString())
+        ? this.#upcoming.next(s.trigger, this.#config.timezone, now, 5).map(iso)
         : [],
       stats: {
         runs: c.runs,
@@ -159,12 +166,11 @@ export class ScheduleService {
     };
     if (s.timeWindow) {
       const w = compileTimeWindow(s.timeWindow, this.#config.timezone);
-      const open = nextOpening(w, now);
-      const close = nextClosing(w, now);
+      const transitions = nextTransitions(w, now, 2);
       detail.window = {
         open: isOpenAt(w, now),
-        nextOpen: open === null ? null : iso(open),
-        nextClose: close === null ? null : iso(close),
+        nextOpen: whenOf(transitions, true),
+        nextClose: whenOf(transitions, false),
       };
     }
     return detail;
@@ -386,4 +392,10 @@ export class ScheduleService {
       queuedRunId: prev?.queuedRunId ?? null,
     };
   }
+}
+
+/** The instant of the first transition to `open` as ISO text, or null. */
+function whenOf(transitions: WindowTransition[], open: boolean): string | null {
+  const t = transitions.find((x) => x.open === open);
+  return t ? iso(t.at) : null;
 }

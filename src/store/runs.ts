@@ -14,6 +14,7 @@ import type {
   RetryPolicy,
   Run,
   RunStatus,
+  Schedule,
   TimeWindow,
   WebhookDelivery,
 } from "../schedule/schedule.ts";
@@ -25,6 +26,7 @@ import {
   oneOffKey,
   runByScheduleKey,
   runKey,
+  scheduleKey,
   statsKey,
 } from "./keys.ts";
 import { decodeCursor, encodeCursor, type Page, pageLimit } from "./page.ts";
@@ -162,6 +164,25 @@ export async function getCounters(kv: Deno.Kv, scheduleId: string): Promise<RunC
   const out = {} as RunCounters;
   COUNTERS.forEach((c, i) => out[c] = Number(entries[i].value?.value ?? 0n));
   return out;
+}
+
+/** A schedule and its run counters in one read; throws `not_found`. */
+export async function getScheduleWithCounters(
+  kv: Deno.Kv,
+  id: string,
+): Promise<{ schedule: Schedule; counters: RunCounters }> {
+  const [first, ...rest] = await kv.getMany<[Schedule, ...Deno.KvU64[]]>([
+    scheduleKey(id),
+    ...COUNTERS.map((c) => statsKey(id, c)),
+  ]);
+  if (first.value === null) {
+    throw new NightpullError("not_found", `schedule "${id}" not found`, { id });
+  }
+  const counters = {} as RunCounters;
+  COUNTERS.forEach((c, i) =>
+    counters[c] = Number((rest[i].value as Deno.KvU64 | null)?.value ?? 0n)
+  );
+  return { schedule: first.value as Schedule, counters };
 }
 
 /** Deletes a schedule's runs beyond the newest `keep` (final ones only). Returns how many. */
