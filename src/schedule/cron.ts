@@ -13,6 +13,7 @@
  */
 import { Cron } from "croner";
 import { NightpullError } from "../errors.ts";
+import { zoneOffsets } from "./zone_offsets.ts";
 
 const FIELDS_5 = ["minute", "hour", "day-of-month", "month", "day-of-week"];
 const FIELDS_6 = ["second", ...FIELDS_5];
@@ -89,43 +90,20 @@ export function parseCron(expression: string, timezone: string): Cron {
   return cron;
 }
 
-const OFFSET_FORMATS = new Map<string, Intl.DateTimeFormat>();
-
-/** UTC offset (ms) of `timezone` at instant `utc`. */
-function offsetAt(timezone: string, utc: number): number {
-  let format = OFFSET_FORMATS.get(timezone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone: timezone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    OFFSET_FORMATS.set(timezone, format);
-  }
-  const p: Record<string, number> = {};
-  for (const part of format.formatToParts(utc)) p[part.type] = Number(part.value);
-  const seconds = Math.floor(utc / 1000) * 1000;
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - seconds;
-}
-
 /**
  * True when croner's candidate `utc` is a wall-clock time the pattern really names, once:
  * not a time moved out of a spring-forward gap, not the second pass of a fall-back fold.
  * Offsets a few hours apart tell whether a transition is near; only then is more checked.
  */
 function isFirstWallTime(cron: Cron, timezone: string, utc: number): boolean {
-  const now = offsetAt(timezone, utc);
+  const zone = zoneOffsets(timezone);
+  const now = zone.offset(utc);
   // transitions shift offsets by at most a few hours: compare with a little before
-  const before = offsetAt(timezone, utc - 3 * 3_600_000);
+  const before = zone.offset(utc - 3 * 3_600_000);
   if (before === now) return true;
   if (before < now) return cron.match(new Date(utc)); // after a gap: croner may have moved it
   const twin = utc - (before - now);
-  return offsetAt(timezone, twin) !== before; // a fold: the same wall time existed at `twin`
+  return zone.offset(twin) !== before; // a fold: the same wall time existed at `twin`
 }
 
 /**

@@ -66,12 +66,22 @@ export class ZoneOffsets {
 
   /** The monotone wall-clock time (local ms since local epoch) at instant `utc`. */
   localMs(utc: number): number {
+    const seg = this.#cachedSegment(utc);
+    return utc < seg.foldUntil ? seg.frozenLocal : utc + seg.offset;
+  }
+
+  /** The UTC offset (ms) in force at instant `utc`, from the cached segments. */
+  offset(utc: number): number {
+    return this.#cachedSegment(utc).offset;
+  }
+
+  #cachedSegment(utc: number): Segment {
     let seg = this.#last;
     if (seg === undefined || utc < seg.start || utc >= seg.end) {
       seg = this.#segmentAt(utc);
       this.#last = seg;
     }
-    return utc < seg.foldUntil ? seg.frozenLocal : utc + seg.offset;
+    return seg;
   }
 
   /** The first instant whose wall-clock time is at or after `local` (gap: first valid instant). */
