@@ -34,21 +34,26 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export class RateLimiter {
   #table: BandwidthTable | null;
   readonly #timezone: string;
+  readonly #now: () => number;
   #rate: number | null = null;
   #nextStep: number | null = null;
   #tokens = 0;
   #last = performance.now();
 
-  /** `table` null means unlimited; `timezone` places timetable steps. */
-  constructor(table: BandwidthTable | null, timezone: string) {
+  /**
+   * `table` null means unlimited; `timezone` places timetable steps; `now` is the wall clock
+   * that picks the step (tests pass one; the bucket itself always runs on real elapsed time).
+   */
+  constructor(table: BandwidthTable | null, timezone: string, now: () => number = Date.now) {
     this.#table = table;
     this.#timezone = timezone;
-    this.#refreshRate(Date.now());
+    this.#now = now;
+    this.#refreshRate(now());
   }
 
   /** The rate in force now, bytes/s (`null` = unlimited). */
   get rate(): number | null {
-    this.#refreshRate(Date.now());
+    this.#refreshRate(this.#now());
     return this.#rate;
   }
 
@@ -56,7 +61,7 @@ export class RateLimiter {
   setTable(table: BandwidthTable | null): void {
     this.#table = table;
     this.#nextStep = null;
-    this.#refreshRate(Date.now());
+    this.#refreshRate(this.#now());
   }
 
   #refreshRate(now: number): void {
@@ -78,7 +83,7 @@ export class RateLimiter {
 
   /** Waits until `bytes` may pass under the limit. Rejects with the signal's reason on abort. */
   async take(bytes: number, signal?: AbortSignal): Promise<void> {
-    this.#refreshRate(Date.now());
+    this.#refreshRate(this.#now());
     if (this.#rate === null) return;
     const now = performance.now();
     this.#tokens = Math.min(this.#burst(), this.#tokens + (now - this.#last) / 1000 * this.#rate);
@@ -87,7 +92,7 @@ export class RateLimiter {
     while (this.#tokens < 0) {
       const rate: number = this.#rate;
       await sleep(Math.min(MAX_SLEEP_MS, (-this.#tokens / rate) * 1000), signal);
-      this.#refreshRate(Date.now());
+      this.#refreshRate(this.#now());
       if (this.#rate === null) return;
       const t = performance.now();
       this.#tokens = Math.min(this.#burst(), this.#tokens + (t - this.#last) / 1000 * this.#rate);

@@ -37,6 +37,7 @@ import {
 import { type Clock, MAX_TIMER_DELAY_MS, systemClock } from "./clock.ts";
 import type { DownloadSpec, Run, Schedule } from "./schedule.ts";
 import { type CompiledTimeWindow, compileTimeWindow, isOpenAt } from "./time_window.ts";
+import { reopensAt } from "./run_window.ts";
 import { planClaim, type PlannedClaim } from "./occurrence_plan.ts";
 import { RunDispatcher, specOf } from "./run_dispatcher.ts";
 import { TimerHeap } from "./timer_heap.ts";
@@ -408,6 +409,7 @@ export class Engine {
   async #planClaim(entry: ScheduleEntry, now: number): Promise<PlannedClaim> {
     const { schedule, state } = entry;
     const active = state.activeRunId ? await findRun(this.#kv, state.activeRunId) : null;
+    const windowOpen = this.#windowOpen(schedule, now);
     const planned = planClaim(entry, {
       now,
       timezone: this.#config.timezone,
@@ -416,10 +418,17 @@ export class Engine {
       historyMs: this.#historyMs,
       activeBusy: active !== null && !isFinal(active.run),
       slotFree: this.#runs.hasSlot(),
-      windowOpen: this.#windowOpen(schedule, now),
+      windowOpen,
+      nextOpen: windowOpen ? null : reopensAt(this.#compiledWindow(schedule)!, now),
     });
     if (planned.startNow) this.#runs.reserve();
     return planned;
+  }
+
+  /** True when the schedule has no window or its window is open at `now`. */
+  #windowOpen(schedule: Schedule, now: number): boolean {
+    const window = this.#compiledWindow(schedule);
+    return window === null || isOpenAt(window, now);
   }
 
   /**
@@ -453,6 +462,7 @@ export class Engine {
           scheduleId: schedule.id,
           reason: run.reason,
           missed: run.missed?.count,
+          nextOpen: run.nextOpen,
         });
         this.#runs.afterFinal(run, schedule);
       } else if (run.status === "pending" && run.dueAt) {
@@ -471,16 +481,16 @@ export class Engine {
     }
   }
 
-  /** True when the schedule has no window or its window is open at `now`. */
-  #windowOpen(schedule: Schedule, now: number): boolean {
-    if (!schedule.timeWindow) return true;
+  /** The schedule's compiled window (cached per version of the schedule), or null. */
+  #compiledWindow(schedule: Schedule): CompiledTimeWindow | null {
+    if (!schedule.timeWindow) return null;
     const key = `${schedule.id} ${schedule.updatedAt}`;
     let compiled = this.#windows.get(schedule.id);
     if (!compiled || compiled.key !== key) {
       compiled = { key, window: compileTimeWindow(schedule.timeWindow, this.#config.timezone) };
       this.#windows.set(schedule.id, compiled);
     }
-    return isOpenAt(compiled.window, now);
+    return compiled.window;
   }
 
   /** Rearms pending runs from the not-yet-final index; with `sweep`, recovers abandoned ones. */
@@ -489,7 +499,8 @@ export class Engine {
     const abandoned: string[] = [];
     for (const [id, entry] of active) {
       if (this.#runs.isRunning(id)) continue;
-      if (entry.status === "pending" && entry.dueAt !== null) this.#runs.enqueue(id, entry.dueAt);
+      const waits = entry.status === "pending" || entry.status === "waiting_window";
+      if (waits && entry.dueAt !== null) this.#runs.enqueue(id, entry.dueAt);
       else if (entry.status === "running" && sweep) abandoned.push(id);
     }
     for (const key of [...this.#heap.keys()]) {

@@ -31,6 +31,8 @@ export interface ClaimContext {
   slotFree: boolean;
   /** The schedule has no window or it is open now. */
   windowOpen: boolean;
+  /** When the window is closed: when it opens next (ms), stored on the skipped run. */
+  nextOpen?: number | null;
 }
 
 /** A claim to commit, the run to start if it commits, and the schedule's next time. */
@@ -75,7 +77,11 @@ export function planClaim(entry: ScheduleEntry, ctx: ClaimContext): PlannedClaim
       trigger: plan.fire.catchup ? "catchup" as const : "schedule" as const,
     };
     if (!ctx.windowOpen) {
-      runs.push(newRun({ ...base, status: "skipped", reason: "outside_window" }));
+      const next = ctx.nextOpen ?? null;
+      runs.push({
+        ...newRun({ ...base, status: "skipped", reason: "outside_window" }),
+        nextOpen: next === null ? null : new Date(next).toISOString(),
+      });
     } else if (ctx.activeBusy && (schedule.overlap === "skip" || state.queuedRunId)) {
       runs.push(newRun({ ...base, status: "skipped", reason: "overlap" }));
     } else if (ctx.activeBusy) {

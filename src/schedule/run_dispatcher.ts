@@ -4,6 +4,11 @@
  * success, retry after backoff, interruption by a shutdown, failure; plus recovery of runs
  * whose process died, and the run-end webhook.
  *
+ * Time windows: a run whose window is closed when it would start waits as `waiting_window`
+ * until the next opening (see ./run_window.ts); a run of an `onEnd: "pause"` window is
+ * stopped at the window's end (its partial files stay) and waits the same way, resuming as
+ * the same run and attempt when the window reopens.
+ *
  * The Engine (./engine.ts) owns one and feeds it claimed and due runs.
  * @module
  */
@@ -25,9 +30,11 @@ import {
 import { retryDelay } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
 import type { EngineEvent, Executor } from "./engine.ts";
-import { finishedRecord, interruptedRecord, retryRecord } from "./run_records.ts";
+import { finishedRecord, interruptedRecord, retryRecord, waitingRecord } from "./run_records.ts";
+import { holdUntil, nextWindowCheck, pausesAtEnd, reopensAt } from "./run_window.ts";
 import { DEFAULT_RETRY } from "./schedule_input.ts";
-import type { DownloadSpec, RetryPolicy, Run, Schedule } from "./schedule.ts";
+import type { DownloadSpec, RetryPolicy, Run, Schedule, TimeWindow } from "./schedule.ts";
+import { type CompiledTimeWindow, compileTimeWindow } from "./time_window.ts";
 import { deliverWebhook, webhookEvent, webhookPayload } from "./webhook.ts";
 
 const PRUNE_EVERY_FINISHES = 100;
@@ -51,10 +58,21 @@ export interface RunDispatcherDeps {
   track: <T>(p: Promise<T>) => Promise<T>;
 }
 
+/** What a run executes: its schedule (null for a one-off), spec and retry policy. */
+interface RunJob {
+  schedule: Schedule | null;
+  spec: DownloadSpec;
+  retry: RetryPolicy;
+}
+
 interface Running {
   controller: AbortController;
   leaseTimer: number | null;
   lostLease: boolean;
+  /** Next check of a pause-window run's window. */
+  windowTimer: number | null;
+  /** Set when the window closed on the run: the instant (ms) it reopens. */
+  reopensAt: number | null;
 }
 
 /** Slots, the ready queue and the life of each run; see the module doc. */
@@ -172,40 +190,80 @@ export class RunDispatcher {
 
   async #startPending(id: string): Promise<void> {
     const now = this.#clock.now();
-    const run = await startRun(this.#kv, id, this.#owner, now, now + this.#leaseMs);
+    let job = null as RunJob | null;
+    let window: TimeWindow | undefined;
+    // Read in the same checked step as the start: whether the run may start depends on the
+    // window of its schedule (or one-off download).
+    const run = await startRun(this.#kv, id, this.#owner, now, now + this.#leaseMs, async (r) => {
+      if (r.scheduleId) {
+        const entry = await getScheduleEntry(this.#kv, r.scheduleId);
+        if (!entry) return null;
+        job = {
+          schedule: entry.schedule,
+          spec: specOf(entry.schedule),
+          retry: entry.schedule.retry,
+        };
+        window = entry.schedule.timeWindow;
+      } else {
+        const oneOff = await getOneOff(this.#kv, r.id);
+        if (!oneOff) return null;
+        job = { schedule: null, spec: oneOff.spec, retry: oneOff.retry };
+        window = oneOff.timeWindow;
+      }
+      const until = holdUntil(r, this.#compile(window), now);
+      return until === null ? null : waitingRecord(r, until);
+    });
     if (!run) return; // another process started it, or it is no longer pending
-    let schedule: Schedule | null = null;
-    let spec: DownloadSpec;
-    let retry: RetryPolicy;
-    if (run.scheduleId) {
-      const entry = await getScheduleEntry(this.#kv, run.scheduleId);
-      if (!entry) return;
-      schedule = entry.schedule;
-      spec = specOf(schedule);
-      retry = schedule.retry;
-    } else {
-      const oneOff = await getOneOff(this.#kv, run.id);
-      if (!oneOff) return;
-      spec = oneOff.spec;
-      retry = oneOff.retry;
+    if (run.status === "waiting_window") {
+      this.#log.info("run.waiting_window", {
+        runId: run.id,
+        scheduleId: run.scheduleId,
+        attempt: run.attempt,
+        nextOpen: run.nextOpen,
+        started: false,
+      });
+      this.#emit({ type: "run", run });
+      this.enqueue(run.id, Date.parse(run.dueAt!));
+      return;
     }
+    // the schedule or one-off spec vanished: the lease lapses and the sweep settles the run
+    const started = job;
+    if (!started) return;
     this.#log.info("run.claimed", {
       runId: run.id,
       scheduleId: run.scheduleId,
       attempt: run.attempt,
     });
     this.#emit({ type: "run", run });
-    this.launch(run, schedule, spec, retry);
+    this.launch(run, started.schedule, started.spec, started.retry, window);
   }
 
-  /** Executes a run this process holds the lease of, renewing the lease while it runs. */
-  launch(run: Run, schedule: Schedule | null, spec: DownloadSpec, retry: RetryPolicy): void {
+  /** The compiled window (null without one), in the server's zone when it names none. */
+  #compile(window: TimeWindow | undefined): CompiledTimeWindow | null {
+    return window ? compileTimeWindow(window, this.#config.timezone) : null;
+  }
+
+  /**
+   * Executes a run this process holds the lease of, renewing the lease while it runs. With an
+   * `onEnd: "pause"` window (the schedule's unless given) the run stops at the window's end.
+   */
+  launch(
+    run: Run,
+    schedule: Schedule | null,
+    spec: DownloadSpec,
+    retry: RetryPolicy,
+    window: TimeWindow | undefined = schedule?.timeWindow,
+  ): void {
     const running: Running = {
       controller: new AbortController(),
       leaseTimer: null,
       lostLease: false,
+      windowTimer: null,
+      reopensAt: null,
     };
     this.#running.set(run.id, running);
+    const compiled = this.#compile(window);
+    if (compiled && pausesAtEnd(run, compiled)) this.#watchWindow(run, compiled, running);
     const renew = () => {
       running.leaseTimer = this.#clock.setTimer(async () => {
         running.leaseTimer = null;
@@ -236,6 +294,43 @@ export class RunDispatcher {
     this.#track(this.#perform(run, schedule, spec, retry, running));
   }
 
+  /**
+   * Stops `run` when its window closes: checks at the window's end (and once a minute, re-reading
+   * the window so an edit takes effect), then aborts the transfer, which keeps its partial files.
+   */
+  #watchWindow(run: Run, window: CompiledTimeWindow, running: Running): void {
+    const now = this.#clock.now();
+    const delay = nextWindowCheck(window, now);
+    if (delay === null) {
+      running.reopensAt = reopensAt(window, now);
+      this.#log.info("run.window_closed", {
+        runId: run.id,
+        scheduleId: run.scheduleId,
+        nextOpen: new Date(running.reopensAt).toISOString(),
+      });
+      running.controller.abort(new DOMException("time window closed", "AbortError"));
+      return;
+    }
+    running.windowTimer = this.#clock.setTimer(() => {
+      running.windowTimer = null;
+      if (this.#running.get(run.id) !== running || running.controller.signal.aborted) return;
+      this.#track((async () => {
+        const current = this.#compile(await this.#windowOf(run));
+        if (this.#running.get(run.id) !== running || running.controller.signal.aborted) return;
+        // an edit that removed the window (or made it `continue`) lets the run go on
+        if (current && pausesAtEnd(run, current)) this.#watchWindow(run, current, running);
+      })());
+    }, delay);
+  }
+
+  /** The window `run` obeys now (re-read: it may have been edited). */
+  async #windowOf(run: Run): Promise<TimeWindow | undefined> {
+    if (run.scheduleId) {
+      return (await getScheduleEntry(this.#kv, run.scheduleId))?.schedule.timeWindow;
+    }
+    return (await getOneOff(this.#kv, run.id))?.timeWindow;
+  }
+
   async #perform(
     run: Run,
     schedule: Schedule | null,
@@ -258,11 +353,14 @@ export class RunDispatcher {
       outcome = { ok: false, error: { code: e.code, message: e.message } };
     }
     if (running.leaseTimer !== null) this.#clock.clearTimer(running.leaseTimer);
+    if (running.windowTimer !== null) this.#clock.clearTimer(running.windowTimer);
     try {
       if (running.lostLease) return; // another process owns the run now
       const now = this.#clock.now();
       const interrupted = this.#stopping && running.controller.signal.aborted;
+      const reopens = outcome.ok ? null : running.reopensAt;
       const next = (current: Run): Run => {
+        if (reopens !== null) return waitingRecord(current, reopens);
         if (interrupted) return interruptedRecord(current, now);
         if (outcome.ok || current.attempt >= retry.attempts) {
           return finishedRecord(current, now, outcome);
@@ -277,6 +375,17 @@ export class RunDispatcher {
       if (!moved) return;
       const stored = moved.run;
       this.#emit({ type: "run", run: stored });
+      if (stored.status === "waiting_window") {
+        this.#log.info("run.waiting_window", {
+          runId: run.id,
+          scheduleId: run.scheduleId,
+          attempt: stored.attempt,
+          nextOpen: stored.nextOpen,
+          started: true,
+        });
+        this.enqueue(run.id, Date.parse(stored.dueAt!));
+        return;
+      }
       if (stored.status === "pending") {
         if (interrupted) {
           this.#log.info("run.interrupted", { runId: run.id, attempt: stored.attempt });

@@ -1,6 +1,7 @@
 /**
  * How a run record changes at each step of its life (pure): created, retried after a failed
- * attempt, interrupted by a shutdown, abandoned by a dead process, finished. A retry is the
+ * attempt, interrupted by a shutdown, abandoned by a dead process, waiting for its time window
+ * to reopen, finished. A retry is the
  * same record with `attempt` incremented; the attempts before it stay in `previousAttempts`.
  *
  * @example
@@ -82,6 +83,21 @@ export function retryRecord(
 /** The run after a graceful shutdown stopped it: pending again, same attempt, due at once. */
 export function interruptedRecord(run: Run, now: number): Run {
   return { ...run, status: "pending", reason: "interrupted", dueAt: iso(now), finishedAt: null };
+}
+
+/**
+ * The run waiting for its time window to reopen at `nextOpen` (ms): paused at the window's end,
+ * or held at its start because the window had closed. Same attempt; it resumes at `dueAt`.
+ */
+export function waitingRecord(run: Run, nextOpen: number): Run {
+  return {
+    ...run,
+    status: "waiting_window",
+    reason: "outside_window",
+    dueAt: iso(nextOpen),
+    nextOpen: iso(nextOpen),
+    finishedAt: null,
+  };
 }
 
 /** The run in its final state after an attempt. */

@@ -107,6 +107,13 @@ export interface Run {
   missed?: { count: number; first: string; last: string };
   /** Outcome of the run-end webhook, when the schedule has one. */
   webhook?: WebhookDelivery;
+  /**
+   * On a `skipped`/`outside_window` or `waiting_window` run: when the window opens next
+   * (null when it never does).
+   */
+  nextOpen?: string | null;
+  /** A manual run forced outside its window: it ignores the window (no pause at its end). */
+  forced?: boolean;
 }
 
 /** One finished attempt of a run, kept when the run is retried. */

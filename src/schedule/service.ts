@@ -49,6 +49,7 @@ import {
   type WindowTransition,
 } from "./time_window.ts";
 import { UpcomingRuns } from "./upcoming_runs.ts";
+import { retimeWaitingRuns, WindowService } from "./window_service.ts";
 import { nextOccurrence } from "./trigger.ts";
 
 export type { Page, ScheduleInput };
@@ -110,6 +111,8 @@ export class ScheduleService {
   readonly #engine?: Engine;
   readonly #log: Logger;
   readonly #historyMs: number;
+  /** The time-window resource of schedules (GET/PUT/DELETE …/time-window, status, validate). */
+  readonly windows: WindowService;
   readonly #upcoming = new UpcomingRuns();
 
   constructor(deps: ScheduleServiceDeps) {
@@ -119,6 +122,7 @@ export class ScheduleService {
     this.#engine = deps.engine;
     this.#log = deps.logger ?? silentLogger;
     this.#historyMs = deps.config.historyDays * 86_400_000;
+    this.windows = new WindowService(deps);
   }
 
   /** Validates and stores a new active schedule; throws `invalid_*` with `details.field`. */
@@ -279,19 +283,18 @@ export class ScheduleService {
       throw conflict(`cannot trigger schedule "${id}": it is deleted`, id);
     }
     const now = this.#clock.now();
-    if (schedule.timeWindow && !opts.force) {
-      const w = compileTimeWindow(schedule.timeWindow, this.#config.timezone);
-      if (!isOpenAt(w, now)) {
-        const open = nextOpening(w, now);
-        throw new NightpullError(
-          "outside_window",
-          `schedule "${id}" is outside its time window` +
-            (open === null ? "" : ` (next opening ${iso(open)})`) + "; use force to run anyway",
-          { id, nextOpen: open === null ? null : iso(open) },
-        );
-      }
+    const closed = schedule.timeWindow !== undefined &&
+      !isOpenAt(compileTimeWindow(schedule.timeWindow, this.#config.timezone), now);
+    if (closed && !opts.force) {
+      const open = nextOpening(compileTimeWindow(schedule.timeWindow!, this.#config.timezone), now);
+      throw new NightpullError(
+        "outside_window",
+        `schedule "${id}" is outside its time window` +
+          (open === null ? "" : ` (next opening ${iso(open)})`) + "; use force to run anyway",
+        { id, nextOpen: open === null ? null : iso(open) },
+      );
     }
-    const run = newRun({
+    const run: Run = newRun({
       id: newId(now),
       scheduleId: id,
       source: schedule.source,
@@ -299,6 +302,8 @@ export class ScheduleService {
       trigger: "manual",
       now,
     });
+    // forced past a closed window: the run ignores the window (never held, never paused)
+    if (closed) run.forced = true;
     const active = await addManualRun(this.#kv, () => getScheduleEntry(this.#kv, id), run);
     if (!active) throw new NightpullError("not_found", `schedule "${id}" not found`, { id });
     if (active.id === run.id) {
@@ -363,10 +368,12 @@ export class ScheduleService {
   async #rewrite(id: string, input: ScheduleInput, retrigger: boolean): Promise<Schedule> {
     const now = this.#clock.now();
     const fields: ScheduleFields = normalizeScheduleInput(input, new Date(now), this.#config);
+    let windowChanged = false;
     const entry = await updateSchedule(this.#kv, id, ({ schedule, state }) => {
       if (schedule.status === "deleted") {
         throw conflict(`cannot update schedule "${id}": it is deleted`, id);
       }
+      windowChanged = JSON.stringify(schedule.timeWindow) !== JSON.stringify(fields.timeWindow);
       // a completed `once` given a new trigger is active again
       const status = schedule.status === "completed" && retrigger ? "active" : schedule.status;
       const next: Schedule = {
@@ -378,6 +385,8 @@ export class ScheduleService {
       };
       return { schedule: next, state: retrigger ? this.#freshState(next, now, state) : state };
     });
+    // a run waiting for the old window resumes at the new one's opening
+    if (windowChanged) await retimeWaitingRuns(this.#kv, entry!, this.#config.timezone, now);
     this.#log.info("schedule.updated", { scheduleId: id });
     this.#engine?.notifyChanged(id);
     return entry!.schedule;

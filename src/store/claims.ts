@@ -141,9 +141,11 @@ export function setLease(
 }
 
 /**
- * Starts a pending run that is due at `now`: flips it to `running` and takes its lease in one
- * checked write, so of several processes exactly one starts it. Null when it was not startable
- * or another process won.
+ * Starts a pending (or `waiting_window`) run that is due at `now`: flips it to `running` and
+ * takes its lease in one checked write, so of several processes exactly one starts it. When
+ * `hold` returns a record for the run as read (a run whose window is closed), that record is
+ * written instead, with the same check, and returned. Null when the run was not startable or
+ * another process won.
  */
 export async function startRun(
   kv: Deno.Kv,
@@ -151,22 +153,28 @@ export async function startRun(
   owner: string,
   now: number,
   leaseUntil: number,
+  hold?: (run: Run) => Promise<Run | null> | Run | null,
 ): Promise<Run | null> {
   const found = await findRun(kv, runId);
-  if (!found || found.run.status !== "pending" || !found.run.dueAt) return null;
+  if (!found || !found.run.dueAt) return null;
+  const waiting = found.run.status === "waiting_window";
+  if (found.run.status !== "pending" && !waiting) return null;
   if (Date.parse(found.run.dueAt) > now) return null;
-  const run: Run = {
+  const held = (await hold?.(found.run)) ?? null;
+  const run: Run = held ?? {
     ...found.run,
     status: "running",
     reason: null,
     dueAt: null,
-    startedAt: new Date(now).toISOString(),
+    // a run resuming after its window reopened keeps the start of its attempt
+    startedAt: waiting && found.run.startedAt ? found.run.startedAt : new Date(now).toISOString(),
     finishedAt: null,
   };
   const res = await commitWithRetry(() => {
     const op = kv.atomic().check({ key: runKey(runId), versionstamp: found.versionstamp });
     putRunOps(op, run, 0);
-    setLease(op, runId, owner, leaseUntil);
+    if (held) op.sum(RUNS_VERSION_KEY, 1n);
+    else setLease(op, runId, owner, leaseUntil);
     return op;
   });
   return res.ok ? run : null;

@@ -40,7 +40,8 @@ export type TransitionGuard = { owner: string } | { abandonedBefore: number };
  * Moves a run on from `running` to what `next` returns, atomically with its consequences:
  * - final: lease and active-index entry removed, stats summed, the schedule's active run
  *   cleared and a queued run promoted (due `now`);
- * - pending: lease removed, due time indexed, other processes told to rescan.
+ * - pending or waiting_window: lease removed, due time indexed, other processes told to
+ *   rescan.
  * Returns the stored run and the id of a queued run it promoted, or null when the guard
  * failed (the run moved on elsewhere).
  */
@@ -64,7 +65,9 @@ export async function transitionRun(
     const run = next(current);
     const op = kv.atomic().check(runEntry).check(leaseEntry).delete(leaseKey(runId));
     putRunOps(op, run, opts.historyMs);
-    if (run.status === "pending") op.sum(RUNS_VERSION_KEY, 1n);
+    if (run.status === "pending" || run.status === "waiting_window") {
+      op.sum(RUNS_VERSION_KEY, 1n);
+    }
     const promoted = isFinal(run) && run.scheduleId
       ? await releaseScheduleSlot(kv, op, run, opts.now)
       : null;

@@ -17,7 +17,7 @@
  * - ["np", "runs_by_schedule", scheduleId | "_downloads", runId] -> null (newest first with
  *   reverse: ids sort by time; capped at RUNS_PER_SCHEDULE_CAP per schedule)
  * - ["np", "runs_active", runId]                   -> ActiveRun {scheduleId, status, dueAt}
- *   for every run not yet final (pending, running)
+ *   for every run not yet final (pending, running, waiting_window: dueAt = next opening)
  * - ["np", "downloads", runId]                     -> OneOffSpec of a POST /downloads run
  * - ["np", "stats", scheduleId, counter]           -> KvU64 (runs, succeeded, failed, skipped,
  *   durationMs, timed), summed in the operation that makes a run final

@@ -26,6 +26,7 @@ import {
   oneOffKey,
   runByScheduleKey,
   runKey,
+  RUNS_VERSION_KEY,
   scheduleKey,
   statsKey,
 } from "./keys.ts";
@@ -45,7 +46,10 @@ export function isFinal(run: Run): boolean {
 export interface ActiveRun {
   scheduleId: string | null;
   status: RunStatus;
-  /** When a pending run may start (ms); null while queued behind another run. */
+  /**
+   * When a pending run may start, or a `waiting_window` run resumes (ms); null while queued
+   * behind another run.
+   */
   dueAt: number | null;
 }
 
@@ -88,7 +92,9 @@ export function putRunOps(op: Deno.AtomicOperation, run: Run, historyMs: number)
   const active: ActiveRun = {
     scheduleId: run.scheduleId,
     status: run.status,
-    dueAt: run.status === "pending" && run.dueAt ? Date.parse(run.dueAt) : null,
+    dueAt: (run.status === "pending" || run.status === "waiting_window") && run.dueAt
+      ? Date.parse(run.dueAt)
+      : null,
   };
   op.set(runKey(run.id), run)
     .set(runByScheduleKey(run.scheduleId, run.id), null)
@@ -233,4 +239,24 @@ export async function setWebhookOutcome(
 /** The spec of a one-off download, or null. */
 export async function getOneOff(kv: Deno.Kv, runId: string): Promise<OneOffSpec | null> {
   return (await kv.get<OneOffSpec>(oneOffKey(runId))).value;
+}
+
+/**
+ * Moves the resume time of a `waiting_window` run (its window changed). Returns the stored
+ * run, or null when the run is no longer waiting.
+ */
+export async function retimeWaitingRun(
+  kv: Deno.Kv,
+  runId: string,
+  dueAt: number,
+): Promise<Run | null> {
+  return await updateWithCheck(async () => {
+    const found = await findRun(kv, runId);
+    if (!found || found.run.status !== "waiting_window") return null;
+    const run: Run = { ...found.run, dueAt: new Date(dueAt).toISOString() };
+    const op = kv.atomic().check({ key: runKey(runId), versionstamp: found.versionstamp })
+      .sum(RUNS_VERSION_KEY, 1n);
+    putRunOps(op, run, 0);
+    return { op, result: run };
+  });
 }
