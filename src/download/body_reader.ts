@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * const reader = new BodyReader(res.body!, (n) => progress += n);
+ * const reader = new BodyReader(res.body!, { onChunk: (chunk) => progress += chunk.length });
  * const buffer = new Uint8Array(4 << 20);
  * const { filled, done } = await reader.fill(buffer);
  * ```
@@ -30,27 +30,31 @@ export interface FillResult {
 /** Largest single read: one socket read's worth, small enough to stay in cache. */
 export const SCRATCH_SIZE = 256 * 1024;
 
-/** Coalesces a body's chunks into big buffers; `onBytes` sees every chunk as it arrives. */
+/** Options of {@link BodyReader}. */
+export interface BodyReaderOptions {
+  /** Sees every chunk as it arrives (progress, stall detection). */
+  onChunk?: (chunk: Uint8Array) => void;
+  /** Awaited after each chunk: a bandwidth limit holds the next read back. */
+  pace?: (bytes: number) => Promise<void>;
+  /** A buffer of at least {@link SCRATCH_SIZE} bytes to reuse; see {@link BodyReader.scratch}. */
+  scratch?: ArrayBuffer;
+}
+
+/** Coalesces a body's chunks into big buffers. */
 export class BodyReader {
   #byob: ReadableStreamBYOBReader | undefined;
   #plain: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #scratch: ArrayBuffer | undefined;
   #leftover: Uint8Array | undefined;
   #onChunk: (chunk: Uint8Array) => void;
+  #pace: ((bytes: number) => Promise<void>) | undefined;
 
-  /**
-   * `onChunk` sees every chunk as it arrives. `scratch` (at least {@link SCRATCH_SIZE} bytes)
-   * is reused when given; take it back from {@link BodyReader.scratch} for the next body.
-   */
-  constructor(
-    body: ReadableStream<Uint8Array>,
-    onChunk: (chunk: Uint8Array) => void = () => {},
-    scratch?: ArrayBuffer,
-  ) {
-    this.#onChunk = onChunk;
+  constructor(body: ReadableStream<Uint8Array>, options: BodyReaderOptions = {}) {
+    this.#onChunk = options.onChunk ?? (() => {});
+    this.#pace = options.pace;
     try {
       this.#byob = body.getReader({ mode: "byob" });
-      this.#scratch = scratch?.byteLength ? scratch : new ArrayBuffer(SCRATCH_SIZE);
+      this.#scratch = options.scratch?.byteLength ? options.scratch : new ArrayBuffer(SCRATCH_SIZE);
     } catch {
       this.#plain = body.getReader();
     }
@@ -76,6 +80,7 @@ export class BodyReader {
         this.#onChunk(chunk);
         target.set(chunk, filled);
         filled += chunk.length;
+        if (this.#pace) await this.#pace(chunk.length);
       }
       return { filled, done: false };
     } catch (err) {

@@ -28,7 +28,14 @@ import { connectionCount, coveredBytes } from "./range_plan.ts";
 import { RemoteFile } from "./remote_file.ts";
 import { planResume, type ResumePlan } from "./resume_plan.ts";
 import { streamSingle, SwitchToRanges, type TransferOutcome } from "./single_stream.ts";
-import { RestartFromZero, SizeAnnounced, type TransferContext } from "./transfer.ts";
+import {
+  type BandwidthLimiter,
+  RestartFromZero,
+  SizeAnnounced,
+  type TransferContext,
+} from "./transfer.ts";
+
+export type { BandwidthLimiter } from "./transfer.ts";
 
 /** Below this many bytes per connection a file is not split. */
 export const DEFAULT_MIN_SPLIT_SIZE = 32 * 1024 * 1024;
@@ -66,6 +73,8 @@ export interface FetchFileOptions {
   stallTimeoutMs?: number;
   /** Wait before retry `attempt` (tests shrink it); default honours Retry-After, capped. */
   retryDelay?: (attempt: number, res?: Response) => number;
+  /** Bandwidth limit (e.g. the shared `RateLimiter` of `--bwlimit`); reads wait for it. */
+  limiter?: BandwidthLimiter;
 }
 
 /** A verified, finalized download. */
@@ -112,6 +121,7 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
     watchdog,
     connections: opts.connections ?? DEFAULT_CONNECTIONS,
     minSplitSize: opts.minSplitSize ?? DEFAULT_MIN_SPLIT_SIZE,
+    limiter: opts.limiter,
     progress: opts.onProgress ?? (() => {}),
     bytesTransferred: 0,
     restarted: false,

@@ -31,6 +31,7 @@ import type { TransferOutcome } from "./single_stream.ts";
 import {
   interrupted,
   networkFailure,
+  pacer,
   RestartFromZero,
   SizeAnnounced,
   type TransferContext,
@@ -168,13 +169,17 @@ export async function transferRanges(
           }
           if (isStrongEtag(etag)) serverEtag ??= normalizeEtag(etag);
           if (!res.body) throw new TransientFailure("network_error", "response without a body");
-          reader = new BodyReader(res.body, ({ length: n }) => {
-            watch.touch(ctx.watchdog.now());
-            ctx.bytesTransferred += n;
-            held += n;
-            inHand += n;
-            ctx.progress(present + inHand, total);
-          }, scratch.buffer);
+          reader = new BodyReader(res.body, {
+            onChunk: ({ length: n }) => {
+              watch.touch(ctx.watchdog.now());
+              ctx.bytesTransferred += n;
+              held += n;
+              inHand += n;
+              ctx.progress(present + inHand, total);
+            },
+            pace: pacer(ctx, watch, stop),
+            scratch: scratch.buffer,
+          });
           while (at < piece.end) {
             const target = buffer.subarray(0, Math.min(buffer.length, piece.end - at));
             let filled: FillResult;

@@ -21,6 +21,7 @@ import { isStrongEtag, normalizeEtag } from "./remote_file.ts";
 import {
   interrupted,
   networkFailure,
+  pacer,
   RestartFromZero,
   SizeAnnounced,
   type TransferContext,
@@ -87,11 +88,14 @@ export async function streamSingle(
 
     const pump = async (body: ReadableStream<Uint8Array>, watch: ConnectionWatch) => {
       let seen = offset;
-      const reader = new BodyReader(body, (chunk) => {
-        watch.touch(ctx.watchdog.now());
-        ctx.bytesTransferred += chunk.length;
-        seen += chunk.length;
-        ctx.progress(seen, total);
+      const reader = new BodyReader(body, {
+        onChunk: (chunk) => {
+          watch.touch(ctx.watchdog.now());
+          ctx.bytesTransferred += chunk.length;
+          seen += chunk.length;
+          ctx.progress(seen, total);
+        },
+        pace: pacer(ctx, watch, ctx.signal),
       });
       // A ring of buffers: the one at `cur` fills while the others wait in a chain of
       // ordered writes; a buffer is refilled only once its own write has landed.

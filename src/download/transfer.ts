@@ -38,6 +38,8 @@ export interface TransferContext {
   watchdog: StallWatchdog;
   connections: number;
   minSplitSize: number;
+  /** Bandwidth limit shared by all connections, if any. */
+  limiter?: BandwidthLimiter;
   /** Reports bytes of the file present (on disk or in hand) and the total when known. */
   progress: (bytesDone: number, total: number | undefined) => void;
   /** Body bytes received in this call. */
@@ -46,6 +48,34 @@ export interface TransferContext {
   restarted: boolean;
   /** Set when ranges turned out unreliable: the next round streams on one connection. */
   forceSingle: boolean;
+}
+
+/** Something that holds transfers to a rate, such as the shared `RateLimiter`. */
+export interface BandwidthLimiter {
+  /** Resolves when `bytes` may pass; rejects with the signal's reason on abort. */
+  take(bytes: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Largest amount asked of the limiter at once, so a slow rate never looks like a stall. */
+const PACE_STEP = 16 * 1024;
+
+/**
+ * The `pace` hook of a connection's body reader under `ctx.limiter` (undefined without one):
+ * takes the chunk's bytes in small steps and counts each granted step as activity.
+ */
+export function pacer(
+  ctx: TransferContext,
+  watch: { touch(now: number): void },
+  signal: AbortSignal,
+): ((bytes: number) => Promise<void>) | undefined {
+  const limiter = ctx.limiter;
+  if (!limiter) return undefined;
+  return async (bytes) => {
+    for (let left = bytes; left > 0; left -= PACE_STEP) {
+      await limiter.take(Math.min(PACE_STEP, left), signal);
+      watch.touch(ctx.watchdog.now());
+    }
+  };
 }
 
 /** A failure worth retrying: connection reset, short body, stall, 5xx, 429. */

@@ -27,8 +27,8 @@ for (const bytes of [true, false]) {
 
   Deno.test(`${kind}: chunks are gathered into the target across fills`, async () => {
     const seen: number[] = [];
-    const reader = new BodyReader(body([[1, 2, 3], [4, 5], [6, 7, 8, 9]], bytes), (c) => {
-      seen.push(c.length);
+    const reader = new BodyReader(body([[1, 2, 3], [4, 5], [6, 7, 8, 9]], bytes), {
+      onChunk: (c) => seen.push(c.length),
     });
     const target = new Uint8Array(4);
     assert.deepEqual(await reader.fill(target), { filled: 4, done: false });
@@ -61,3 +61,18 @@ for (const bytes of [true, false]) {
     assert.equal(filledBeforeError(new Error("other")), 0);
   });
 }
+
+Deno.test("pace is awaited after each chunk; its rejection keeps the bytes gathered", async () => {
+  const paced: number[] = [];
+  const reader = new BodyReader(body([[1, 2], [3]], true), {
+    pace: (
+      n,
+    ) => (paced.push(n),
+      paced.length > 1 ? Promise.reject(new Error("aborted")) : Promise.resolve()),
+  });
+  const target = new Uint8Array(8);
+  const err = await reader.fill(target).then(() => assert.fail("resolved"), (e) => e);
+  assert.deepEqual(paced, [2, 1]);
+  assert.equal(filledBeforeError(err), 3);
+  await reader.cancel();
+});

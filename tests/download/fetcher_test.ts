@@ -249,3 +249,27 @@ Deno.test("a complete part left by an interrupted finish is verified without a r
     assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
   });
 });
+
+Deno.test("a bandwidth limiter is asked for every byte, in small steps, on every connection", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const steps: number[] = [];
+    const limiter = {
+      take: (bytes: number) => (steps.push(bytes), Promise.resolve()),
+    };
+    for (const connections of [1, 4]) {
+      steps.length = 0;
+      const opts = env.options(LFS_FILE, {
+        expected: { sha256: info.sha256, size: info.size },
+        connections,
+        minSplitSize: 256 * 1024,
+        limiter,
+      });
+      const result = await fetchFile(opts);
+      assert.equal(steps.reduce((a, b) => a + b, 0), result.bytesTransferred);
+      assert.equal(result.bytesTransferred, info.size);
+      assert.ok(Math.max(...steps) <= 16 * 1024);
+      await Deno.remove(opts.finalPath);
+    }
+  });
+});
