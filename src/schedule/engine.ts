@@ -18,7 +18,7 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { toNightpullError } from "../errors.ts";
+import { NightpullError, toNightpullError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import {
   CLAIM_BATCH,
@@ -189,6 +189,23 @@ export class Engine {
     })());
   }
 
+  /**
+   * Fires what is due now, for hosts that freeze idle processes (`POST /scheduler/tick`):
+   * re-reads schedules and runs (recovering abandoned ones), claims due occurrences exactly
+   * once as the timer would, and starts due runs. Resolves once the claims are committed;
+   * the runs go on in the background.
+   */
+  async tick(): Promise<{ schedules: number; running: number }> {
+    if (!this.#started || this.#stopping) {
+      throw new NightpullError("conflict", "the scheduler is not running (starting or stopping)");
+    }
+    await this.#reloadStates();
+    await this.#scanActiveRuns(true);
+    const { schedules, claimed } = this.#fireDue();
+    await claimed;
+    return { schedules, running: this.#runs.runningCount };
+  }
+
   /** True while started and a timer or poll is armed (for /readyz). */
   isArmed(): boolean {
     return this.#started && !this.#stopping && this.#pollTimer !== null;
@@ -253,15 +270,21 @@ export class Engine {
 
   #onTimer(): void {
     if (this.#stopping) return;
+    this.#fireDue();
+  }
+
+  /** Claims due schedules and queues due runs; `claimed` resolves once claims are committed. */
+  #fireDue(): { schedules: number; claimed: Promise<void> } {
     const due = this.#heap.popDue(this.#clock.now());
     const schedules: string[] = [];
     for (const key of due) {
       if (key.startsWith("s:")) schedules.push(key.slice(2));
       else this.#runs.enqueue(key.slice(2), this.#clock.now());
     }
-    this.#track(this.#fireAll(schedules));
+    const claimed = this.#track(this.#fireAll(schedules));
     this.#runs.dispatch();
     this.#rearm();
+    return { schedules: schedules.length, claimed };
   }
 
   /**

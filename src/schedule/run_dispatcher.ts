@@ -15,6 +15,7 @@
 import type { Config } from "../config.ts";
 import { toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { metrics } from "../metrics.ts";
 import {
   findRun,
   getLeases,
@@ -286,6 +287,12 @@ export class RunDispatcher {
       }, Math.max(1, Math.floor(this.#leaseMs / 3)));
     };
     renew();
+    // lag of first starts only: a retry or a resumed run starts late on purpose
+    if (run.attempt === 1 && run.reason === null && run.startedAt) {
+      metrics.firingLag.observe(
+        Math.max(0, Date.parse(run.startedAt) - Date.parse(run.plannedAt)) / 1000,
+      );
+    }
     this.#log.info("run.started", {
       runId: run.id,
       scheduleId: run.scheduleId,
@@ -390,6 +397,7 @@ export class RunDispatcher {
         if (interrupted) {
           this.#log.info("run.interrupted", { runId: run.id, attempt: stored.attempt });
         } else {
+          metrics.retries.inc({ kind: "run" });
           this.#log.warn("run.retry", {
             runId: run.id,
             attempt: stored.attempt,
@@ -464,6 +472,8 @@ export class RunDispatcher {
 
   /** Webhook and pruning after a run reached its final state. */
   afterFinal(run: Run, schedule: Schedule | null): void {
+    metrics.runs.inc({ status: run.status, reason: run.reason ?? "none" });
+    if (run.reason === "outside_window") metrics.windowSkips.inc();
     if (run.scheduleId) {
       const count = (this.#finishedSincePrune.get(run.scheduleId) ?? 0) + 1;
       this.#finishedSincePrune.set(run.scheduleId, count % PRUNE_EVERY_FINISHES);
@@ -483,6 +493,7 @@ export class RunDispatcher {
       signal: this.#webhookAbort.signal,
     });
     await setWebhookOutcome(this.#kv, run.id, outcome, this.#historyMs);
+    metrics.webhookDeliveries.inc({ outcome: outcome.status });
     const fields = {
       runId: run.id,
       event: webhookEvent(run),
