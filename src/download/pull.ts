@@ -31,6 +31,8 @@ import { manifestSourceKey } from "./source_key.ts";
 import { parseSource, type Source } from "./source.ts";
 import { pullUrl } from "./pull_url.ts";
 import { resumableBytes } from "./resume_point.ts";
+import { TransferMeter } from "./transfer_meter.ts";
+import { metrics } from "../metrics.ts";
 
 /** What to pull (the schedule's DownloadSpec, minus scheduling). */
 export interface PullRequest {
@@ -191,6 +193,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     await record(job, hashes);
     for (const file of job.files) {
       skipped++;
+      metrics.filesSkipped.inc();
       ctx.onEvent?.({ type: "file", path: file.path, status: "skipped", bytes: job.size });
     }
   });
@@ -207,14 +210,12 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   const runJob = async (job: BlobJob) => {
     const first = job.files[0];
     const connections = await budget.acquire(connectionsFor(job.size, perFile));
+    let meter: TransferMeter | undefined;
     try {
       // What a resume starts from, so progress shows it as present rather than as transfer.
-      ctx.onEvent?.({
-        type: "progress",
-        path: first.path,
-        bytes: await resumableBytes(job.partPath),
-        total: job.size,
-      });
+      const present = await resumableBytes(job.partPath);
+      ctx.onEvent?.({ type: "progress", path: first.path, bytes: present, total: job.size });
+      meter = new TransferMeter(present);
       const result = await fetchFile({
         url: client.fileUrl(source, commit, first.path),
         headers: client.authHeaders(),
@@ -223,11 +224,14 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         expected: { size: job.size, sha256: job.sha256, gitSha1: job.gitSha1 },
         connections,
         signal,
-        onProgress: (b, total) =>
-          ctx.onEvent?.({ type: "progress", path: first.path, bytes: b, total: total ?? job.size }),
+        onProgress: (b, total) => {
+          meter!.progress(b);
+          ctx.onEvent?.({ type: "progress", path: first.path, bytes: b, total: total ?? job.size });
+        },
         mapHttpError: (res: Response) =>
           client.mapHttpError(res, { source, path: first.path, revision: commit }),
       });
+      meter.finished(result.bytesTransferred);
       bytes += result.bytesTransferred;
       await record(job, { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 });
       for (const file of job.files) {
@@ -242,6 +246,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         resumedFrom: result.resumedFrom,
       });
     } catch (err) {
+      meter?.failed(err);
       const e = describeFileError(toNightpullError(err), first.path, job);
       errors.push(e);
       if (e.code !== "interrupted") {

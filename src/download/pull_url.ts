@@ -15,6 +15,7 @@
 import { dirname, resolve } from "node:path";
 import { resolveHfToken } from "../config.ts";
 import { type ErrorCode, NightpullError } from "../errors.ts";
+import { metrics } from "../metrics.ts";
 import { allManifestEntries, type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
 import { filenameFromResponse } from "./content_disposition.ts";
 import { fetchFile } from "./fetcher.ts";
@@ -22,6 +23,7 @@ import type { PullContext, PullReport, PullRequest } from "./pull.ts";
 import { resumableBytes } from "./resume_point.ts";
 import { normalizeEtag } from "./remote_file.ts";
 import { resolveInside, safeFileName } from "./safe_path.ts";
+import { TransferMeter } from "./transfer_meter.ts";
 
 /** What a HEAD told about a URL; null fields are unknown. */
 export interface UrlProbe {
@@ -135,6 +137,7 @@ export async function pullUrl(
       commit: null,
       files: [{ path: entry.path, size: entry.size, skip: true }],
     });
+    metrics.filesSkipped.inc();
     ctx.onEvent?.({ type: "file", path: entry.path, status: "skipped", bytes: entry.size });
     return {
       source: request.source,
@@ -181,24 +184,30 @@ export async function pullUrl(
   });
   const name = filename;
   const partPath = `${localPath}.part`;
-  ctx.onEvent?.({
-    type: "progress",
-    path: name,
-    bytes: await resumableBytes(partPath),
-    total: probe?.size ?? null,
-  });
-  const result = await fetchFile({
-    url: url.href,
-    headers,
-    partPath,
-    finalPath: localPath,
-    expected: wantSha ? { sha256: wantSha } : {},
-    connections: request.connections ?? config.connections,
-    signal,
-    onProgress: (bytes, total) =>
-      ctx.onEvent?.({ type: "progress", path: name, bytes, total: total ?? probe?.size ?? null }),
-    mapHttpError: (res: Response) => urlHttpError(res, url),
-  });
+  const present = await resumableBytes(partPath);
+  ctx.onEvent?.({ type: "progress", path: name, bytes: present, total: probe?.size ?? null });
+  const meter = new TransferMeter(present);
+  let result;
+  try {
+    result = await fetchFile({
+      url: url.href,
+      headers,
+      partPath,
+      finalPath: localPath,
+      expected: wantSha ? { sha256: wantSha } : {},
+      connections: request.connections ?? config.connections,
+      signal,
+      onProgress: (bytes, total) => {
+        meter.progress(bytes);
+        ctx.onEvent?.({ type: "progress", path: name, bytes, total: total ?? probe?.size ?? null });
+      },
+      mapHttpError: (res: Response) => urlHttpError(res, url),
+    });
+  } catch (err) {
+    meter.failed(err);
+    throw err;
+  }
+  meter.finished(result.bytesTransferred);
   await putManifestEntry(kv, {
     source: sourceKey,
     path: filename,
