@@ -324,6 +324,10 @@ export class RunDispatcher {
       this.#track((async () => {
         const current = this.#compile(await this.#windowOf(run));
         if (this.#running.get(run.id) !== running || running.controller.signal.aborted) return;
+        this.#log.debug("run.window_check", {
+          runId: run.id,
+          window: current ? current.window.onEnd : "none",
+        });
         // an edit that removed the window (or made it `continue`) lets the run go on
         if (current && pausesAtEnd(run, current)) this.#watchWindow(run, current, running);
       })());
