@@ -14,6 +14,7 @@ import type { Config } from "../config.ts";
 import { NightpullError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { EngineEvent } from "../schedule/engine.ts";
+import { RunEventHub } from "../schedule/run_event_hub.ts";
 import { maskSchedule, type ScheduleService } from "../schedule/service.ts";
 import { bearerAuth } from "./auth.ts";
 import { DetailCache } from "./detail_cache.ts";
@@ -21,7 +22,10 @@ import { downloadRoutes } from "./downloads.ts";
 import { errorHandler, errorResponse, validationHook } from "./errors.ts";
 import { type ArmedEngine, healthRoutes } from "./health.ts";
 import { manifestRoutes } from "./manifest.ts";
+import { metricsRoutes } from "./metrics.ts";
+import { runEventRoutes } from "./run_events.ts";
 import { runRoutes } from "./runs.ts";
+import { schedulerRoutes, type TickingEngine } from "./scheduler.ts";
 import { scheduleRoutes } from "./schedules.ts";
 
 /** Prefix of every management route. */
@@ -31,8 +35,10 @@ export const API_PREFIX = "/api/v1";
 export interface AppDeps {
   service: ScheduleService;
   kv: Deno.Kv;
-  /** Readiness, and run events that keep cached details fresh. */
-  engine: ArmedEngine & { subscribe?(fn: (e: EngineEvent) => void): () => void };
+  /** Readiness, the external tick, and run events (SSE; they also keep cached details fresh). */
+  engine: ArmedEngine & TickingEngine & { subscribe?(fn: (e: EngineEvent) => void): () => void };
+  /** Live run events; default: a hub fed by `engine`, reading stored runs through `service`. */
+  runEvents?: RunEventHub;
   config: Pick<Config, "apiToken" | "logLevel">;
   logger?: Logger;
 }
@@ -70,6 +76,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   if (deps.config.apiToken) app.use(`${API_PREFIX}/*`, bearerAuth(deps.config.apiToken));
 
   app.route("/", healthRoutes(deps.kv, deps.engine));
+  app.route("/", metricsRoutes());
   const api = new OpenAPIHono({ defaultHook: validationHook });
   const details = new DetailCache(async (id) => {
     const detail = await deps.service.get(id);
@@ -81,6 +88,13 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   });
   api.route("/", scheduleRoutes(deps.service, details));
   api.route("/", runRoutes(deps.service));
+  const engine = deps.engine;
+  const hub = deps.runEvents ?? new RunEventHub({
+    subscribe: engine.subscribe ? (fn) => engine.subscribe!(fn) : undefined,
+    loadRun: (id) => deps.service.getRun(id),
+  });
+  api.route("/", runEventRoutes(hub));
+  api.route("/", schedulerRoutes(engine));
   api.route("/", downloadRoutes(deps.service));
   api.route("/", manifestRoutes(deps.kv));
   app.route(API_PREFIX, api);

@@ -41,6 +41,8 @@ Deno.test("openapi.json documents every route with the bearer scheme on /api/v1 
       "/api/v1/downloads",
       "/api/v1/manifest",
       "/api/v1/runs/{id}",
+      "/api/v1/runs/{id}/events",
+      "/api/v1/scheduler/tick",
       "/api/v1/schedules",
       "/api/v1/schedules/{id}",
       "/api/v1/schedules/{id}/pause",
@@ -48,6 +50,7 @@ Deno.test("openapi.json documents every route with the bearer scheme on /api/v1 
       "/api/v1/schedules/{id}/runs",
       "/api/v1/schedules/{id}/trigger",
       "/healthz",
+      "/metrics",
       "/readyz",
     ]);
     for (

@@ -17,6 +17,8 @@ const ROUTES: Record<string, number> = {
   "POST /api/v1/schedules/:id/trigger": 202,
   "GET /api/v1/schedules/:id/runs": 200,
   "GET /api/v1/runs/:id": 200,
+  "GET /api/v1/runs/:id/events": 200,
+  "POST /api/v1/scheduler/tick": 200,
   "POST /api/v1/downloads": 202,
   "GET /api/v1/manifest": 200,
   "DELETE /api/v1/schedules/:id": 204,
@@ -90,7 +92,7 @@ Deno.test("with a token, every /api/v1 route answers 401 without it and works wi
       bodies.push(ok.text);
       await api.engine.idle();
     }
-    for (const open of ["/healthz", "/readyz", "/openapi.json"]) {
+    for (const open of ["/healthz", "/readyz", "/openapi.json", "/metrics"]) {
       const res = await api.call("GET", open);
       assert.equal(res.status, 200, open);
       bodies.push(res.text);
