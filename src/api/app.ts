@@ -27,6 +27,7 @@ import { runEventRoutes } from "./run_events.ts";
 import { runRoutes } from "./runs.ts";
 import { schedulerRoutes, type TickingEngine } from "./scheduler.ts";
 import { scheduleRoutes } from "./schedules.ts";
+import { timeWindowRoutes } from "./time_window.ts";
 
 /** Prefix of every management route. */
 export const API_PREFIX = "/api/v1";
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   });
   api.route("/", scheduleRoutes(deps.service, details));
   api.route("/", runRoutes(deps.service));
+  api.route("/", timeWindowRoutes(deps.service, details));
   const engine = deps.engine;
   const hub = deps.runEvents ?? new RunEventHub({
     subscribe: engine.subscribe ? (fn) => engine.subscribe!(fn) : undefined,

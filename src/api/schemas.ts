@@ -206,6 +206,12 @@ export const RunSchema = z.object({
     error: RunErrorSchema.nullable(),
   })).optional(),
   missed: z.object({ count: z.number(), first: instant, last: instant }).optional(),
+  nextOpen: instant.nullable().optional().openapi({
+    description: "outside_window skips and waiting_window runs: when the window opens next",
+  }),
+  forced: z.boolean().optional().openapi({
+    description: "a manual run forced outside its window (it ignores the window)",
+  }),
   webhook: z.object({
     status: z.enum(["pending", "delivered", "failed"]),
     attempts: z.number(),

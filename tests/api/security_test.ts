@@ -21,6 +21,11 @@ const ROUTES: Record<string, number> = {
   "POST /api/v1/scheduler/tick": 200,
   "POST /api/v1/downloads": 202,
   "GET /api/v1/manifest": 200,
+  "PUT /api/v1/schedules/:id/time-window": 200,
+  "GET /api/v1/schedules/:id/time-window": 200,
+  "GET /api/v1/time-window/status": 200,
+  "POST /api/v1/time-window/validate": 200,
+  "DELETE /api/v1/schedules/:id/time-window": 204,
   "DELETE /api/v1/schedules/:id": 204,
 };
 
@@ -36,6 +41,11 @@ function registered(api: TestApi): string[] {
 }
 
 function bodyForHook(route: string, hookUrl: string): unknown {
+  if (route.endsWith("/time-window") || route.endsWith("/validate")) {
+    return route.startsWith("GET ") || route.startsWith("DELETE ")
+      ? undefined
+      : { windows: ["22:00-07:00"], onEnd: "pause" };
+  }
   if (route === "POST /api/v1/schedules" || route.startsWith("PUT ")) {
     return cronBody({ webhook: { url: hookUrl, secret: WEBHOOK_SECRET } });
   }
