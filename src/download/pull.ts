@@ -16,6 +16,7 @@ import { NightpullError, toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
 import { fetchFile } from "./fetcher.ts";
+import { discardPart } from "./part_file.ts";
 import { hfCacheRepo, linkSnapshotFile, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
 import { type ContentHashes, KnownFiles } from "./known_files.ts";
@@ -190,6 +191,8 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
 
   let skipped = 0;
   await eachLimited([...present], PRESENCE_CONCURRENCY, async ([job, hashes]) => {
+    // a crash between a part's rename and its sidecar's removal leaves a stale sidecar
+    await discardPart(job.partPath);
     await record(job, hashes);
     for (const file of job.files) {
       skipped++;
