@@ -73,11 +73,30 @@ export class RunEventHub {
     this.#unsubscribe = options.subscribe?.((e) => this.onEngineEvent(e)) ?? null;
   }
 
-  /** Runs followed and subscribers connected, for tests and diagnostics. */
-  stats(): { runs: number; subscribers: number } {
+  /**
+   * Runs followed and subscribers connected, with the most events one subscriber's queue held,
+   * the progress snapshots readers skipped and the events they took, for tests and diagnostics.
+   */
+  stats(): {
+    runs: number;
+    subscribers: number;
+    highWater: number;
+    dropped: number;
+    taken: number;
+  } {
     let subscribers = 0;
-    for (const live of this.#live.values()) subscribers += live.subs.size;
-    return { runs: this.#live.size, subscribers };
+    let highWater = 0;
+    let dropped = 0;
+    let taken = 0;
+    for (const live of this.#live.values()) {
+      subscribers += live.subs.size;
+      for (const sub of live.subs) {
+        highWater = Math.max(highWater, sub.highWater);
+        dropped += sub.dropped;
+        taken += sub.taken;
+      }
+    }
+    return { runs: this.#live.size, subscribers, highWater, dropped, taken };
   }
 
   /**

@@ -38,6 +38,8 @@ export class RunSubscription {
   dropped = 0;
   /** Most events this queue ever held at once. */
   highWater = 0;
+  /** Events the reader took. */
+  taken = 0;
 
   constructor(
     runId: string,
@@ -110,7 +112,10 @@ export class RunSubscription {
   async next(): Promise<RunStreamEvent | null> {
     while (!this.#closed) {
       const event = this.#queue.shift();
-      if (event) return event;
+      if (event) {
+        this.taken++;
+        return event;
+      }
       if (this.#ended) return null;
       await new Promise<void>((resolve) => this.#wake = resolve);
     }
