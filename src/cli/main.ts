@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   manifest: async () => (await import("./manifest.ts")).manifestCommand,
   serve: async () => (await import("./serve.ts")).serveCommand,
   schedule: async () => (await import("./schedule.ts")).scheduleCommand,
+  window: async () => (await import("./window.ts")).windowCommand,
 };
 
 /** Top-level usage text. */
@@ -29,6 +30,8 @@ Usage:
   nightpull pull     SOURCE [--local-dir DIR | --cache-dir DIR] [--include G]... [--exclude G]...
                      [--sha256 HEX] [--connections N] [--quiet]
   nightpull schedule add|ls|show|pause|resume|rm|run|history ...
+  nightpull window   set ID 22:00-07:00 [--days mon-fri] [--on-end pause] [--tz TZ]
+                     | clear ID | status | validate 22:00-07:00
   nightpull manifest ls | verify
 
 SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.

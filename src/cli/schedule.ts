@@ -17,13 +17,16 @@ import type { Page, ScheduleDetail, ScheduleInput } from "../schedule/service.ts
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./main.ts";
 import { runTable, scheduleSheet, scheduleTable } from "./schedule_view.ts";
+import { normalizeTimeWindow } from "../schedule/time_window_input.ts";
+import { windowInputFromFlags } from "./window.ts";
 
 /** Usage of `nightpull schedule`. */
 export const SCHEDULE_USAGE = `Usage:
   nightpull schedule add SOURCE (--cron EXPR | --every DUR | --at ISO) [--tz TZ] [--name N]
                      [--include G]... [--exclude G]... [--local-dir DIR] [--retries N]
                      [--overlap skip|queue] [--webhook URL] [--webhook-secret S]
-                     [--misfire-grace DUR]
+                     [--misfire-grace DUR] [--window 22:00-07:00]... [--days mon-fri]
+                     [--on-end continue|pause] [--bandwidth RATE|TIMETABLE]
   nightpull schedule ls [--status active|paused|completed|deleted] [--limit N] [--cursor C]
   nightpull schedule show ID
   nightpull schedule pause ID | resume ID
@@ -115,8 +118,9 @@ export function scheduleInputFromFlags(source: string, v: Parsed["values"]): Sch
     );
   }
   const tz = v.tz as string | undefined;
-  if (tz !== undefined && triggers[0] !== "cron") {
-    usage("add: --tz applies to --cron (an --at time carries its own offset)");
+  const windows = (v.window as string[] | undefined) ?? [];
+  if (tz !== undefined && triggers[0] !== "cron" && windows.length === 0) {
+    usage("add: --tz applies to --cron and --window (an --at time carries its own offset)");
   }
   const trigger: Trigger = triggers[0] === "cron"
     ? { type: "cron", expression: v.cron as string, ...(tz !== undefined ? { timezone: tz } : {}) }
@@ -153,6 +157,19 @@ export function scheduleInputFromFlags(source: string, v: Parsed["values"]): Sch
     if (v["webhook-secret"] !== undefined) input.webhook.secret = v["webhook-secret"] as string;
   }
   if (v["misfire-grace"] !== undefined) input.misfireGrace = v["misfire-grace"] as string;
+  if (windows.length === 0 && (v.days !== undefined || v["on-end"] !== undefined)) {
+    usage("add: --days and --on-end need --window 22:00-07:00");
+  }
+  if (windows.length) {
+    // the API takes the normalized form; the window flags mean what `window set` says
+    const raw = windowInputFromFlags(windows, {
+      days: v.days as string | undefined,
+      "on-end": v["on-end"] as string | undefined,
+      tz,
+    });
+    input.timeWindow = normalizeTimeWindow(raw, "--window");
+  }
+  if (v.bandwidth !== undefined) input.bandwidth = v.bandwidth as string;
   return input;
 }
 
@@ -171,6 +188,10 @@ async function add(args: string[]): Promise<number> {
     webhook: { type: "string" },
     "webhook-secret": { type: "string" },
     "misfire-grace": { type: "string" },
+    window: { type: "string", multiple: true },
+    days: { type: "string" },
+    "on-end": { type: "string" },
+    bandwidth: { type: "string" },
   }, 1);
   if (values.help) return help();
   const input = scheduleInputFromFlags(positionals[0], values);

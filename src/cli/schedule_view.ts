@@ -65,6 +65,21 @@ export function scheduleSheet(d: ScheduleDetail): string {
     ["misfire grace", d.misfireGrace],
   );
   if (d.webhook) fields.push(["webhook", d.webhook.url + (d.webhook.secret ? " (signed)" : "")]);
+  if (d.timeWindow && d.window) {
+    const w = d.timeWindow;
+    const ranges = w.windows.map((r) =>
+      `${r.start}-${r.end}${r.days ? ` (${r.days.join(",")})` : ""}`
+    );
+    fields.push([
+      "time window",
+      `${ranges.join(", ")}${w.timezone ? ` ${w.timezone}` : ""}, on end ${w.onEnd ?? "continue"}` +
+      `: ${d.window.open ? "open" : "closed"}, ` +
+      (d.window.open
+        ? `closes ${formatInstant(d.window.nextClose)}`
+        : `opens ${formatInstant(d.window.nextOpen)}`),
+    ]);
+  }
+  if (d.bandwidth) fields.push(["bandwidth", d.bandwidth]);
   fields.push(
     ["next runs", d.nextRuns.length ? d.nextRuns.map(formatInstant).join(", ") : "-"],
     [
