@@ -125,8 +125,15 @@ export class ScheduleService {
     this.windows = new WindowService(deps);
   }
 
-  /** Validates and stores a new active schedule; throws `invalid_*` with `details.field`. */
-  async create(input: ScheduleInput): Promise<Schedule> {
+  /**
+   * Validates and stores a new active schedule; throws `invalid_*` with `details.field`. With
+   * `declared`, also records it as the config file's schedule of that name, atomically
+   * (`conflict` when another process declared the name first).
+   */
+  async create(
+    input: ScheduleInput,
+    declared?: { name: string; versionstamp: string | null },
+  ): Promise<Schedule> {
     const now = this.#clock.now();
     const fields = normalizeScheduleInput(input, new Date(now), this.#config);
     const schedule: Schedule = {
@@ -136,7 +143,7 @@ export class ScheduleService {
       createdAt: iso(now),
       updatedAt: iso(now),
     };
-    await createSchedule(this.#kv, schedule, this.#freshState(schedule, now, null));
+    await createSchedule(this.#kv, schedule, this.#freshState(schedule, now, null), declared);
     this.#log.info("schedule.created", { scheduleId: schedule.id, name: schedule.name });
     this.#engine?.notifyChanged(schedule.id);
     return schedule;

@@ -25,6 +25,8 @@
  *   with check(versionstamp null) so each occurrence is handled once across processes
  * - ["np", "lease", runId]                         -> Lease {owner, expiresAt} of a running
  *   run, renewed while it runs; expiry is in the value (expireIn deletion is lazy)
+ * - ["np", "declared", name]                       -> schedule id of a schedule the config
+ *   file declares under that name (declared.ts), set atomically with its creation
  *
  * Sections below are added by the modules that own them; keep this list complete.
  * @module
@@ -39,3 +41,4 @@ export * from "./schedules.ts";
 export * from "./runs.ts";
 export * from "./claims.ts";
 export * from "./leases.ts";
+export * from "./declared.ts";

@@ -12,6 +12,7 @@
  */
 import type { Schedule, ScheduleStatus } from "../schedule/schedule.ts";
 import { commitWithRetry, updateWithCheck } from "./commit.ts";
+import { declaredKey } from "./declared.ts";
 import {
   activeRunKey,
   leaseKey,
@@ -48,21 +49,38 @@ export interface ScheduleEntry {
 const notFound = (id: string) =>
   new NightpullError("not_found", `schedule "${id}" not found`, { id });
 
-/** Stores a new schedule with its state, atomically; throws `conflict` if the id exists. */
+/**
+ * Stores a new schedule with its state, atomically; throws `conflict` if the id exists. With
+ * `declared`, the config file's name entry (./declared.ts) is set in the same operation if it
+ * still has the given versionstamp (else `conflict`: another process declared it first).
+ */
 export async function createSchedule(
   kv: Deno.Kv,
   schedule: Schedule,
   state: ScheduleState,
+  declared?: { name: string; versionstamp: string | null },
 ): Promise<void> {
-  const res = await commitWithRetry(() =>
-    kv.atomic()
+  const res = await commitWithRetry(() => {
+    const op = kv.atomic()
       .check({ key: scheduleKey(schedule.id), versionstamp: null })
       .set(scheduleKey(schedule.id), schedule)
       .set(scheduleStatusKey(schedule.status, schedule.id), null)
       .set(scheduleStateKey(schedule.id), state)
-      .sum(SCHEDULES_VERSION_KEY, 1n)
-  );
-  if (!res.ok) throw new NightpullError("conflict", `schedule "${schedule.id}" already exists`);
+      .sum(SCHEDULES_VERSION_KEY, 1n);
+    if (declared) {
+      op.check({ key: declaredKey(declared.name), versionstamp: declared.versionstamp })
+        .set(declaredKey(declared.name), schedule.id);
+    }
+    return op;
+  });
+  if (!res.ok) {
+    throw new NightpullError(
+      "conflict",
+      declared
+        ? `schedule "${declared.name}" was declared by another process at the same time`
+        : `schedule "${schedule.id}" already exists`,
+    );
+  }
 }
 
 /** A schedule and its state, or null. */
