@@ -1,8 +1,8 @@
 /**
  * Our side of `bench/download.ts`, run as its own process so its memory can be read on its
  * own: fetches one URL with `fetchFile` and prints one JSON line with the time spent in the
- * call, the resident set size just before it (idle: after a 4 MiB warm-up download) and the
- * peak (VmHWM) after it.
+ * call, the resident set size just before it (idle: after a warm-up download when asked) and
+ * the peak (VmHWM) after it.
  *
  * `deno run -A bench/download_child.ts '{"url":…,"partPath":…,"finalPath":…,"connections":8,"sha256":…}'`
  * @module
@@ -12,8 +12,8 @@ import { fetchFile } from "../src/download/fetcher.ts";
 /** What the parent asks for. */
 export interface ChildJob {
   url: string;
-  /** A small file fetched first, so idle RSS is taken from a process ready to download. */
-  warmUrl: string;
+  /** Fetched first (memory runs), so idle RSS is taken from a process that has downloaded. */
+  warmUrl?: string;
   partPath: string;
   finalPath: string;
   connections: number;
@@ -39,11 +39,11 @@ export function statusKiB(field: "VmRSS" | "VmHWM", text: string): number {
 
 if (import.meta.main) {
   const job = JSON.parse(Deno.args[0]) as ChildJob;
-  // Idle means ready to download: a small warm-up download on one and on several connections
-  // has loaded the code paths and set up the HTTP client before the baseline is taken.
-  for (const connections of [1, 4]) {
+  // Idle means a process that has downloaded before: a warm-up on one and on several
+  // connections, long enough for periodic syncs and checkpoints, has loaded those code paths.
+  for (const connections of job.warmUrl ? [1, 4] : []) {
     await fetchFile({
-      url: job.warmUrl,
+      url: job.warmUrl!,
       partPath: `${job.finalPath}.warm.part`,
       finalPath: `${job.finalPath}.warm`,
       connections,

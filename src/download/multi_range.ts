@@ -41,7 +41,7 @@ import {
 } from "./transfer.ts";
 
 /** Buffer memory shared by all connections of one download. */
-export const MULTI_BUFFER_BUDGET = 8 * 1024 * 1024;
+export const MULTI_BUFFER_BUDGET = 4 * 1024 * 1024;
 /** Read-back size of the in-order hasher. */
 export const HASH_READ_SIZE = 2 * 1024 * 1024;
 /** New bytes between two checkpoints (data fsync + sidecar). */
