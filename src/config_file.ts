@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import type { ConfigFlags } from "./config.ts";
+import { type ConfigFlags, resolveConfig } from "./config.ts";
 import { NightpullError } from "./errors.ts";
 
 /** Settings a config file may hold, under `server`, with their value types. */
@@ -137,6 +137,23 @@ export function parseConfigFile(path: string, text: string): ConfigFile {
   return { path, settings, schedules };
 }
 
+/**
+ * Checks each setting of the file on its own, as the server would read it, so a bad value is
+ * reported as `file:server.<key>: reason` rather than as a flag the user never typed.
+ */
+export function checkFileSettings(file: ConfigFile): void {
+  for (const [key, flag] of Object.entries(FLAG_NAMES) as [ServerKey, keyof ConfigFlags][]) {
+    const value = file.settings[flag];
+    if (value === undefined) continue;
+    try {
+      resolveConfig({ [flag]: value }, {});
+    } catch (err) {
+      const reason = (err as Error).message.replace(`--${flag} `, "");
+      throw bad(file.path, `server.${key}`, reason);
+    }
+  }
+}
+
 /** Merges flags over file settings (flags win; the environment is applied by resolveConfig). */
 export function mergeFlags(
   file: ConfigFlags,
@@ -152,6 +169,13 @@ export function mergeFlags(
     timezone: "NIGHTPULL_TIMEZONE",
     "token-file": "NIGHTPULL_TOKEN_FILE",
     "cache-dir": "HF_HUB_CACHE",
+    "history-days": "NIGHTPULL_HISTORY_DAYS",
+    "max-downloads": "NIGHTPULL_MAX_DOWNLOADS",
+    connections: "NIGHTPULL_CONNECTIONS",
+    "log-format": "NIGHTPULL_LOG_FORMAT",
+    "log-level": "NIGHTPULL_LOG_LEVEL",
+    "insecure-no-auth": "NIGHTPULL_INSECURE_NO_AUTH",
+    bwlimit: "NIGHTPULL_BWLIMIT",
   };
   const fromFile: ConfigFlags = {};
   for (const [key, value] of Object.entries(file) as [keyof ConfigFlags, unknown][]) {
