@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
 import { pull, type PullRequest } from "../download/pull.ts";
+import { rateLimiterFor } from "../download/rate_limiter.ts";
 import { parseSource } from "../download/source.ts";
 import { openKv } from "../store/open_kv.ts";
 import { usageError } from "./main.ts";
@@ -28,11 +29,13 @@ import {
 export const PULL_USAGE =
   `Usage: nightpull pull SOURCE [--local-dir DIR | --cache-dir DIR] [--include G]... [--exclude G]...
                       [--sha256 HEX] [--filename NAME] [--connections N] [--quiet] [--json]
-                      [--data DIR] [--kv PATH] [--hf-token-file FILE]
+                      [--data DIR] [--kv PATH] [--hf-token-file FILE] [--bwlimit RATE] [--timezone TZ]
 
 SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.
 Hub repos go to the Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub) unless --local-dir;
-URLs go to <data>/downloads unless --local-dir. Interrupted pulls resume when run again.`;
+URLs go to <data>/downloads unless --local-dir. Interrupted pulls resume when run again.
+--bwlimit (or NIGHTPULL_BWLIMIT) caps the total rate: 10M, 512k, or a timetable such as
+"08:00,512k 23:00,off" (steps in --timezone, else the system zone).`;
 
 const OPTIONS = {
   "local-dir": { type: "string" },
@@ -47,6 +50,8 @@ const OPTIONS = {
   data: { type: "string" },
   kv: { type: "string" },
   "hf-token-file": { type: "string" },
+  bwlimit: { type: "string" },
+  timezone: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -92,7 +97,10 @@ export async function pullCommand(args: string[]): Promise<number> {
     "cache-dir": values["cache-dir"],
     "hf-token-file": values["hf-token-file"],
     connections: values.connections,
+    bwlimit: values.bwlimit,
+    timezone: values.timezone,
   }, Deno.env.toObject());
+  const global = rateLimiterFor(config.bwlimit, config.timezone);
 
   const request: PullRequest = {
     source: sourceText,
@@ -131,6 +139,7 @@ export async function pullCommand(args: string[]): Promise<number> {
       kv,
       signal: controller.signal,
       onEvent: (e) => display.onEvent(e),
+      limiters: global ? [global] : [],
     });
     display.finish();
     const ms = performance.now() - started;

@@ -16,6 +16,7 @@ import { type Config, type ConfigFlags, resolveConfig } from "../config.ts";
 import { EXIT, NightpullError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { pull } from "../download/pull.ts";
+import { rateLimiterFor } from "../download/rate_limiter.ts";
 import { Engine, type Executor } from "../schedule/engine.ts";
 import { ScheduleService } from "../schedule/service.ts";
 import { openKv } from "../store/open_kv.ts";
@@ -26,7 +27,7 @@ export const SERVE_USAGE = `Usage:
   nightpull serve [--host 127.0.0.1] [--port 8080] [--data DIR] [--kv PATH|URL] [--timezone TZ]
                   [--token-file FILE] [--insecure-no-auth] [--history-days N]
                   [--max-downloads N] [--log-format text|json] [--log-level debug|info|warn|error]
-                  [--hf-token-file FILE] [--cache-dir DIR]
+                  [--hf-token-file FILE] [--cache-dir DIR] [--bwlimit RATE|TIMETABLE]
 The API token comes from NIGHTPULL_TOKEN or --token-file; without one the server only
 listens on loopback addresses unless --insecure-no-auth is given.`;
 
@@ -62,8 +63,11 @@ export interface Nightpull {
 export async function startNightpull(config: Config, logger: Logger): Promise<Nightpull> {
   const kv = await openKv(config.kv);
   const env = Deno.env.toObject();
+  // one limiter for the whole process: --bwlimit holds the sum of every transfer
+  const global = rateLimiterFor(config.bwlimit, config.timezone);
+  const limiters = global ? [global] : [];
   const execute: Executor = ({ spec, signal, onEvent }) =>
-    pull(spec, { config, kv, env, signal, onEvent, logger });
+    pull(spec, { config, kv, env, signal, onEvent, logger, limiters });
   const engine = new Engine({ kv, config, execute, logger, leaseMs: testLeaseMs(env) });
   try {
     await engine.start();
@@ -190,6 +194,7 @@ function parseServeFlags(args: string[]): ConfigFlags & { help?: boolean } {
         "log-level": { type: "string" },
         "hf-token-file": { type: "string" },
         "cache-dir": { type: "string" },
+        bwlimit: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });

@@ -15,7 +15,9 @@ import { type Config, resolveHfToken } from "../config.ts";
 import { NightpullError, toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
-import { fetchFile } from "./fetcher.ts";
+import { type BandwidthLimiter, fetchFile } from "./fetcher.ts";
+import { parseBandwidth } from "./bandwidth.ts";
+import { chainLimiters, rateLimiterFor } from "./rate_limiter.ts";
 import { discardPart } from "./part_file.ts";
 import { hfCacheRepo, linkSnapshotFile, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
@@ -49,6 +51,11 @@ export interface PullRequest {
   filename?: string;
   /** Connections per large file (else config.connections). */
   connections?: number;
+  /**
+   * This pull's own bandwidth limit (rclone syntax; timetable steps in `config.timezone`),
+   * shared by all its files and connections.
+   */
+  bandwidth?: string;
 }
 
 /** What a pull reports while it runs. */
@@ -72,6 +79,8 @@ export interface PullContext {
   logger?: Logger;
   /** Files downloaded at once (default 8, as huggingface_hub's snapshot_download). */
   fileConcurrency?: number;
+  /** Limiters shared beyond this pull (the process-wide `--bwlimit`); every byte takes from each. */
+  limiters?: BandwidthLimiter[];
 }
 
 /** The outcome of a successful pull. */
@@ -93,8 +102,10 @@ const PRESENCE_CONCURRENCY = 8;
 export async function pull(request: PullRequest, ctx: PullContext): Promise<PullReport> {
   const source = parseSource(request.source);
   checkRequest(request, source);
-  if (source.kind === "url") return await pullUrl(request, source.url, ctx);
-  return await pullHub(request, source, ctx);
+  const own = rateLimiterFor(request.bandwidth, ctx.config.timezone);
+  const inner = own ? { ...ctx, limiters: [...(ctx.limiters ?? []), own] } : ctx;
+  if (source.kind === "url") return await pullUrl(request, source.url, inner);
+  return await pullHub(request, source, inner);
 }
 
 function checkRequest(request: PullRequest, source: Source): void {
@@ -110,6 +121,7 @@ function checkRequest(request: PullRequest, source: Source): void {
   if (request.layout === "local-dir" && source.kind === "hf" && !request.dir) {
     bad('layout "local-dir" needs a target directory (--local-dir DIR)');
   }
+  if (request.bandwidth !== undefined) parseBandwidth(request.bandwidth);
   const c = request.connections;
   if (c !== undefined && (!Number.isInteger(c) || c < 1 || c > 32)) {
     bad(`invalid connections ${c}: expected a whole number from 1 to 32`);
@@ -130,6 +142,7 @@ type HubSource = Extract<Source, { kind: "hf" }>;
 
 async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext) {
   const { config, kv, signal } = ctx;
+  const limiter = chainLimiters(ctx.limiters ?? []);
   const env = ctx.env ?? Deno.env.toObject();
   const client = new HubClient({
     endpoint: config.hfEndpoint,
@@ -227,6 +240,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         expected: { size: job.size, sha256: job.sha256, gitSha1: job.gitSha1 },
         connections,
         signal,
+        limiter,
         onProgress: (b, total) => {
           meter!.progress(b);
           ctx.onEvent?.({ type: "progress", path: first.path, bytes: b, total: total ?? job.size });

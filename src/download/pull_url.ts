@@ -19,6 +19,7 @@ import { metrics } from "../metrics.ts";
 import { allManifestEntries, type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
 import { filenameFromResponse } from "./content_disposition.ts";
 import { fetchFile } from "./fetcher.ts";
+import { chainLimiters } from "./rate_limiter.ts";
 import type { PullContext, PullReport, PullRequest } from "./pull.ts";
 import { resumableBytes } from "./resume_point.ts";
 import { normalizeEtag } from "./remote_file.ts";
@@ -197,6 +198,7 @@ export async function pullUrl(
       expected: wantSha ? { sha256: wantSha } : {},
       connections: request.connections ?? config.connections,
       signal,
+      limiter: chainLimiters(ctx.limiters ?? []),
       onProgress: (bytes, total) => {
         meter.progress(bytes);
         ctx.onEvent?.({ type: "progress", path: name, bytes, total: total ?? probe?.size ?? null });

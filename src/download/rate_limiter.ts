@@ -10,7 +10,8 @@
  * ```
  * @module
  */
-import { type BandwidthTable, nextStepAt, rateAt } from "./bandwidth.ts";
+import { type BandwidthTable, nextStepAt, parseBandwidth, rateAt } from "./bandwidth.ts";
+import type { BandwidthLimiter } from "./transfer.ts";
 
 /** Longest single sleep, so a timetable step or an abort is noticed promptly. */
 const MAX_SLEEP_MS = 200;
@@ -31,7 +32,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** A shared token bucket following a bandwidth table. */
-export class RateLimiter {
+export class RateLimiter implements BandwidthLimiter {
   #table: BandwidthTable | null;
   readonly #timezone: string;
   readonly #now: () => number;
@@ -99,4 +100,35 @@ export class RateLimiter {
       this.#last = t;
     }
   }
+}
+
+/**
+ * A limiter for `text` (rclone syntax, validated) with timetable steps placed in `timezone`;
+ * undefined for no limit or `off`.
+ */
+export function rateLimiterFor(
+  text: string | undefined,
+  timezone: string,
+  now?: () => number,
+): RateLimiter | undefined {
+  if (text === undefined || text.trim() === "" || text.trim().toLowerCase() === "off") {
+    return undefined;
+  }
+  return new RateLimiter(parseBandwidth(text), timezone, now);
+}
+
+/**
+ * One limiter that takes every byte from each of `limiters` in turn, so the strictest one sets
+ * the pace (a transfer's own limit under the process-wide one). Undefined when there are none.
+ */
+export function chainLimiters(
+  limiters: readonly (BandwidthLimiter | undefined)[],
+): BandwidthLimiter | undefined {
+  const present = limiters.filter((l): l is BandwidthLimiter => l !== undefined);
+  if (present.length <= 1) return present[0];
+  return {
+    async take(bytes, signal) {
+      for (const limiter of present) await limiter.take(bytes, signal);
+    },
+  };
 }

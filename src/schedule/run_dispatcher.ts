@@ -522,5 +522,6 @@ export function specOf(s: Schedule): DownloadSpec {
   if (s.sha256 !== undefined) spec.sha256 = s.sha256;
   if (s.filename !== undefined) spec.filename = s.filename;
   if (s.connections !== undefined) spec.connections = s.connections;
+  if (s.bandwidth !== undefined) spec.bandwidth = s.bandwidth;
   return spec;
 }

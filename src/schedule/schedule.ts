@@ -51,6 +51,11 @@ export interface DownloadSpec {
   /** File name for a URL source. */
   filename?: string;
   connections?: number;
+  /**
+   * This transfer's bandwidth limit, rclone syntax: a rate (`10M`) or a timetable
+   * (`"08:00,512k 23:00,off"`, steps in the server's zone). Under the global `--bwlimit`.
+   */
+  bandwidth?: string;
 }
 
 /** Lifecycle states of a schedule. */
@@ -66,7 +71,6 @@ export interface Schedule extends DownloadSpec {
   misfireGrace: string;
   overlap: "skip" | "queue";
   webhook?: { url: string; secret?: string };
-  bandwidth?: string;
   status: ScheduleStatus;
   createdAt: string;
   updatedAt: string;

@@ -344,7 +344,7 @@ export function normalizeDownloadInput(input: unknown): {
     spec: normalizeSpec(obj),
     retry: normalizeRetry(obj.retry),
   };
-  // name, misfireGrace, overlap and bandwidth mean nothing for one run but must still be valid
+  // name, misfireGrace and overlap mean nothing for one run but must still be valid
   if (obj.name !== undefined) text(obj.name, "name", 200);
   if (obj.misfireGrace !== undefined) parseDuration(obj.misfireGrace, "misfireGrace");
   if (obj.overlap !== undefined && obj.overlap !== "skip" && obj.overlap !== "queue") {
@@ -353,7 +353,10 @@ export function normalizeDownloadInput(input: unknown): {
       `invalid overlap ${JSON.stringify(obj.overlap)}: expected "skip" or "queue"`,
     );
   }
-  if (obj.bandwidth !== undefined) parseBandwidth(obj.bandwidth as string);
+  if (obj.bandwidth !== undefined) {
+    parseBandwidth(obj.bandwidth as string);
+    out.spec.bandwidth = (obj.bandwidth as string).trim();
+  }
   if (obj.timeWindow !== undefined) out.timeWindow = normalizeTimeWindow(obj.timeWindow);
   if (obj.webhook !== undefined) out.webhook = normalizeWebhook(obj.webhook);
   return out;

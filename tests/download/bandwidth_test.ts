@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { nextStepAt, parseBandwidth, parseRate, rateAt } from "../../src/download/bandwidth.ts";
-import { RateLimiter } from "../../src/download/rate_limiter.ts";
+import { chainLimiters, RateLimiter, rateLimiterFor } from "../../src/download/rate_limiter.ts";
 import { NightpullError } from "../../src/errors.ts";
 
 const MiB = 1024 * 1024;
@@ -91,4 +91,22 @@ Deno.test("RateLimiter: unlimited passes at once and an abort interrupts a wait"
   const waiting = slow.take(10 * MiB, controller.signal);
   controller.abort(new Error("stop"));
   await assert.rejects(waiting, /stop/);
+});
+
+Deno.test("rateLimiterFor: none for empty or off; chainLimiters takes every byte from each", async () => {
+  assert.equal(rateLimiterFor(undefined, "UTC"), undefined);
+  assert.equal(rateLimiterFor(" off ", "UTC"), undefined);
+  assert.equal(rateLimiterFor("2M", "UTC")?.rate, 2 * MiB);
+  assert.throws(() => rateLimiterFor("fast", "UTC"), /"fast" is not a rate/);
+  const taken: string[] = [];
+  const recorder = (name: string) => ({
+    take: (bytes: number) => (taken.push(`${name}:${bytes}`), Promise.resolve()),
+  });
+  const a = recorder("a");
+  assert.equal(chainLimiters([]), undefined);
+  assert.equal(chainLimiters([undefined, a]), a);
+  const both = chainLimiters([a, undefined, recorder("b")])!;
+  await both.take(100);
+  await both.take(7);
+  assert.deepEqual(taken, ["a:100", "b:100", "a:7", "b:7"]);
 });
