@@ -165,6 +165,28 @@ export class ProgressDisplay {
       `ETA ${formatEta(eta)}  ${this.#filesFinished}/${this.#filesToFetch} files`;
   }
 
+  /**
+   * Starts the display from a plan's totals alone, for views that have no file list (a run
+   * followed over the API); `bytes` is the size of the files to download, null if unknown.
+   */
+  plan(summary: {
+    commit: string | null;
+    files: number;
+    toFetch: number;
+    skipped: number;
+    bytes: number | null;
+  }): void {
+    if (this.#opts.mode === "quiet") return;
+    this.#filesToFetch += summary.toFetch;
+    this.#total = summary.bytes;
+    const commit = summary.commit ? ` at ${summary.commit.slice(0, 12)}` : "";
+    const size = summary.bytes === null ? "" : `, ${formatBytes(summary.bytes)}`;
+    this.#line(
+      `${countText(summary.files, "file")}${commit}: ${this.#filesToFetch} to download${size}, ` +
+        `${summary.skipped} already present`,
+    );
+  }
+
   #onPlan(event: Extract<PullEvent, { type: "plan" }>): void {
     let total: number | null = 0;
     let skipped = 0;
@@ -174,18 +196,10 @@ export class ProgressDisplay {
         skipped++;
         continue;
       }
-      this.#filesToFetch++;
       total = total === null || f.size === null ? null : total + f.size;
     }
-    this.#total = total;
-    const commit = event.commit ? ` at ${event.commit.slice(0, 12)}` : "";
-    const size = total === null ? "" : `, ${formatBytes(total)}`;
-    this.#line(
-      `${
-        countText(event.files.length, "file")
-      }${commit}: ${this.#filesToFetch} to download${size}, ` +
-        `${skipped} already present`,
-    );
+    const files = event.files.length;
+    this.plan({ commit: event.commit, files, toFetch: files - skipped, skipped, bytes: total });
   }
 
   #onProgress(event: Extract<PullEvent, { type: "progress" }>): void {
