@@ -52,6 +52,31 @@ export class ApiClient {
     await this.request("DELETE", path, { query });
   }
 
+  /** Opens `GET path` as an SSE stream; throws the server's error as a NightpullError. */
+  async events(path: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = { accept: "text/event-stream" };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    let res: Response;
+    try {
+      res = await fetch(this.server + path, { headers, signal });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw this.#unreachable(err);
+    }
+    if (!res.ok || !res.body) throw responseError(res.status, await res.text(), this.server);
+    return res.body;
+  }
+
+  #unreachable(err: unknown): NightpullError {
+    return new NightpullError(
+      "server_unreachable",
+      `cannot reach nightpull at ${this.server}: start it with \`nightpull serve\` ` +
+        `(or point --server / NIGHTPULL_URL at the running server)`,
+      undefined,
+      { cause: err },
+    );
+  }
+
   /** Sends one request; throws the server's error as a NightpullError. */
   async request<T>(
     method: string,
@@ -73,13 +98,7 @@ export class ApiClient {
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
       });
     } catch (err) {
-      throw new NightpullError(
-        "server_unreachable",
-        `cannot reach nightpull at ${this.server}: start it with \`nightpull serve\` ` +
-          `(or point --server / NIGHTPULL_URL at the running server)`,
-        undefined,
-        { cause: err },
-      );
+      throw this.#unreachable(err);
     }
     const text = await res.text();
     if (!res.ok) throw responseError(res.status, text, this.server);
