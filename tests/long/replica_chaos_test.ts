@@ -1,0 +1,129 @@
+/**
+ * Replica chaos: three `serve` processes on one KV file run five every-second schedules for
+ * at least 300 occurrences while, every few seconds, a random one of them is SIGKILLed and
+ * restarted. Every occurrence has exactly one record (a run, an overlap skip, or its place in
+ * a `missed` record); zero duplicates; no catch-up had to coalesce occurrences away; one claim
+ * key per record in the KV.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
+import { type ServeProcess, startServe } from "../cli/_serve.ts";
+import { accountOccurrences, allRuns, api, assertEachOnce, until } from "../e2e/_occurrences.ts";
+import { chaos, sleepUntil } from "./_chaos.ts";
+
+const SECOND = 1000;
+const SCHEDULES = 5;
+const OCCURRENCES = Number(Deno.env.get("CHAOS_OCCURRENCES") ?? 300);
+const FILES = [
+  "config.json",
+  "README.md",
+  "tokenizer/vocab.json",
+  "tokenizer/tokenizer_config.json",
+  ".gitattributes",
+];
+
+Deno.test(`replica chaos: ${OCCURRENCES} every-second occurrences on 3 processes, random SIGKILLs, each recorded once`, async () => {
+  const rnd = chaos("replica chaos");
+  const hub = await startFakeHub({ repos: standardRepos() });
+  const dir = await Deno.makeTempDir({ prefix: "nightpull-replica-chaos-" });
+  const kvPath = join(dir, "shared.kv");
+  const env = {
+    HOME: dir,
+    HF_HOME: join(dir, "hf"),
+    HF_ENDPOINT: hub.url,
+    NIGHTPULL_TOKEN: "",
+    NIGHTPULL_LEASE_MS: "2000",
+  };
+  const start = (i: number) =>
+    startServe(["--data", join(dir, `data-${i}`), "--kv", kvPath, "--timezone", "UTC"], env);
+  const procs: (ServeProcess | null)[] = [];
+  for (let i = 0; i < 3; i++) procs.push(await start(i));
+  const base = () => `${procs.find((p) => p)!.url}/api/v1`;
+  const kills: string[] = [];
+  try {
+    const ids: string[] = [];
+    for (let s = 0; s < SCHEDULES; s++) {
+      const created = await api<{ id: string }>(`${base()}/schedules`, "POST", {
+        name: `chaos-${s}`,
+        source: `${hub.url}/acme/tiny-model/resolve/main/${FILES[s]}`,
+        filename: FILES[s].replaceAll("/", "_"),
+        dir: join(dir, `out-${s}`),
+        trigger: { type: "cron", expression: "* * * * * *" },
+      });
+      ids.push(created.id);
+    }
+    const createdAt = Date.now();
+    const endAt = createdAt + Math.ceil(OCCURRENCES / SCHEDULES) * SECOND + 2 * SECOND;
+    // a random process dies every few seconds and comes back after a moment
+    for (let t = createdAt + rnd.int(2, 5) * SECOND; t < endAt - 4 * SECOND;) {
+      await sleepUntil(t);
+      const victim = rnd.int(0, 2);
+      const p = procs[victim]!;
+      procs[victim] = null;
+      p.child.kill("SIGKILL");
+      await p.stop("SIGKILL").catch(() => {});
+      const downMs = rnd.int(300, 2500);
+      kills.push(`+${((Date.now() - createdAt) / 1000).toFixed(1)}s #${victim} ${downMs}ms`);
+      await sleepUntil(Date.now() + downMs);
+      procs[victim] = await start(victim);
+      t = Date.now() + rnd.int(2, 5) * SECOND;
+    }
+    await sleepUntil(endAt);
+    for (const id of ids) await api(`${base()}/schedules/${id}/pause`, "POST");
+
+    let total = 0;
+    const summary: string[] = [];
+    for (const id of ids) {
+      const runs = await until(
+        () => allRuns(base(), id),
+        (all) => all.every((r) => r.status !== "running" && r.status !== "pending"),
+        30_000,
+        `every run of ${id} final`,
+      );
+      const acc = accountOccurrences(runs, SECOND);
+      const planned = [...acc.counts.keys()].sort((a, b) => a - b);
+      assertEachOnce(acc, planned[0], planned[planned.length - 1], SECOND);
+      assert.ok(planned[0] - createdAt <= 2 * SECOND, `${id} fired from its creation`);
+      assert.equal(acc.coalesced, 0, `${id}: no occurrence coalesced away without a record`);
+      for (const run of runs) {
+        assert.ok(
+          run.status === "succeeded" || run.status === "skipped",
+          `${id}: ${JSON.stringify(run)}`,
+        );
+      }
+      total += planned.length;
+      summary.push(
+        `${planned.length} (${acc.ran} ran, ${acc.skipped} overlap, ${acc.missed} missed)`,
+      );
+    }
+    assert.ok(total >= OCCURRENCES, `${total} occurrences`);
+
+    const claimsBy = new Map<string, number>();
+    for (let i = 0; i < 3; i++) assert.equal(await procs[i]!.stop("SIGTERM"), 0, procs[i]!.log());
+    procs.length = 0;
+    const kv = await Deno.openKv(kvPath);
+    try {
+      for (const id of ids) {
+        let claims = 0;
+        let records = 0;
+        for await (const e of kv.list<{ owner: string }>({ prefix: ["np", "claims", id] })) {
+          claims++;
+          claimsBy.set(e.value.owner, (claimsBy.get(e.value.owner) ?? 0) + 1);
+        }
+        for await (const _ of kv.list({ prefix: ["np", "runs_by_schedule", id] })) records++;
+        assert.equal(claims, records, `${id}: one claim per record`);
+      }
+    } finally {
+      kv.close();
+    }
+    console.log(
+      `replica chaos: ${total} occurrences: ${summary.join(", ")}\n  ${kills.length} kills: ` +
+        `${kills.join(", ")}\n  claims by ${claimsBy.size} process lives`,
+    );
+  } finally {
+    for (const p of procs) if (p) await p.stop("SIGTERM");
+    await hub.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
