@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./serve.ts")).serveCommand,
   schedule: async () => (await import("./schedule.ts")).scheduleCommand,
   window: async () => (await import("./window.ts")).windowCommand,
+  run: async () => (await import("./run.ts")).runCommand,
 };
 
 /** Top-level usage text. */
@@ -32,6 +33,7 @@ Usage:
   nightpull schedule add|ls|show|pause|resume|rm|run|history ...
   nightpull window   set ID 22:00-07:00 [--days mon-fri] [--on-end pause] [--tz TZ]
                      | clear ID | status | validate 22:00-07:00
+  nightpull run      watch RUN_ID [--json]          # live progress of a run of the server
   nightpull manifest ls | verify
 
 SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.

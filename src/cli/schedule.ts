@@ -31,7 +31,7 @@ export const SCHEDULE_USAGE = `Usage:
   nightpull schedule show ID
   nightpull schedule pause ID | resume ID
   nightpull schedule rm ID [--hard]
-  nightpull schedule run ID [--force]
+  nightpull schedule run ID [--force] [--follow]
   nightpull schedule history ID [--limit N] [--cursor C]
 Every subcommand takes --server URL (default NIGHTPULL_URL or http://127.0.0.1:8080) and --json.
 The token comes from NIGHTPULL_TOKEN.`;
@@ -264,14 +264,25 @@ async function rm(args: string[]): Promise<number> {
 }
 
 async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parse("run", args, { force: { type: "boolean" } }, 1);
+  const { values, positionals } = parse("run", args, {
+    force: { type: "boolean" },
+    follow: { type: "boolean", short: "f" },
+    quiet: { type: "boolean", short: "q" },
+  }, 1);
   if (values.help) return help();
   const force = values.force === true ? { force: true } : undefined;
-  const started = await client(values).post<Run>(
-    path(positionals[0], "/trigger"),
-    undefined,
-    force,
-  );
+  const api = client(values);
+  const started = await api.post<Run>(path(positionals[0], "/trigger"), undefined, force);
+  if (values.follow) {
+    // --json then prints the run and every event as JSON lines
+    if (values.json) console.log(JSON.stringify(started));
+    else print(`started run ${started.id}`);
+    const { watchFromCli } = await import("./run.ts");
+    return await watchFromCli(api, started.id, {
+      json: values.json === true,
+      quiet: values.quiet === true,
+    });
+  }
   if (values.json) printJson(started);
   else print(`started run ${started.id}\n${runTable([started])}`);
   return EXIT.ok;

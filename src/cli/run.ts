@@ -1,0 +1,265 @@
+/**
+ * `nightpull run watch RUN_ID`: follows a run of the running server over
+ * `GET /api/v1/runs/{id}/events` and draws the same progress bars as `pull`, then prints the
+ * outcome and exits with the run's code (0 succeeded or skipped; a failed run's error code
+ * maps to its exit code, e.g. 5 for a checksum mismatch). `schedule run ID --follow` uses the
+ * same {@link watchRun}. A dropped connection is reopened: the server sends the current state.
+ *
+ * @example
+ * ```ts
+ * const code = await runCommand(["watch", "01JD7S3W5X9QK2M8V4N6R0T1YB"]);
+ * ```
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { resolveConfig } from "../config.ts";
+import { ERROR_TABLE, EXIT, isErrorCode, NightpullError } from "../errors.ts";
+import type { RunProgress } from "../schedule/run_progress.ts";
+import type { Run } from "../schedule/schedule.ts";
+import { ApiClient } from "./api_client.ts";
+import type { Command } from "./main.ts";
+import {
+  countText,
+  formatBytes,
+  formatDuration,
+  ProgressDisplay,
+  type ProgressMode,
+} from "./progress.ts";
+import { readEvents } from "./sse_reader.ts";
+
+/** Usage of `nightpull run`. */
+export const RUN_USAGE = `Usage:
+  nightpull run watch RUN_ID [--server URL] [--json] [--quiet]
+Follows a run's progress until it ends; exits 0 when it succeeded (or was skipped), else
+with the exit code of its error. --json prints each event as one JSON line.`;
+
+/** How a watch shows the run. */
+export interface WatchOptions {
+  mode: ProgressMode;
+  /** Print each event as a JSON line on stdout instead of drawing. */
+  json?: boolean;
+  write?: (text: string) => void;
+  print?: (line: string) => void;
+  columns?: number;
+  signal?: AbortSignal;
+  /** Reconnects after a dropped stream before giving up (default 5). */
+  reconnects?: number;
+}
+
+/** The exit code for a run's final state. */
+export function runExitCode(run: Run): number {
+  if (run.status === "succeeded" || run.status === "skipped") return EXIT.ok;
+  const code = run.error?.code;
+  return code && isErrorCode(code) ? ERROR_TABLE[code].exit : EXIT.failed;
+}
+
+/** One line saying how a run ended. */
+export function runSummary(run: Run): string {
+  if (run.status === "skipped") {
+    return `run ${run.id} skipped${run.reason ? ` (${run.reason})` : ""}`;
+  }
+  const took = run.startedAt && run.finishedAt
+    ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}`
+    : "";
+  if (run.status === "succeeded") {
+    const at = run.commit ? ` at ${run.commit.slice(0, 12)}` : "";
+    return `run ${run.id} succeeded${at}: ${countText(run.files.total, "file")}, ` +
+      `${run.files.done} downloaded, ${run.files.skipped} already present, ` +
+      `${formatBytes(run.bytes)} transferred${took}`;
+  }
+  const why = run.error ? `: ${run.error.code}: ${run.error.message}` : "";
+  return `run ${run.id} ${run.status} after ${countText(run.attempt, "attempt")}${took}${why}`;
+}
+
+/** Turns a run's progress snapshots into the pull events a {@link ProgressDisplay} draws. */
+class SnapshotFeed {
+  readonly display: ProgressDisplay;
+  #planned = false;
+  #active = new Map<string, { bytes: number; total: number | null }>();
+
+  constructor(display: ProgressDisplay) {
+    this.display = display;
+  }
+
+  onProgress(p: RunProgress): void {
+    if (!this.#planned) {
+      this.#planned = true;
+      const { total, skipped } = p.totals.files;
+      this.display.plan({
+        commit: p.commit,
+        files: total,
+        toFetch: total - skipped,
+        skipped,
+        bytes: p.totals.total,
+      });
+    }
+    const listed = new Set<string>();
+    for (const f of p.files) {
+      listed.add(f.path);
+      this.display.onEvent({ type: "progress", path: f.path, bytes: f.bytes, total: f.total });
+      if (f.done) this.#done(f.path, f.bytes);
+      else this.#active.set(f.path, { bytes: f.bytes, total: f.total });
+    }
+    // a file that left the list finished in a snapshot this reader skipped
+    for (const [path, f] of this.#active) {
+      if (!listed.has(path)) this.#done(path, f.total ?? f.bytes);
+    }
+  }
+
+  #done(path: string, bytes: number): void {
+    this.#active.delete(path);
+    this.display.onEvent({ type: "file", path, status: "done", bytes });
+  }
+}
+
+/** Follows run `runId` until it ends; returns the final run. */
+export async function watchRun(api: ApiClient, runId: string, options: WatchOptions): Promise<Run> {
+  const encoder = new TextEncoder();
+  const write = options.write ?? ((t: string) => Deno.stderr.writeSync(encoder.encode(t)));
+  const print = options.print ?? ((l: string) => console.log(l));
+  const newFeed = () =>
+    new SnapshotFeed(
+      new ProgressDisplay({
+        mode: options.json ? "quiet" : options.mode,
+        write,
+        columns: options.columns,
+      }),
+    );
+  let feed = newFeed();
+  let last: { status: string; attempt: number } | null = null;
+  const note = (text: string) => {
+    if (options.json || options.mode === "quiet") return;
+    feed.display.finish();
+    write(text + "\n");
+  };
+  let reconnects = options.reconnects ?? 5;
+  const path = `/api/v1/runs/${encodeURIComponent(runId)}/events`;
+  let connected = false;
+  for (;;) {
+    let body: ReadableStream<Uint8Array>;
+    try {
+      body = await api.events(path, options.signal);
+      connected = true;
+    } catch (err) {
+      // a server restarting while we follow comes back: keep trying a few times
+      const unreachable = err instanceof NightpullError && err.code === "server_unreachable";
+      if (!connected || !unreachable || options.signal?.aborted || reconnects-- <= 0) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    try {
+      for await (const e of readEvents(body)) {
+        if (options.json) print(JSON.stringify({ event: e.event, data: JSON.parse(e.data) }));
+        if (e.event === "progress") {
+          feed.onProgress(JSON.parse(e.data) as RunProgress);
+          continue;
+        }
+        const run = JSON.parse(e.data) as Run;
+        if (e.event === "end") {
+          feed.display.finish();
+          return run;
+        }
+        if (e.event !== "state") continue;
+        if (last && run.attempt !== last.attempt) feed = newFeed();
+        if (!last || run.status !== last.status || run.attempt !== last.attempt) {
+          const retry = run.status === "pending" && run.error && run.dueAt
+            ? `: ${run.error.code}: ${run.error.message}; retrying at ${run.dueAt}`
+            : "";
+          note(`run ${run.id} ${run.status} (attempt ${run.attempt})${retry}`);
+        }
+        last = { status: run.status, attempt: run.attempt };
+      }
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      // the connection broke mid-stream: reconnect below
+    }
+    if (options.signal?.aborted || reconnects-- <= 0) {
+      throw new NightpullError(
+        "server_unreachable",
+        `lost the event stream of run ${runId} before it ended; ` +
+          `\`nightpull run watch ${runId}\` follows it again`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Watches a run from the command line: SIGINT stops watching (exit 130), the run goes on. */
+export async function watchFromCli(
+  api: ApiClient,
+  runId: string,
+  flags: { json?: boolean; quiet?: boolean },
+): Promise<number> {
+  const mode: ProgressMode = flags.quiet ? "quiet" : Deno.stderr.isTerminal() ? "tty" : "plain";
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    const run = await watchRun(api, runId, {
+      mode,
+      json: flags.json,
+      columns: mode === "tty" ? terminalColumns() : undefined,
+      signal: controller.signal,
+    });
+    if (!flags.json) console.log(runSummary(run));
+    return runExitCode(run);
+  } catch (err) {
+    if (controller.signal.aborted) {
+      console.error(`stopped watching run ${runId}; it goes on in the server`);
+      return EXIT.interrupted;
+    }
+    throw err;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}
+
+function terminalColumns(): number | undefined {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `nightpull run watch RUN_ID`; returns the exit code. */
+export const runCommand: Command = async (args) => {
+  const [sub, ...rest] = args;
+  if (sub === "help" || sub === "--help" || sub === "-h") {
+    console.log(RUN_USAGE);
+    return EXIT.ok;
+  }
+  if (sub !== "watch") {
+    throw new NightpullError(
+      "usage",
+      `${sub ? `unknown subcommand "${sub}"` : "give a subcommand"}; expected watch\n${RUN_USAGE}`,
+    );
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        server: { type: "string" },
+        json: { type: "boolean" },
+        quiet: { type: "boolean", short: "q" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw new NightpullError("usage", `watch: ${(err as Error).message}\n${RUN_USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(RUN_USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    throw new NightpullError("usage", `watch: expected one RUN_ID\n${RUN_USAGE}`);
+  }
+  const config = resolveConfig({ server: values.server }, Deno.env.toObject());
+  const api = new ApiClient(config.server, config.apiToken);
+  return await watchFromCli(api, positionals[0], values);
+};
