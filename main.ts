@@ -40,8 +40,14 @@ function underDenoServe(): boolean {
 if (import.meta.main) {
   if (underDenoServe()) {
     const nightpull = await serving();
-    // arm the scheduler now: schedules must fire even if no request ever comes
-    nightpull.start().catch((err) => console.error(`nightpull: ${err.message}`));
+    // arm the scheduler now: schedules must fire even if no request ever comes; a start that
+    // fails (bad config file, unreachable KV) ends the process with its exit code
+    nightpull.start().catch(async (err) => {
+      const { toNightpullError } = await import("./src/errors.ts");
+      const e = toNightpullError(err);
+      console.error(`nightpull: ${e.message}`);
+      Deno.exit(e.exitCode);
+    });
     // the engine's timers would keep `deno serve` alive after a signal: stop it, then exit
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, () => {

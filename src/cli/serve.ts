@@ -12,15 +12,19 @@
 import { parseArgs } from "node:util";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../api/app.ts";
-import { type Config, type ConfigFlags, resolveConfig } from "../config.ts";
+import type { Config, ConfigFlags } from "../config.ts";
+import type { ConfigFile } from "../config_file.ts";
 import { EXIT, NightpullError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { pull } from "../download/pull.ts";
 import { rateLimiterFor } from "../download/rate_limiter.ts";
+import { applyDeclaredSchedules } from "../schedule/declared_schedules.ts";
 import { Engine, type Executor } from "../schedule/engine.ts";
+import { RunEventHub } from "../schedule/run_event_hub.ts";
 import { ScheduleService } from "../schedule/service.ts";
 import { openKv } from "../store/open_kv.ts";
 import type { Command } from "./main.ts";
+import { serveConfig } from "./serve_config.ts";
 
 /** Usage of `nightpull serve`. */
 export const SERVE_USAGE = `Usage:
@@ -28,8 +32,11 @@ export const SERVE_USAGE = `Usage:
                   [--token-file FILE] [--insecure-no-auth] [--history-days N]
                   [--max-downloads N] [--log-format text|json] [--log-level debug|info|warn|error]
                   [--hf-token-file FILE] [--cache-dir DIR] [--bwlimit RATE|TIMETABLE]
+                  [--connections N] [--config FILE]
 The API token comes from NIGHTPULL_TOKEN or --token-file; without one the server only
-listens on loopback addresses unless --insecure-no-auth is given.`;
+listens on loopback addresses unless --insecure-no-auth is given. --config (or
+NIGHTPULL_CONFIG) names a JSON file of settings and schedules; flags and the environment
+win over it.`;
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -55,12 +62,21 @@ export interface Nightpull {
   kv: Deno.Kv;
   engine: Engine;
   service: ScheduleService;
+  /** Live run events (SSE); closing it ends every open event stream. */
+  runEvents: RunEventHub;
   /** Stops the engine (runs end as interrupted, keeping partial files) and closes the KV. */
   close(): Promise<void>;
 }
 
-/** Opens the KV, starts the engine with pulls as its runs, and builds the API app. */
-export async function startNightpull(config: Config, logger: Logger): Promise<Nightpull> {
+/**
+ * Opens the KV, creates or updates the config file's declared schedules, starts the engine
+ * with pulls as its runs, and builds the API app.
+ */
+export async function startNightpull(
+  config: Config,
+  logger: Logger,
+  file: ConfigFile | null = null,
+): Promise<Nightpull> {
   const kv = await openKv(config.kv);
   const env = Deno.env.toObject();
   // one limiter for the whole process: --bwlimit holds the sum of every transfer
@@ -69,24 +85,38 @@ export async function startNightpull(config: Config, logger: Logger): Promise<Ni
   const execute: Executor = ({ spec, signal, onEvent }) =>
     pull(spec, { config, kv, env, signal, onEvent, logger, limiters });
   const engine = new Engine({ kv, config, execute, logger, leaseMs: testLeaseMs(env) });
+  const service = new ScheduleService({ kv, config, engine, logger });
   try {
+    // declared schedules are in place before the scheduler arms
+    if (file) {
+      const outcomes = await applyDeclaredSchedules(
+        { kv, service, config, logger },
+        file.path,
+        file.schedules,
+      );
+      logger.info("config.loaded", { file: file.path, schedules: outcomes.length });
+    }
     await engine.start();
   } catch (err) {
     kv.close();
     throw err;
   }
-  const service = new ScheduleService({ kv, config, engine, logger });
-  const app = createApp({ service, kv, engine, config, logger });
+  const runEvents = new RunEventHub({
+    subscribe: (fn) => engine.subscribe(fn),
+    loadRun: (id) => service.getRun(id),
+  });
+  const app = createApp({ service, kv, engine, config, logger, runEvents });
   let closed: Promise<void> | undefined;
   const close = () =>
     closed ??= (async () => {
+      runEvents.close();
       try {
         await engine.stop();
       } finally {
         kv.close();
       }
     })();
-  return { app, kv, engine, service, close };
+  return { app, kv, engine, service, runEvents, close };
 }
 
 /**
@@ -126,12 +156,9 @@ export function serveFetch(env: Record<string, string | undefined>): ServeFetch 
     | Promise<{ config: Config; fetch: OpenAPIHono["fetch"]; nightpull: Nightpull }>
     | undefined;
   const start = async () => {
-    const config = resolveConfig(
-      { "insecure-no-auth": env.NIGHTPULL_INSECURE_NO_AUTH === "1" },
-      env,
-    );
+    const { config, file } = await serveConfig({}, env);
     const logger = createLogger({ format: config.logFormat, level: config.logLevel });
-    const nightpull = await startNightpull(config, logger);
+    const nightpull = await startNightpull(config, logger, file);
     logger.info("serve.started", { mode: "deno serve", auth: config.apiToken ? "token" : "none" });
     return { config, fetch: nightpull.app.fetch, nightpull };
   };
@@ -174,7 +201,7 @@ export function serveFetch(env: Record<string, string | undefined>): ServeFetch 
   };
 }
 
-function parseServeFlags(args: string[]): ConfigFlags & { help?: boolean } {
+function parseServeFlags(args: string[]): ConfigFlags & { help?: boolean; config?: string } {
   try {
     const { values } = parseArgs({
       args,
@@ -195,6 +222,8 @@ function parseServeFlags(args: string[]): ConfigFlags & { help?: boolean } {
         "hf-token-file": { type: "string" },
         "cache-dir": { type: "string" },
         bwlimit: { type: "string" },
+        connections: { type: "string" },
+        config: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -211,10 +240,11 @@ export const serveCommand: Command = async (args) => {
     console.log(SERVE_USAGE);
     return EXIT.ok;
   }
-  const config = resolveConfig(flags, Deno.env.toObject());
+  const { help: _help, ...settings } = flags;
+  const { config, file } = await serveConfig(settings, Deno.env.toObject());
   checkExposure(config);
   const logger = createLogger({ format: config.logFormat, level: config.logLevel });
-  const nightpull = await startNightpull(config, logger);
+  const nightpull = await startNightpull(config, logger, file);
   const stopping = Promise.withResolvers<string>();
   const signals = ["SIGINT", "SIGTERM"] as const;
   const onSignal = (name: string) => () => stopping.resolve(name);
@@ -247,7 +277,9 @@ export const serveCommand: Command = async (args) => {
   const signal = await stopping.promise;
   logger.info("serve.stopping", { signal });
   for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
-  // stop accepting and finish in-flight requests before the engine and the KV go away
+  // end the event streams (they would hold the shutdown open), stop accepting and finish
+  // in-flight requests before the engine and the KV go away
+  nightpull.runEvents.close();
   await server.shutdown();
   await nightpull.close();
   logger.info("serve.stopped", {});

@@ -1,0 +1,26 @@
+/**
+ * The server's configuration from its four sources: flags > environment > config file
+ * (`--config FILE` or `NIGHTPULL_CONFIG`) > defaults. A bad file stops start-up with
+ * `file:field: reason` (exit 2); its declared schedules are returned for start-up to apply.
+ *
+ * @example
+ * ```ts
+ * const { config, file } = await serveConfig({ port: "9000", config: "nightpull.json" }, Deno.env.toObject());
+ * ```
+ * @module
+ */
+import { type Config, type ConfigFlags, resolveConfig } from "../config.ts";
+import { checkFileSettings, type ConfigFile, loadConfigFile, mergeFlags } from "../config_file.ts";
+
+/** Resolves the Config; `file` is the parsed config file, null when none was named. */
+export async function serveConfig(
+  flags: ConfigFlags & { config?: string },
+  env: Record<string, string | undefined>,
+): Promise<{ config: Config; file: ConfigFile | null }> {
+  const { config: path, ...rest } = flags;
+  const filePath = path ?? (env.NIGHTPULL_CONFIG || undefined);
+  if (!filePath) return { config: resolveConfig(rest, env), file: null };
+  const file = await loadConfigFile(filePath);
+  checkFileSettings(file);
+  return { config: resolveConfig(mergeFlags(file.settings, rest, env), env), file };
+}
