@@ -109,7 +109,11 @@ export function runTable(runs: Run[]): string {
         r.files.skipped ? ` (${r.files.skipped} kept)` : ""
       }`,
       formatBytes(r.bytes),
-      r.error ? `${r.error.code}: ${r.error.message}` : r.reason ?? "",
+      r.status === "waiting_window"
+        ? `waits for its window: opens ${formatInstant(r.nextOpen ?? r.dueAt)}`
+        : r.error
+        ? `${r.error.code}: ${r.error.message}`
+        : r.reason ?? "",
     ]),
   );
 }

@@ -78,8 +78,14 @@ Deno.test("schedule add --window/--days/--on-end/--bandwidth send the normalized
 
 Deno.test("window set/status/validate/clear through the real CLI and server", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nightpull-cli-window-" });
+  const refused = await nightpull(
+    ["serve", "--port", "0", "--data", dir, "--bwlimit", "fast"],
+    isolatedEnv(dir),
+  );
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /invalid --bwlimit: .*"fast" is not a rate/);
   const serve = await startServe(
-    ["--data", dir, "--timezone", "UTC"],
+    ["--data", dir, "--timezone", "UTC", "--bwlimit", "08:00,10M 20:00,off"],
     isolatedEnv(dir, { NIGHTPULL_TOKEN: TOKEN, HF_ENDPOINT: "http://127.0.0.1:9" }),
   );
   const env = isolatedEnv(dir, { NIGHTPULL_URL: serve.url, NIGHTPULL_TOKEN: TOKEN });
