@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { NightpullError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
@@ -106,18 +106,36 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     scheme: "bearer",
     description: "NIGHTPULL_TOKEN of the server; required on /api/v1 when the server has one",
   });
+  const info = {
+    title: "nightpull",
+    version: API_VERSION,
+    description: "Scheduled, resumable, verified downloads of Hugging Face repos and files",
+  };
   let document: unknown;
-  app.get("/openapi.json", (c) => {
-    // generated once: the routes are fixed after createApp returns
-    document ??= app.getOpenAPIDocument({
-      openapi: "3.0.3",
-      info: {
-        title: "nightpull",
-        version: API_VERSION,
-        description: "Scheduled, resumable, verified downloads of Hugging Face repos and files",
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/openapi.json",
+      tags: ["health"],
+      summary: "This document (OpenAPI 3.0)",
+      responses: {
+        200: {
+          description: "the OpenAPI document of every route",
+          content: {
+            "application/json": {
+              schema: z.record(z.string(), z.unknown()).openapi({
+                example: { openapi: "3.0.3", info, paths: {} },
+              }),
+            },
+          },
+        },
       },
-    });
-    return c.json(document);
-  });
+    }),
+    (c) => {
+      // generated once: the routes are fixed after createApp returns
+      document ??= app.getOpenAPIDocument({ openapi: "3.0.3", info });
+      return c.json(document as Record<string, unknown>, 200);
+    },
+  );
   return app;
 }

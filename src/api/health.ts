@@ -17,7 +17,7 @@ const ReadySchema = z.object({
   status: z.enum(["ready", "unready"]),
   kv: z.enum(["ok", "unavailable"]),
   engine: z.enum(["armed", "not_armed"]),
-}).openapi("Readiness");
+}).openapi("Readiness", { example: { status: "ready", kv: "ok", engine: "armed" } });
 
 const routes = {
   health: createRoute({
@@ -25,7 +25,12 @@ const routes = {
     path: "/healthz",
     tags: ["health"],
     summary: "Liveness",
-    responses: { 200: jsonResponse(z.object({ status: z.literal("ok") }), "alive") },
+    responses: {
+      200: jsonResponse(
+        z.object({ status: z.literal("ok") }).openapi({ example: { status: "ok" } }),
+        "alive",
+      ),
+    },
   }),
   ready: createRoute({
     method: "get",

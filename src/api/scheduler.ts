@@ -24,7 +24,7 @@ const TickSchema = z.object({
     description: "runs executing in this process afterwards",
     example: 1,
   }),
-}).openapi("Tick");
+}).openapi("Tick", { example: { schedules: 1, running: 1 } });
 
 const route = createRoute({
   method: "post",

@@ -68,6 +68,7 @@ const routes = {
       query: z.strictObject({
         status: z.enum(["active", "paused", "completed", "deleted"]).optional().openapi({
           param: { name: "status", in: "query" },
+          example: "active",
         }),
         limit: LimitQuery,
         cursor: CursorQuery,

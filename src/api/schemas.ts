@@ -6,6 +6,16 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
+import {
+  DOWNLOAD_INPUT_EXAMPLE,
+  ERROR_EXAMPLES,
+  MANIFEST_ENTRY_EXAMPLE,
+  RUN_EXAMPLE,
+  SCHEDULE_DETAIL_EXAMPLE,
+  SCHEDULE_EXAMPLE,
+  SCHEDULE_INPUT_EXAMPLE,
+  SCHEDULE_PATCH_EXAMPLE,
+} from "./examples.ts";
 
 const text = (max: number) => z.string().min(1).max(max);
 const instant = z.string().openapi({ format: "date-time", example: "2026-11-22T02:00:00.000Z" });
@@ -30,11 +40,12 @@ export const LimitQuery = z.coerce.number().int().min(1).max(100).optional().ope
 /** `cursor` query parameter: the `nextCursor` of a previous page. */
 export const CursorQuery = z.string().min(1).max(1024).optional().openapi({
   param: { name: "cursor", in: "query" },
+  example: "MDFKRDdTM1c1WDlRSzJNOFY0TjZSMFQxWUI",
 });
 
 /** A `true`/`false` query flag. */
 export const FlagQuery = (name: string) =>
-  z.enum(["true", "false"]).optional().openapi({ param: { name, in: "query" } });
+  z.enum(["true", "false"]).optional().openapi({ param: { name, in: "query" }, example: "true" });
 
 /** When a schedule fires. */
 export const TriggerSchema = z.discriminatedUnion("type", [
@@ -106,7 +117,9 @@ const scheduleFields = {
 };
 
 /** Body of `POST /schedules` and `PUT /schedules/{id}`. */
-export const ScheduleInputSchema = z.strictObject(scheduleFields).openapi("ScheduleInput");
+export const ScheduleInputSchema = z.strictObject(scheduleFields).openapi("ScheduleInput", {
+  example: SCHEDULE_INPUT_EXAMPLE,
+});
 
 /** Body of `PATCH /schedules/{id}`: any subset of the fields; `null` removes an optional one. */
 export const SchedulePatchSchema = z.strictObject(
@@ -118,12 +131,12 @@ export const SchedulePatchSchema = z.strictObject(
   ) as {
     [K in keyof typeof scheduleFields]: z.ZodOptional<z.ZodNullable<typeof scheduleFields[K]>>;
   },
-).openapi("SchedulePatch");
+).openapi("SchedulePatch", { example: SCHEDULE_PATCH_EXAMPLE });
 
 /** Body of `POST /downloads`: a schedule without its trigger. */
 export const DownloadInputSchema = z.strictObject(
   (({ trigger: _trigger, ...rest }) => rest)(scheduleFields),
-).openapi("DownloadInput");
+).openapi("DownloadInput", { example: DOWNLOAD_INPUT_EXAMPLE });
 
 /** A schedule as the API shows it (`webhook.secret` is `"***"`). */
 export const ScheduleSchema = z.object({
@@ -152,7 +165,7 @@ export const ScheduleSchema = z.object({
   status: z.enum(["active", "paused", "completed", "deleted"]),
   createdAt: instant,
   updatedAt: instant,
-}).openapi("Schedule");
+}).openapi("Schedule", { example: SCHEDULE_EXAMPLE });
 
 /** Schedule detail: the next five occurrences and run statistics. */
 export const ScheduleDetailSchema = ScheduleSchema.extend({
@@ -170,7 +183,7 @@ export const ScheduleDetailSchema = ScheduleSchema.extend({
     nextOpen: instant.nullable(),
     nextClose: instant.nullable(),
   }).optional(),
-}).openapi("ScheduleDetail");
+}).openapi("ScheduleDetail", { example: SCHEDULE_DETAIL_EXAMPLE });
 
 const RunErrorSchema = z.object({ code: z.string(), message: z.string() });
 
@@ -219,7 +232,7 @@ export const RunSchema = z.object({
     httpStatus: z.number().optional(),
     error: z.string().optional(),
   }).optional(),
-}).openapi("Run");
+}).openapi("Run", { example: RUN_EXAMPLE });
 
 /** One downloaded file of the manifest. */
 export const ManifestEntrySchema = z.object({
@@ -234,11 +247,22 @@ export const ManifestEntrySchema = z.object({
   etag: z.string().nullable(),
   layout: z.enum(["hf-cache", "local-dir", "url"]),
   downloadedAt: instant,
-}).openapi("ManifestEntry");
+}).openapi("ManifestEntry", { example: MANIFEST_ENTRY_EXAMPLE });
+
+const PAGE_ITEMS: Record<string, unknown> = {
+  SchedulePage: SCHEDULE_EXAMPLE,
+  RunPage: RUN_EXAMPLE,
+  ManifestPage: MANIFEST_ENTRY_EXAMPLE,
+};
 
 /** A cursor-paginated list. */
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name, {
+    example: {
+      items: PAGE_ITEMS[name] ? [PAGE_ITEMS[name]] : [],
+      nextCursor: "MDFKRDdTM1c1WDlRSzJNOFY0TjZSMFQxWUI",
+    },
+  });
 
 /** The contract's error body. */
 export const ErrorSchema = z.object({
@@ -247,7 +271,7 @@ export const ErrorSchema = z.object({
     message: z.string(),
     details: z.record(z.string(), z.unknown()).optional(),
   }),
-}).openapi("Error");
+}).openapi("Error", { example: ERROR_EXAMPLES[422] });
 
 /** OpenAPI security requirement of the `/api/v1` routes. */
 export const bearerSecurity = [{ bearer: [] }];
@@ -264,14 +288,13 @@ export const jsonRequest = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
-const errorContent = { "application/json": { schema: ErrorSchema } };
-
 /** Error responses shared by the `/api/v1` routes, for the OpenAPI document. */
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(
-    statuses.map((
-      s,
-    ) => [s, { description: ERROR_DESCRIPTIONS[s] ?? "error", content: errorContent }]),
+    statuses.map((s) => [s, {
+      description: ERROR_DESCRIPTIONS[s] ?? "error",
+      content: { "application/json": { schema: ErrorSchema, example: ERROR_EXAMPLES[s] } },
+    }]),
   );
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {

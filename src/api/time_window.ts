@@ -18,6 +18,11 @@ import {
   jsonResponse,
   TimeWindowSchema,
 } from "./schemas.ts";
+import {
+  SCHEDULE_WINDOW_EXAMPLE,
+  TIME_WINDOW_INPUT_EXAMPLE,
+  WINDOW_CHECK_EXAMPLE,
+} from "./examples.ts";
 
 const text = (max: number) => z.string().min(1).max(max);
 const instant = z.string().openapi({ format: "date-time", example: "2026-11-22T22:00:00.000Z" });
@@ -39,7 +44,7 @@ export const TimeWindowInputSchema = z.strictObject({
   ])).min(1).max(32),
   timezone: text(64).optional().openapi({ example: "Europe/Berlin" }),
   onEnd: z.enum(["continue", "pause"]).optional(),
-}).openapi("TimeWindowInput");
+}).openapi("TimeWindowInput", { example: TIME_WINDOW_INPUT_EXAMPLE });
 
 const stateFields = {
   timezone: z.string().openapi({ description: "the zone the window is read in" }),
@@ -55,7 +60,7 @@ export const ScheduleWindowSchema = z.object({
   status: z.enum(["active", "paused", "completed", "deleted"]),
   timeWindow: TimeWindowSchema,
   ...stateFields,
-}).openapi("ScheduleWindow");
+}).openapi("ScheduleWindow", { example: SCHEDULE_WINDOW_EXAMPLE });
 
 /** The answer of `POST /time-window/validate`. */
 export const WindowCheckSchema = z.object({
@@ -64,7 +69,7 @@ export const WindowCheckSchema = z.object({
   transitions: z.array(z.object({ at: instant, open: z.boolean() })).openapi({
     description: "the next three changes of state",
   }),
-}).openapi("WindowCheck");
+}).openapi("WindowCheck", { example: WINDOW_CHECK_EXAMPLE });
 
 const path = "/schedules/{id}/time-window";
 const tags = ["time windows"];
@@ -112,7 +117,9 @@ const routes = {
     security: bearerSecurity,
     responses: {
       200: jsonResponse(
-        z.object({ items: z.array(ScheduleWindowSchema) }).openapi("WindowStatus"),
+        z.object({ items: z.array(ScheduleWindowSchema) }).openapi("WindowStatus", {
+          example: { items: [SCHEDULE_WINDOW_EXAMPLE] },
+        }),
         "schedules with a window, in creation order",
       ),
       ...errorResponses(401),

@@ -54,6 +54,7 @@ Deno.test("openapi.json documents every route with the bearer scheme on /api/v1 
       "/api/v1/time-window/validate",
       "/healthz",
       "/metrics",
+      "/openapi.json",
       "/readyz",
     ]);
     for (
