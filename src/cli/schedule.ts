@@ -9,6 +9,7 @@
  * ```
  * @module
  */
+import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { EXIT, NightpullError } from "../errors.ts";
@@ -133,7 +134,8 @@ export function scheduleInputFromFlags(source: string, v: Parsed["values"]): Sch
   if ((v.exclude as string[] | undefined)?.length) input.exclude = v.exclude as string[];
   if (v["local-dir"] !== undefined) {
     input.layout = "local-dir";
-    input.dir = v["local-dir"] as string;
+    // the server takes absolute directories only: resolve against this shell's directory
+    input.dir = resolve(v["local-dir"] as string);
   }
   if (v.retries !== undefined) {
     const raw = v.retries as string;

@@ -9,6 +9,7 @@
  * ```
  * @module
  */
+import { isAbsolute } from "node:path";
 import type { Config } from "../config.ts";
 import { parseBandwidth } from "../download/bandwidth.ts";
 import { parseSource, type Source } from "../download/source.ts";
@@ -195,6 +196,22 @@ export function normalizeRetry(value: unknown): RetryPolicy {
   return policy;
 }
 
+/**
+ * A target directory: absolute and without `..` segments, since a server resolves nothing
+ * against its own working directory and a traversal in a destination is refused outright.
+ */
+function targetDir(value: unknown): string {
+  const dir = text(value, "dir", 4096);
+  if (!isAbsolute(dir) || dir.split(/[\\/]/).includes("..")) {
+    throw invalid(
+      "dir",
+      `invalid dir ${JSON.stringify(dir)}: expected an absolute path without ".." segments, ` +
+        'e.g. "/srv/models/gpt2"',
+    );
+  }
+  return dir;
+}
+
 /** The download part of an input (source, globs, layout, target), with defaults. */
 export function normalizeSpec(input: Record<string, unknown>): DownloadSpec {
   const sourceText = typeof input.source === "string" ? input.source.trim() : input.source;
@@ -205,7 +222,7 @@ export function normalizeSpec(input: Record<string, unknown>): DownloadSpec {
     exclude: input.exclude === undefined ? [] : globs(input.exclude, "exclude"),
     layout: "hf-cache",
   };
-  if (input.dir !== undefined) spec.dir = text(input.dir, "dir", 4096);
+  if (input.dir !== undefined) spec.dir = targetDir(input.dir);
   if (source.kind === "hf") {
     if (input.layout !== undefined && input.layout !== "hf-cache" && input.layout !== "local-dir") {
       throw invalid(
