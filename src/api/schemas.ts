@@ -100,7 +100,13 @@ export const DownloadFields = {
 
 /** Webhook as given: the secret is write-only. */
 export const WebhookInput = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).max(2048),
+  // not z.url(): it silently drops CR/LF, turning a header-injection attempt into a stored URL;
+  // the service parses the URL itself and refuses schemes, credentials and control characters
+  url: z.string().max(2048).regex(
+    // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
+    /^https?:\/\/[^\x00-\x20\x7f]+$/i,
+    "expected an http:// or https:// URL without spaces or control characters",
+  ).openapi({ format: "uri" }),
   secret: text(512).optional(),
 });
 
