@@ -61,7 +61,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const time = new Date().toISOString();
     const safe = redact(fields) as LogFields;
     if (format === "json") {
-      write(JSON.stringify({ time, level, event, ...safe }) + "\n");
+      // the line's own time, level and event name win over fields of the same names
+      const { time: _t, level: _l, event: _e, ...rest } = safe;
+      write(JSON.stringify({ time, level, event, ...rest }) + "\n");
       return;
     }
     const parts = Object.entries(safe).filter(([, v]) => v !== undefined).map(([k, v]) =>

@@ -500,7 +500,7 @@ export class RunDispatcher {
     metrics.webhookDeliveries.inc({ outcome: outcome.status });
     const fields = {
       runId: run.id,
-      event: webhookEvent(run),
+      webhookEvent: webhookEvent(run),
       attempts: outcome.attempts,
       httpStatus: outcome.httpStatus,
       error: outcome.error,
