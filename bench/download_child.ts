@@ -1,8 +1,8 @@
 /**
  * Our side of `bench/download.ts`, run as its own process so its memory can be read on its
  * own: fetches one URL with `fetchFile` and prints one JSON line with the time spent in the
- * call, the resident set size just before it (idle: after a warm-up download when asked) and
- * the peak (VmHWM) after it.
+ * call, the resident set size before it (cold: after one HEAD request; idle: after a 64 KiB
+ * warm-up download) and the peak (VmHWM) after it.
  *
  * `deno run -A bench/download_child.ts '{"url":…,"partPath":…,"finalPath":…,"connections":8,"sha256":…}'`
  * @module
@@ -12,8 +12,8 @@ import { fetchFile } from "../src/download/fetcher.ts";
 /** What the parent asks for. */
 export interface ChildJob {
   url: string;
-  /** Fetched first (memory runs), so idle RSS is taken from a process that has downloaded. */
-  warmUrl?: string;
+  /** A 64 KiB file downloaded before the idle RSS is taken. */
+  warmUrl: string;
   partPath: string;
   finalPath: string;
   connections: number;
@@ -24,6 +24,9 @@ export interface ChildJob {
 /** What the child reports. */
 export interface ChildReport {
   ms: number;
+  /** VmRSS after one HEAD request, before anything was downloaded. */
+  coldKiB: number;
+  /** VmRSS after a 64 KiB warm-up download. */
   idleKiB: number;
   peakKiB: number;
   sha256: string;
@@ -39,17 +42,21 @@ export function statusKiB(field: "VmRSS" | "VmHWM", text: string): number {
 
 if (import.meta.main) {
   const job = JSON.parse(Deno.args[0]) as ChildJob;
-  // Idle means a process that has downloaded before: a warm-up on one and on several
-  // connections, long enough for periodic syncs and checkpoints, has loaded those code paths.
-  for (const connections of job.warmUrl ? [1, 4] : []) {
+  // Cold: modules loaded and the HTTP client set up by one HEAD request.
+  await (await fetch(job.url, { method: "HEAD" })).body?.cancel();
+  const coldKiB = statusKiB("VmRSS", await Deno.readTextFile("/proc/self/status"));
+  // Idle: also one 64 KiB download on one and on several connections, which faults in the
+  // code pages of the download path; buffers are sized to the file, so it retains ~1 MiB.
+  for (const connections of [1, 4]) {
+    const finalPath = `${job.finalPath}.warm`;
     await fetchFile({
-      url: job.warmUrl!,
-      partPath: `${job.finalPath}.warm.part`,
-      finalPath: `${job.finalPath}.warm`,
+      url: job.warmUrl,
+      partPath: `${finalPath}.part`,
+      finalPath,
       connections,
-      minSplitSize: 1024 * 1024,
+      minSplitSize: 16 * 1024,
     });
-    await Deno.remove(`${job.finalPath}.warm`);
+    await Deno.remove(finalPath);
   }
   const idleKiB = statusKiB("VmRSS", await Deno.readTextFile("/proc/self/status"));
   const start = performance.now();
@@ -62,6 +69,13 @@ if (import.meta.main) {
   });
   const ms = performance.now() - start;
   const peakKiB = statusKiB("VmHWM", await Deno.readTextFile("/proc/self/status"));
-  const report: ChildReport = { ms, idleKiB, peakKiB, sha256: result.sha256, size: result.size };
+  const report: ChildReport = {
+    ms,
+    coldKiB,
+    idleKiB,
+    peakKiB,
+    sha256: result.sha256,
+    size: result.size,
+  };
   console.log(JSON.stringify(report));
 }

@@ -36,7 +36,7 @@ export interface BodyReaderOptions {
   onChunk?: (chunk: Uint8Array) => void;
   /** Awaited after each chunk: a bandwidth limit holds the next read back. */
   pace?: (bytes: number) => Promise<void>;
-  /** A buffer of at least {@link SCRATCH_SIZE} bytes to reuse; see {@link BodyReader.scratch}. */
+  /** The buffer socket reads land in (default {@link SCRATCH_SIZE}); see {@link BodyReader.scratch}. */
   scratch?: ArrayBuffer;
 }
 

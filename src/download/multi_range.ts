@@ -41,9 +41,11 @@ import {
 } from "./transfer.ts";
 
 /** Buffer memory shared by all connections of one download. */
-export const MULTI_BUFFER_BUDGET = 4 * 1024 * 1024;
+export const MULTI_BUFFER_BUDGET = 2 * 1024 * 1024;
+/** Socket read size per connection (the single stream reads up to 256 KiB at a time). */
+export const MULTI_SCRATCH_SIZE = 128 * 1024;
 /** Read-back size of the in-order hasher. */
-export const HASH_READ_SIZE = 2 * 1024 * 1024;
+export const HASH_READ_SIZE = 1024 * 1024;
 /** New bytes between two checkpoints (data fsync + sidecar). */
 export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
@@ -66,9 +68,12 @@ export async function transferRanges(
   const connections = connectionCount(total, ctx.connections, ctx.minSplitSize);
   const queue = splitIntoPieces(missingRanges(total, written), pieceSize(total, connections));
   const workers = Math.max(1, Math.min(connections, queue.length));
-  const bufferSize = Math.max(
-    256 * 1024,
-    Math.min(4 * 1024 * 1024, Math.floor(MULTI_BUFFER_BUDGET / workers / 65536) * 65536),
+  const bufferSize = Math.min(
+    pieceSize(total, connections),
+    Math.max(
+      256 * 1024,
+      Math.min(4 * 1024 * 1024, Math.floor(MULTI_BUFFER_BUDGET / workers / 65536) * 65536),
+    ),
   );
   const halt = new AbortController();
   const stop = AbortSignal.any([ctx.signal, halt.signal]);
@@ -219,7 +224,7 @@ export async function transferRanges(
     const worker = async () => {
       const file = new PositionedFile(await Deno.open(ctx.partPath, { write: true }));
       const buffer = new Uint8Array(bufferSize);
-      const scratch = {};
+      const scratch = { buffer: new ArrayBuffer(MULTI_SCRATCH_SIZE) as ArrayBuffer | undefined };
       try {
         for (let piece = queue.shift(); piece && !stop.aborted; piece = queue.shift()) {
           await runPiece(piece, file, buffer, scratch);
