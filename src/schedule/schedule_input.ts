@@ -95,10 +95,15 @@ function checkKnown(input: Record<string, unknown>, allowed: string[], what: str
 }
 
 function text(value: unknown, field: string, max: number): string {
-  if (typeof value !== "string" || !value.trim() || value.length > max || CONTROL.test(value)) {
+  if (
+    typeof value !== "string" || !value.trim() || value.length > max || CONTROL.test(value) ||
+    // a lone surrogate ("\ud800" in JSON) cannot be written as UTF-8 to logs, files or clients
+    !value.isWellFormed()
+  ) {
     throw invalid(
       field,
-      `invalid ${field}: expected a non-empty string of at most ${max} characters without control characters`,
+      `invalid ${field}: expected a non-empty string of at most ${max} characters without ` +
+        "control characters or lone surrogates",
     );
   }
   return value;

@@ -1,0 +1,97 @@
+/**
+ * Hostile input against a real `serve`: 1,000 generated malformed or adversarial requests
+ * (see ./_hostile.ts). Zero 5xx, every answer a 4xx in the `{"error": {code, message}}`
+ * shape, and the KV — read by this process from the server's KV file after every request —
+ * unchanged, key by key and versionstamp by versionstamp.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { chaos } from "../long/_chaos.ts";
+import { startServe } from "../cli/_serve.ts";
+import { api } from "./_occurrences.ts";
+import { hostileRequests } from "./_hostile.ts";
+
+/** Every entry of the KV as `key versionstamp` lines: any write changes a versionstamp. */
+async function dump(kv: Deno.Kv): Promise<string> {
+  const lines: string[] = [];
+  for await (const e of kv.list({ prefix: [] })) {
+    lines.push(`${Deno.inspect(e.key)} ${e.versionstamp}`);
+  }
+  return lines.join("\n");
+}
+
+Deno.test("hostile input: 1,000 adversarial requests, zero 5xx, all in the error shape, KV unchanged", async () => {
+  const rnd = chaos("hostile input");
+  const dir = await Deno.makeTempDir({ prefix: "nightpull-hostile-" });
+  const kvPath = join(dir, "nightpull.kv");
+  const serve = await startServe(["--data", dir, "--kv", kvPath, "--timezone", "UTC"], {
+    HOME: dir,
+    NIGHTPULL_TOKEN: "",
+  });
+  const base = `${serve.url}/api/v1`;
+  const kv = await Deno.openKv(kvPath);
+  try {
+    const ids: string[] = [];
+    for (
+      const trigger of [
+        { type: "cron", expression: "0 0 1 1 *" },
+        { type: "interval", every: "6h" },
+        { type: "cron", expression: "0 2 * * *", timezone: "Europe/Berlin" },
+      ]
+    ) {
+      const s = await api<{ id: string }>(`${base}/schedules`, "POST", {
+        name: `target-${ids.length}`,
+        source: "hf:acme/tiny-model",
+        trigger,
+        webhook: { url: "https://example.org/hook", secret: "s3cret" },
+      });
+      ids.push(s.id);
+    }
+    await api(`${base}/schedules/${ids[1]}/pause`, "POST");
+    const before = await dump(kv);
+    const requests = hostileRequests(ids, rnd.next);
+    assert.equal(requests.length, 1000);
+    const byStatus = new Map<number, number>();
+    const failures: string[] = [];
+    for (const req of requests) {
+      const headers: Record<string, string> = {};
+      let body: string | undefined;
+      if (req.body !== undefined) {
+        body = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+        headers["content-type"] = req.contentType ?? "application/json";
+      }
+      const res = await fetch(`${base}${req.path}`, { method: req.method, headers, body });
+      const text = await res.text();
+      byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
+      let shaped = false;
+      try {
+        const json = JSON.parse(text);
+        shaped = typeof json?.error?.code === "string" && typeof json.error.message === "string";
+      } catch {
+        shaped = false;
+      }
+      if (res.status < 400 || res.status >= 500 || !shaped) {
+        failures.push(`${req.label}: ${res.status} ${text.slice(0, 200)}`);
+      }
+      const after = await dump(kv);
+      if (after !== before) {
+        failures.push(`${req.label}: changed the KV (${res.status} ${text.slice(0, 120)})`);
+        break;
+      }
+    }
+    console.log(
+      `hostile input: ${requests.length} requests; statuses ${
+        [...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(" ")
+      }`,
+    );
+    assert.deepEqual(failures, [], "every hostile request refused with a 4xx error, KV untouched");
+    const health = await fetch(`${serve.url}/healthz`);
+    assert.equal(health.status, 200, "the server is still well");
+    await health.body?.cancel();
+  } finally {
+    kv.close();
+    const code = await serve.stop("SIGTERM");
+    await Deno.remove(dir, { recursive: true });
+    assert.equal(code, 0, serve.log());
+  }
+});
