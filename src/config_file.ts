@@ -161,13 +161,14 @@ export function mergeFlags(
   env: Record<string, string | undefined>,
 ): ConfigFlags {
   // An environment variable beats the file: drop file settings the environment provides.
-  const envBacked: Partial<Record<keyof ConfigFlags, string>> = {
+  const envBacked: Partial<Record<keyof ConfigFlags, string | string[]>> = {
     data: "NIGHTPULL_DATA",
     kv: "NIGHTPULL_KV",
     host: "NIGHTPULL_HOST",
     port: "NIGHTPULL_PORT",
     timezone: "NIGHTPULL_TIMEZONE",
-    "token-file": "NIGHTPULL_TOKEN_FILE",
+    // the token itself in the environment beats a token file named in the file
+    "token-file": ["NIGHTPULL_TOKEN_FILE", "NIGHTPULL_TOKEN"],
     "cache-dir": "HF_HUB_CACHE",
     "history-days": "NIGHTPULL_HISTORY_DAYS",
     "max-downloads": "NIGHTPULL_MAX_DOWNLOADS",
@@ -179,8 +180,8 @@ export function mergeFlags(
   };
   const fromFile: ConfigFlags = {};
   for (const [key, value] of Object.entries(file) as [keyof ConfigFlags, unknown][]) {
-    const envName = envBacked[key];
-    if (envName && env[envName]) continue;
+    const names = [envBacked[key] ?? []].flat();
+    if (names.some((name) => env[name])) continue;
     (fromFile as Record<string, unknown>)[key] = value;
   }
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));

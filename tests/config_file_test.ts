@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { resolveConfig } from "../src/config.ts";
-import { loadConfigFile, mergeFlags, parseConfigFile } from "../src/config_file.ts";
+import {
+  checkFileSettings,
+  loadConfigFile,
+  mergeFlags,
+  parseConfigFile,
+} from "../src/config_file.ts";
 import { NightpullError } from "../src/errors.ts";
 
 const GOOD = JSON.stringify({
@@ -72,4 +77,56 @@ Deno.test("a bad file names the file, the field and the reason", async () => {
 Deno.test("an invalid bandwidth in the file is refused by resolveConfig", () => {
   const file = parseConfigFile("np.json", '{"server": {"bwlimit": "fast"}}').settings;
   assert.throws(() => resolveConfig(mergeFlags(file, {}, {}), { HOME: "/h" }), /invalid --bwlimit/);
+});
+
+Deno.test("environment beats the file for every setting, the token too; file settings are checked one by one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const tokenFile = `${dir}/token`;
+    await Deno.writeTextFile(tokenFile, "from-file\n");
+    const file = parseConfigFile(
+      "/etc/np.json",
+      JSON.stringify({
+        server: { tokenFile, logLevel: "debug", maxDownloads: 2, insecureNoAuth: true },
+      }),
+    );
+    checkFileSettings(file);
+    const fromFile = resolveConfig(mergeFlags(file.settings, {}, {}), { HOME: "/h" });
+    assert.equal(fromFile.apiToken, "from-file");
+    assert.equal(fromFile.logLevel, "debug");
+    assert.equal(fromFile.maxDownloads, 2);
+    assert.equal(fromFile.insecureNoAuth, true);
+    const env = {
+      HOME: "/h",
+      NIGHTPULL_TOKEN: "from-env",
+      NIGHTPULL_LOG_LEVEL: "warn",
+      NIGHTPULL_MAX_DOWNLOADS: "6",
+      NIGHTPULL_INSECURE_NO_AUTH: "0",
+    };
+    const fromEnv = resolveConfig(mergeFlags(file.settings, {}, env), env);
+    assert.equal(fromEnv.apiToken, "from-env");
+    assert.equal(fromEnv.logLevel, "warn");
+    assert.equal(fromEnv.maxDownloads, 6);
+    assert.equal(fromEnv.insecureNoAuth, false);
+    const flags = resolveConfig(mergeFlags(file.settings, { "log-level": "error" }, env), env);
+    assert.equal(flags.logLevel, "error");
+
+    for (
+      const [server, message] of [
+        [{ maxDownloads: 0 }, /^\/etc\/np\.json:server\.maxDownloads: invalid "0": expected/],
+        [{ logFormat: "xml" }, /^\/etc\/np\.json:server\.logFormat: invalid "xml": expected/],
+        [{ tokenFile: `${dir}/nope` }, /^\/etc\/np\.json:server\.tokenFile: cannot read/],
+        [{ bwlimit: "fast" }, /^\/etc\/np\.json:server\.bwlimit: invalid/],
+      ] as const
+    ) {
+      const bad = parseConfigFile("/etc/np.json", JSON.stringify({ server }));
+      assert.throws(() => checkFileSettings(bad), (err: Error & { code: string }) => {
+        assert.equal(err.code, "invalid_config");
+        assert.match(err.message, message);
+        return true;
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
