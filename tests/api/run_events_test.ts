@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bigRepo, startFakeHub } from "../../fixtures/fake_hub.ts";
 import { createApp } from "../../src/api/app.ts";
+import { eventStream } from "../../src/api/run_events.ts";
 import { readEvents, type ServerSentEvent } from "../../src/cli/sse_reader.ts";
 import { startNightpull } from "../../src/cli/serve.ts";
 import { resolveConfig } from "../../src/config.ts";
@@ -10,6 +11,7 @@ import { Engine } from "../../src/schedule/engine.ts";
 import { ManualClock } from "../../src/schedule/manual_clock.ts";
 import { RunEventHub } from "../../src/schedule/run_event_hub.ts";
 import type { RunProgress } from "../../src/schedule/run_progress.ts";
+import { RunSubscription } from "../../src/schedule/run_subscription.ts";
 import { ScheduleService } from "../../src/schedule/service.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { Run } from "../../src/schedule/schedule.ts";
@@ -195,4 +197,17 @@ Deno.test("SSE: a client that never reads holds a bounded queue; a reading clien
     kv.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("SSE: an idle stream sends keep-alive comments; cancelling it closes the subscription", async () => {
+  let closed = 0;
+  const sub = new RunSubscription("01RUN", 4, () => closed++);
+  const reader = eventStream(sub, 20).getReader();
+  const decoder = new TextDecoder();
+  assert.equal(decoder.decode((await reader.read()).value), ": keep-alive\n\n");
+  sub.pushState({ id: "01RUN", status: "running", attempt: 1 } as Run);
+  assert.match(decoder.decode((await reader.read()).value), /^event: state\ndata: \{"id":"01RUN"/);
+  await reader.cancel();
+  assert.equal(closed, 1);
+  assert.equal(await sub.next(), null);
 });
