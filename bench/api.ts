@@ -9,7 +9,7 @@
  */
 import { Hono } from "hono";
 import { join } from "node:path";
-import { type BenchRow, printTable } from "./table.ts";
+import { type BenchRow, printTable, skipped } from "./table.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const CREATES = 600;
@@ -114,8 +114,8 @@ async function wrk(url: string): Promise<number> {
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
-/** Runs the API benchmarks and prints the table. */
-export async function main(): Promise<void> {
+/** Runs the API benchmarks; prints the table unless `print` is false; returns the rows. */
+export async function main(print = true): Promise<BenchRow[]> {
   const dir = await Deno.makeTempDir({ prefix: "nightpull-bench-api-" });
   const ours = await spawnServer(
     ["run", "--allow-all", "main.ts", "serve", "--port", "0", "--data", dir, "--timezone", "UTC"],
@@ -172,13 +172,15 @@ export async function main(): Promise<void> {
       });
     } else {
       console.log("wrk not found: skipping the GET detail throughput row (apt-get install wrk)");
+      rows.push(skipped("GET /schedules/{id} req/s (wrk)", "wrk missing"));
     }
   } finally {
     await ours.stop();
     await hello.stop();
     await Deno.remove(dir, { recursive: true });
   }
-  printTable(rows);
+  if (print) printTable(rows);
+  return rows;
 }
 
 if (import.meta.main) {

@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { ChildJob, ChildReport } from "./download_child.ts";
-import { type BenchRow, printTable } from "./table.ts";
+import { type BenchRow, printTable, skipped } from "./table.ts";
 
 const WORK = new URL("./.work/download/", import.meta.url).pathname;
 const GIB = 1024 ** 3;
@@ -32,12 +32,12 @@ interface ServedFile {
   sha256: string;
 }
 
-/** Runs the benchmark and prints its table. */
-export async function main(): Promise<void> {
+/** Runs the benchmark; prints its table unless `print` is false; returns the rows. */
+export async function main(print = true): Promise<BenchRow[]> {
   await Deno.mkdir(join(WORK, "www"), { recursive: true });
   if (!(await executable(NGINX))) {
     console.log(`download: skipped — ${NGINX} is missing (apt-get install nginx-light)`);
-    return;
+    return [skipped("1 GiB / 4 GiB downloads", `${NGINX} missing`)];
   }
   const rounds = Number(Deno.env.get("BENCH_ROUNDS") ?? ROUNDS);
   const warm = await ensureFile("warm.bin", 64 * 1024);
@@ -117,7 +117,9 @@ export async function main(): Promise<void> {
         goal: "< 32 MiB",
       });
     }
-    printTable(rows);
+    if (!curl) rows.push(skipped("1 GiB, 1 connection (vs curl -o)", "curl missing"));
+    if (!aria2c) rows.push(skipped("1 GiB, 8 connections (vs aria2c)", "aria2c missing"));
+    if (print) printTable(rows);
     const all = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" ");
     console.log(
       `best of ${rounds}, interleaved; runs (s): curl ${all(times.curl)} | ours-1 ${
@@ -132,6 +134,7 @@ export async function main(): Promise<void> {
         } s`,
       );
     }
+    return rows;
   } finally {
     await nginx.stop();
   }

@@ -16,6 +16,7 @@ import { snapshotDownload } from "@huggingface/hub";
 import { standardRepos, startFakeHub } from "../fixtures/fake_hub.ts";
 import { resolveConfig } from "../src/config.ts";
 import { pull } from "../src/download/pull.ts";
+import { type BenchRow, printTable } from "./table.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const REPO = "acme/twenty-files";
@@ -138,14 +139,13 @@ async function measure(latencyMs: number): Promise<Figures> {
   return { ...best, oursNoopBytes };
 }
 
-/** Runs the benchmark and prints one table. */
-export async function main(): Promise<void> {
+/** Runs the benchmark; prints its table unless `print` is false; returns the rows. */
+export async function main(print = true): Promise<BenchRow[]> {
   const bare = await measure(0);
   const slow = await measure(LATENCY_MS);
   const ms = (v: number) => `${v.toFixed(v < 20 ? 1 : 0)} ms`;
   const ratio = (ours: number, base: number) => `${(base / ours).toFixed(2)}x`;
-  const rows = [
-    ["case", "ours", "baseline", "ratio", "goal"],
+  const table = [
     [
       `fresh, ${LATENCY_MS} ms first-byte latency (~34 MiB, 20 files)`,
       ms(slow.ours),
@@ -168,9 +168,16 @@ export async function main(): Promise<void> {
       "0 body bytes",
     ],
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const rows = table.map(([label, ours, baseline, r, goal]) => ({
+    case: label,
+    ours,
+    baseline,
+    ratio: r,
+    goal,
+  }));
   console.log(`best of ${ROUNDS}, interleaved; fake hub on loopback in its own process`);
-  for (const r of rows) console.log(`| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`);
+  if (print) printTable(rows);
+  return rows;
 }
 
 if (import.meta.main) {

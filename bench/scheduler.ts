@@ -13,7 +13,7 @@ import { resolveConfig } from "../src/config.ts";
 import { Engine, type Executor } from "../src/schedule/engine.ts";
 import type { Schedule } from "../src/schedule/schedule.ts";
 import { ScheduleService } from "../src/schedule/service.ts";
-import { printTable } from "./table.ts";
+import { type BenchRow, printTable } from "./table.ts";
 
 const SCHEDULES = 10_000;
 const SAME_SECOND = 1_000;
@@ -141,8 +141,8 @@ async function measureLag(dir: string): Promise<{ p50: number; p99: number; ran:
   return { p50: pick(0.5), p99: pick(0.99), ran: lags.length };
 }
 
-/** Runs the scheduler benchmarks and prints the table. */
-export async function main(): Promise<void> {
+/** Runs the scheduler benchmarks; prints the table unless `print` is false; returns the rows. */
+export async function main(print = true): Promise<BenchRow[]> {
   const dir = await Deno.makeTempDir({ prefix: "nightpull-bench-" });
   try {
     const path = join(dir, "schedules.kv");
@@ -154,7 +154,7 @@ export async function main(): Promise<void> {
     const lag = await measureLag(dir);
     const naiveMs = await measureNaiveStart(path);
     const ms = (v: number) => `${v.toFixed(0)} ms`;
-    printTable([
+    const rows: BenchRow[] = [
       {
         case: `create ${SCHEDULES} schedules via the service (setup)`,
         ours: `${(seedMs / 1000).toFixed(1)} s`,
@@ -184,7 +184,9 @@ export async function main(): Promise<void> {
         ratio: "-",
         goal: "p99 < 250 ms",
       },
-    ]);
+    ];
+    if (print) printTable(rows);
+    return rows;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

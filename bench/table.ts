@@ -13,6 +13,11 @@ export interface BenchRow {
   goal: string;
 }
 
+/** A row for a case that could not run here (a missing tool), saying why. */
+export function skipped(label: string, why: string): BenchRow {
+  return { case: label, ours: `skipped: ${why}`, baseline: "-", ratio: "-", goal: "-" };
+}
+
 /** Prints rows as an aligned Markdown table. */
 export function printTable(rows: BenchRow[]): void {
   const heads: (keyof BenchRow)[] = ["case", "ours", "baseline", "ratio", "goal"];

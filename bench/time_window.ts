@@ -4,7 +4,7 @@
  * @module
  */
 import { compileTimeWindow, isOpenAt } from "../src/schedule/time_window.ts";
-import { printTable } from "./table.ts";
+import { type BenchRow, printTable } from "./table.ts";
 
 const WINDOW = {
   windows: [{ start: "22:00", end: "07:00", days: ["mon", "tue", "wed", "thu", "fri"] as const }],
@@ -39,8 +39,8 @@ function nsPerOp(n: number, fn: (i: number) => boolean): number {
   return ns;
 }
 
-/** Runs the benchmark and prints its table. */
-export function main(): Promise<void> {
+/** Runs the benchmark; prints its table unless `print` is false; returns the rows. */
+export function main(print = true): Promise<BenchRow[]> {
   const compiled = compileTimeWindow({
     ...WINDOW,
     windows: [{ ...WINDOW.windows[0], days: [...WINDOW.windows[0].days] }],
@@ -70,14 +70,15 @@ export function main(): Promise<void> {
       throw new Error(`window check disagrees with Intl at ${new Date(at).toISOString()}`);
     }
   }
-  printTable([{
+  const rows: BenchRow[] = [{
     case: "window check (isOpenAt), ns/op",
     ours: ours.toFixed(1),
     baseline: `${naive.toFixed(0)} (Intl per call)`,
     ratio: `${(naive / ours).toFixed(0)}x faster`,
     goal: "< 1000 ns",
-  }]);
-  return Promise.resolve();
+  }];
+  if (print) printTable(rows);
+  return Promise.resolve(rows);
 }
 
 if (import.meta.main) await main();
