@@ -160,7 +160,14 @@ export async function watchRun(api: ApiClient, runId: string, options: WatchOpti
           return run;
         }
         if (e.event !== "state") continue;
-        if (last && run.attempt !== last.attempt) feed = newFeed();
+        // a new attempt, or a run resumed after waiting for its window, plans again
+        if (
+          last &&
+          (run.attempt !== last.attempt || run.status === "running" && last.status !== "running")
+        ) {
+          feed.display.finish();
+          feed = newFeed();
+        }
         if (!last || run.status !== last.status || run.attempt !== last.attempt) {
           const retry = run.status === "pending" && run.error && run.dueAt
             ? `: ${run.error.code}: ${run.error.message}; retrying at ${run.dueAt}`

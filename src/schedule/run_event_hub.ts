@@ -193,7 +193,10 @@ export class RunEventHub {
   #onProgress(runId: string, event: PullEvent): void {
     const live = this.#entry(runId);
     live.lastEvent = this.#clock.now();
-    live.tracker ??= new RunProgressTracker(runId);
+    if (!live.tracker) {
+      live.tracker = new RunProgressTracker(runId);
+      this.#forgetSilent();
+    }
     live.tracker.apply(event);
     live.dirty = true;
     if (live.subs.size === 0 || live.timer !== null) return;
@@ -204,6 +207,17 @@ export class RunEventHub {
         live.timer = null;
         if (live.dirty && live.subs.size > 0) this.#publishProgress(live);
       }, wait);
+    }
+  }
+
+  /**
+   * Drops runs nobody watches that reported nothing for an hour: their end happened elsewhere
+   * (a lost lease moved them to another process). Runs start rarely, so a scan per start is cheap.
+   */
+  #forgetSilent(): void {
+    const before = this.#clock.now() - 3_600_000;
+    for (const [id, live] of this.#live) {
+      if (live.subs.size === 0 && live.lastEvent < before) this.#live.delete(id);
     }
   }
 

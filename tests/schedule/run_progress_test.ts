@@ -278,3 +278,20 @@ async function waitFor(done: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !done(); i++) await Promise.resolve();
   assert.ok(done(), "condition not reached");
 }
+
+Deno.test("hub: a run nobody watches that went silent for an hour is forgotten when another starts", () => {
+  const { clock, hub, emit } = hubRig({ run: null });
+  try {
+    const plan = (runId: string) =>
+      emit({ type: "progress", runId, event: { type: "plan", commit: null, files: [] } });
+    plan("01A");
+    clock.advance(30 * 60_000);
+    plan("01B");
+    assert.equal(hub.stats().runs, 2);
+    clock.advance(45 * 60_000);
+    plan("01C");
+    assert.equal(hub.stats().runs, 2, "01A (silent 75 min) is gone, 01B (45 min) stays");
+  } finally {
+    hub.close();
+  }
+});
