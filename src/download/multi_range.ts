@@ -256,6 +256,7 @@ export async function transferRanges(
       }
     };
 
+    ctx.progress(present, total);
     const hashing = hasher().catch((err) => {
       fail(err);
       return undefined;

@@ -91,6 +91,7 @@ export async function streamSingle(
 
     const pump = async (body: ReadableStream<Uint8Array>, watch: ConnectionWatch) => {
       let seen = offset;
+      ctx.progress(seen, total);
       const reader = new BodyReader(body, {
         onChunk: (chunk) => {
           watch.touch(ctx.watchdog.now());
@@ -225,17 +226,24 @@ export async function streamSingle(
           return;
         }
         const stateKey = `${serverEtag}|${total}`;
-        if (recorded !== stateKey) {
-          await writePartState(ctx.partPath, {
-            version: 1,
-            identity: ctx.expected,
-            serverEtag,
-            total,
-            layout: "append",
-          });
-          recorded = stateKey;
+        try {
+          if (recorded !== stateKey) {
+            await writePartState(ctx.partPath, {
+              version: 1,
+              identity: ctx.expected,
+              serverEtag,
+              total,
+              layout: "append",
+            });
+            recorded = stateKey;
+          }
+          if (!digest || digest.bytes !== offset) digest = await hashPrefix(ctx, offset, total);
+        } catch (err) {
+          // e.g. ENOSPC writing the sidecar: the body was never read, so close the connection
+          // now rather than leave it open (and the server streaming) until a timeout
+          await res.body?.cancel().catch(() => {});
+          throw err;
         }
-        if (!digest || digest.bytes !== offset) digest = await hashPrefix(ctx, offset, total);
         if (!res.body) throw new TransientFailure("network_error", "response without a body");
         await pump(res.body, watch);
         if (total !== undefined && offset < total) {

@@ -35,8 +35,15 @@ Deno.test("resumes an existing part with Range from its size", async () => {
     const have = 700_001;
     const opts = env.options(LFS_FILE, { expected: { size: info.size, sha256: info.sha256 } });
     await Deno.writeFile(opts.partPath, env.bytes().subarray(0, have));
-    const result = await fetchFile(opts);
+    const progress: [number, number | undefined][] = [];
+    const result = await fetchFile({
+      ...opts,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
     assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+    assert.deepEqual(progress[0], [have, info.size]);
+    assert.deepEqual(progress.at(-1), [info.size, info.size]);
+    assert.ok(progress.every(([d], i) => i === 0 || d >= progress[i - 1][0]));
     assert.equal(result.resumedFrom, have);
     assert.equal(result.bytesTransferred, info.size - have);
     const bodies = await env.bodyRequests();
