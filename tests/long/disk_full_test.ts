@@ -70,6 +70,14 @@ Deno.test({
       assert.ok(kept.length >= 1, "the files finished before the disk filled are there, verified");
       const parts = (await listTree(root)).filter((p) => p.endsWith(".part"));
       assert.ok(parts.length >= 1, "the file being written when the disk filled keeps its part");
+      // the failed transfers closed their connections (none left streaming until a timeout)
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const closed = await Promise.race([
+        hub.settled().then(() => true),
+        new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), 5_000)),
+      ]);
+      clearTimeout(timer);
+      assert.ok(closed, "no connection to the hub left open 5 s after the failed pull");
       let partBytes = 0;
       for (const p of parts) partBytes += (await Deno.stat(join(root, p))).size;
       const missing = CHAOS_FILES.filter((p) => !kept.includes(p))
