@@ -56,18 +56,22 @@ export async function main(print = true): Promise<BenchRow[]> {
       aria2c: [],
       multi: [],
     };
-    // Each run starts right after the previous output was deleted, so every side writes into
-    // the page cache in the same state.
+    // Each run starts with the previous output deleted and the disk idle again (its writeback
+    // and the discards of the deleted file done), so no side pays for the one before it.
+    const fresh = async () => {
+      await clean();
+      await settleDisk();
+    };
     for (let round = 0; round < rounds; round++) {
       if (curl) {
-        await clean();
+        await fresh();
         times.curl.push(await timeTool(curl, ["-s", "-o", out("curl.bin"), url(small)]));
         times.sync.push(await timeTool("sync", []));
       }
-      await clean();
+      await fresh();
       times.single.push((await ours(small, 1)).ms);
       if (aria2c) {
-        await clean();
+        await fresh();
         const args = [
           "-q",
           "-x8",
@@ -80,12 +84,12 @@ export async function main(print = true): Promise<BenchRow[]> {
           await timeTool(aria2c, [...args, "-d", WORK, "-o", "aria2c.bin", url(small)]),
         );
       }
-      await clean();
+      await fresh();
       times.multi.push((await ours(small, 8)).ms);
     }
-    await clean();
+    await fresh();
     const memory8 = await ours(big, 8);
-    await clean();
+    await fresh();
     const memory1 = await ours(big, 1);
     await clean();
 
@@ -129,9 +133,8 @@ export async function main(print = true): Promise<BenchRow[]> {
     if (curl) {
       const durable = Math.min(...times.curl.map((t, i) => t + times.sync[i]));
       console.log(
-        `ours includes verification, fsync and rename; curl -o followed by sync: best ${
-          (durable / 1000).toFixed(2)
-        } s`,
+        `ours includes verification, fsync and rename; the baselines neither hash nor fsync ` +
+          `(curl -o followed by sync: best ${(durable / 1000).toFixed(2)} s)`,
       );
     }
     return rows;
@@ -157,6 +160,28 @@ async function clean(): Promise<void> {
   }
   for (const dir of ["ours"]) {
     await Deno.remove(join(WORK, dir), { recursive: true }).catch(() => {});
+  }
+}
+
+/** Syncs, then waits until the disk has no I/O in flight and its counters stop moving. */
+async function settleDisk(): Promise<void> {
+  await new Deno.Command("sync").output();
+  const sample = async () => {
+    const text = await Deno.readTextFile("/proc/diskstats").catch(() => "");
+    // per device: in-flight I/Os, sectors written, sectors discarded
+    return text.split("\n").map((line) => line.trim().split(/\s+/))
+      .filter((f) =>
+        f.length >= 14 && /^(vd|sd|nvme|xvd)[a-z0-9]*$/.test(f[2]) && !/\d$/.test(f[2])
+      )
+      .map((f) => `${f[11]}:${f[9]}:${f[16] ?? ""}`).join(",");
+  };
+  const deadline = Date.now() + 15_000;
+  let last = await sample();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await sample();
+    if (now === last && !now.split(",").some((d) => d.split(":")[0] !== "0")) return;
+    last = now;
   }
 }
 
