@@ -19,6 +19,11 @@ export interface ChildJob {
   connections: number;
   sha256: string;
   size: number;
+  /**
+   * Only read the body and drop it (no fetchFile, no file, no hash): what Deno's fetch itself
+   * costs for the same download, in 64 MiB ranges over `connections` HTTP/1.1 connections.
+   */
+  discardOnly?: boolean;
 }
 
 /** What the child reports. */
@@ -40,6 +45,32 @@ export function statusKiB(field: "VmRSS" | "VmHWM", text: string): number {
   return Number(m[1]);
 }
 
+/** Reads `size` bytes of `url` in 64 MiB ranges over `connections` connections, keeping none. */
+async function readAndDiscard(url: string, size: number, connections: number) {
+  const client = Deno.createHttpClient({ http2: false });
+  const piece = 64 * 1024 * 1024;
+  let next = 0;
+  try {
+    await Promise.all(Array.from({ length: connections }, async () => {
+      let scratch = new ArrayBuffer(128 * 1024);
+      for (let start = next; start < size; start = next) {
+        next += piece;
+        const range = `bytes=${start}-${Math.min(size, start + piece) - 1}`;
+        const res = await fetch(url, { client, headers: { range } });
+        const reader = res.body!.getReader({ mode: "byob" });
+        for (;;) {
+          const { value, done } = await reader.read(new Uint8Array(scratch));
+          if (value) scratch = value.buffer as ArrayBuffer;
+          if (done) break;
+        }
+      }
+    }));
+  } finally {
+    client.close();
+  }
+  return { sha256: "", size };
+}
+
 if (import.meta.main) {
   const job = JSON.parse(Deno.args[0]) as ChildJob;
   // Cold: modules loaded and the HTTP client set up by one HEAD request.
@@ -47,7 +78,7 @@ if (import.meta.main) {
   const coldKiB = statusKiB("VmRSS", await Deno.readTextFile("/proc/self/status"));
   // Idle: also one 64 KiB download on one and on several connections, which faults in the
   // code pages of the download path; buffers are sized to the file, so it retains ~1 MiB.
-  for (const connections of [1, 4]) {
+  for (const connections of job.discardOnly ? [] : [1, 4]) {
     const finalPath = `${job.finalPath}.warm`;
     await fetchFile({
       url: job.warmUrl,
@@ -60,13 +91,15 @@ if (import.meta.main) {
   }
   const idleKiB = statusKiB("VmRSS", await Deno.readTextFile("/proc/self/status"));
   const start = performance.now();
-  const result = await fetchFile({
-    url: job.url,
-    partPath: job.partPath,
-    finalPath: job.finalPath,
-    connections: job.connections,
-    expected: { size: job.size, sha256: job.sha256 },
-  });
+  const result = job.discardOnly
+    ? await readAndDiscard(job.url, job.size, job.connections)
+    : await fetchFile({
+      url: job.url,
+      partPath: job.partPath,
+      finalPath: job.finalPath,
+      connections: job.connections,
+      expected: { size: job.size, sha256: job.sha256 },
+    });
   const ms = performance.now() - start;
   const peakKiB = statusKiB("VmHWM", await Deno.readTextFile("/proc/self/status"));
   const report: ChildReport = {
