@@ -5,23 +5,17 @@
  *
  * @example
  * ```ts
- * await writeAt(file, 4096, bytes);
+ * await new PositionedFile(file).writeAt(4096, bytes);
  * await commitPart(partPath, finalPath); // rename + fsync of the directory
  * ```
  * @module
  */
 import { dirname } from "node:path";
-import { partStatePath, removePartState } from "./part_state.ts";
+import { removePartState } from "./part_state.ts";
 
 /** Writes all of `bytes` at the file's current position. */
 export async function writeFully(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
-}
-
-/** Writes all of `bytes` at `offset` (the handle must not be shared by concurrent writers). */
-export async function writeAt(file: Deno.FsFile, offset: number, bytes: Uint8Array) {
-  await file.seek(offset, Deno.SeekMode.Start);
-  await writeFully(file, bytes);
 }
 
 /**
@@ -32,6 +26,7 @@ export class PositionedFile {
   readonly file: Deno.FsFile;
   #position = -1;
 
+  /** Takes over `file`; its position is unknown until the first positioned call. */
   constructor(file: Deno.FsFile) {
     this.file = file;
   }
@@ -52,6 +47,7 @@ export class PositionedFile {
     this.#position = offset + into.length;
   }
 
+  /** Closes the handle. */
   close(): void {
     this.file.close();
   }
@@ -101,12 +97,6 @@ export async function removeIfPresent(path: string): Promise<void> {
 export async function discardPart(partPath: string): Promise<void> {
   await removeIfPresent(partPath);
   await removePartState(partPath);
-}
-
-/** True when a part or its sidecar exists. */
-export async function partExists(partPath: string): Promise<boolean> {
-  return (await fileSize(partPath)) !== undefined ||
-    (await fileSize(partStatePath(partPath))) !== undefined;
 }
 
 /** Fsyncs a directory so a rename inside it survives a crash; best effort where unsupported. */

@@ -94,11 +94,6 @@ export class RemoteFile {
     return await this.#follow(range, signal, client);
   }
 
-  /** Forgets the remembered redirect target (e.g. after repeated failures there). */
-  forgetTarget(): void {
-    this.#target = undefined;
-  }
-
   async #follow(
     range: RangeRequest | undefined,
     signal: AbortSignal,
