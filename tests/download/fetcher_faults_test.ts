@@ -65,7 +65,7 @@ Deno.test("a stalled connection is cut and resumed", async () => {
   await withFetchEnv(async (env) => {
     const info = env.info();
     env.hub.addFault({ path: LFS_FILE, stallAfterBytes: 500_000, times: 1 });
-    const opts = env.options(LFS_FILE, { expected: { sha256: info.sha256 }, stallTimeoutMs: 150 });
+    const opts = env.options(LFS_FILE, { expected: { sha256: info.sha256 }, stallTimeoutMs: 500 });
     const result = await fetchFile(opts);
     assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
     const ranges = (await env.bodyRequests()).map((r) => r.range);

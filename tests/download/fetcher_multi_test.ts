@@ -107,7 +107,7 @@ Deno.test("cut ranges resume from where each was cut, inside one call", async ()
 
 Deno.test("5xx and a stalled range recover inside one call", async () => {
   await withFetchEnv(async (env) => {
-    const { options, bytes } = bigFile(env, { stallTimeoutMs: 150 });
+    const { options, bytes } = bigFile(env, { stallTimeoutMs: 500 });
     env.hub.addFault({ path: "big.bin", status: 503, times: 2 });
     await fetchFile(options);
     assert.deepEqual(await Deno.readFile(options.finalPath), bytes());
