@@ -160,6 +160,14 @@ export async function main(print = true): Promise<BenchRow[]> {
       goal: "< 5 ms",
     });
     const one = (await (await fetch(`${base}?limit=1`)).json()).items[0].id;
+    const detailP50 = await latency(() => fetch(`${base}/${one}`), 200, LISTS);
+    rows.push({
+      case: `detail p50 (${LISTS} GET /schedules/{id})`,
+      ours: ms(detailP50),
+      baseline: `${ms(helloP50)} (hello)`,
+      ratio: ratio(detailP50, helloP50),
+      goal: "< 2 ms",
+    });
     if (await hasWrk()) {
       const helloRps = await wrk(`${hello.url}/`);
       const detailRps = await wrk(`${base}/${one}`);
