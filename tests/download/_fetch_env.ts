@@ -102,3 +102,12 @@ export async function rejectsWith(
   }
   assert.fail(`expected ${code}, but it resolved`);
 }
+
+/**
+ * The `Range` headers of `requests` by start offset (none first): the log is in order of
+ * completion, and a body cut by the client may complete after the request that resumed it.
+ */
+export function rangesByStart(requests: HubRequest[]): (string | null)[] {
+  const start = (range: string | null) => range === null ? -1 : Number(/\d+/.exec(range)?.[0]);
+  return requests.map((r) => r.range).sort((a, b) => start(a) - start(b));
+}

@@ -134,8 +134,8 @@ Deno.test("a server ignoring ranges during a split download falls back to one st
     env.hub.addFault({ path: "big.bin", ignoreRange: true, times: 1 });
     await fetchFile(options);
     assert.deepEqual(await Deno.readFile(options.finalPath), bytes());
-    const last = (await bodies(env)).at(-1)!;
-    assert.deepEqual([last.range, last.status, last.bodyBytes], [null, 200, SIZE]);
+    const log = await bodies(env);
+    assert.ok(log.some((r) => r.range === null && r.status === 200 && r.bodyBytes === SIZE));
   });
 });
 
@@ -145,9 +145,11 @@ Deno.test("without a known size a Range probe switches a big file to several con
     await fetchFile({ ...options, expected: undefined });
     assert.deepEqual(await Deno.readFile(options.finalPath), bytes());
     const log = await bodies(env);
-    assert.equal(log[0].range, "bytes=0-");
-    assert.ok(log.length >= 5);
-    assert.ok(log.slice(1).every((r) => r.status === 206 && r.range !== "bytes=0-"));
+    const probes = log.filter((r) => r.range === "bytes=0-");
+    assert.equal(probes.length, 1);
+    const ranged = log.filter((r) => r !== probes[0]);
+    assert.ok(ranged.length >= 4);
+    assert.ok(ranged.every((r) => r.status === 206 && /^bytes=\d+-\d+$/.test(r.range ?? "")));
   });
 });
 

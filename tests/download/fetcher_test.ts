@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { fetchFile } from "../../src/download/fetcher.ts";
 import { partStatePath, readPartState, writePartState } from "../../src/download/part_state.ts";
-import { exists, LFS_FILE, rejectsWith, withFetchEnv } from "./_fetch_env.ts";
+import { exists, LFS_FILE, rangesByStart, rejectsWith, withFetchEnv } from "./_fetch_env.ts";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
@@ -76,8 +76,7 @@ Deno.test("an aborted download keeps its part and the next call resumes it", asy
     assert.equal(result.resumedFrom, cut);
     assert.equal(result.bytesTransferred, info.size - cut);
     assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
-    const ranges = (await env.bodyRequests()).map((r) => r.range);
-    assert.deepEqual(ranges, [null, `bytes=${cut}-`]);
+    assert.deepEqual(rangesByStart(await env.bodyRequests()), [null, `bytes=${cut}-`]);
   });
 });
 
@@ -122,8 +121,7 @@ Deno.test("a changed ETag discards the part and downloads from zero", async () =
     assert.equal(result.restarted, true);
     assert.equal(result.resumedFrom, 0);
     assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
-    const ranges = (await env.bodyRequests()).map((r) => r.range);
-    assert.deepEqual(ranges, ["bytes=300000-", null]);
+    assert.deepEqual(rangesByStart(await env.bodyRequests()), [null, "bytes=300000-"]);
   });
 });
 
