@@ -13,6 +13,7 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
+import { metrics } from "../metrics.ts";
 import { PartialFill } from "./body_reader.ts";
 import type { StallWatchdog } from "./connection_watch.ts";
 import type { PartIdentity } from "./part_state.ts";
@@ -214,6 +215,7 @@ export async function withRetries<T>(
           { cause: err },
         );
       }
+      metrics.retries.inc({ kind: "request" });
       await sleep(ctx.retryDelay(failures, err.response), signal);
     }
   }

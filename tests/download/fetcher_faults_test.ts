@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { fetchFile } from "../../src/download/fetcher.ts";
 import { NightpullError } from "../../src/errors.ts";
+import { metrics } from "../../src/metrics.ts";
 import { LFS_FILE, rangesByStart, rejectsWith, withFetchEnv } from "./_fetch_env.ts";
 
 Deno.test("cut connections resume inside one call", async () => {
@@ -26,9 +27,11 @@ Deno.test("5xx answers are retried inside one call", async () => {
       expected: { sha256: info.sha256 },
       retryDelay: (attempt) => (attempts.push(attempt), 1),
     });
+    const retriesBefore = metrics.retries.get({ kind: "request" });
     await fetchFile(opts);
     assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
     assert.deepEqual(attempts, [1, 2]);
+    assert.equal(metrics.retries.get({ kind: "request" }) - retriesBefore, 2);
     await env.hub.settled();
     const cdn = env.hub.requests.filter((r) => r.origin === "cdn").map((r) => r.status);
     assert.deepEqual(cdn, [503, 503, 200]);
