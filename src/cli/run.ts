@@ -18,6 +18,7 @@ import type { RunProgress } from "../schedule/run_progress.ts";
 import type { Run } from "../schedule/schedule.ts";
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./main.ts";
+import { withSubcommands } from "./subcommands.ts";
 import {
   countText,
   formatBytes,
@@ -229,19 +230,8 @@ function terminalColumns(): number | undefined {
   }
 }
 
-/** `nightpull run watch RUN_ID`; returns the exit code. */
-export const runCommand: Command = async (args) => {
-  const [sub, ...rest] = args;
-  if (sub === "help" || sub === "--help" || sub === "-h") {
-    console.log(RUN_USAGE);
-    return EXIT.ok;
-  }
-  if (sub !== "watch") {
-    throw new NightpullError(
-      "usage",
-      `${sub ? `unknown subcommand "${sub}"` : "give a subcommand"}; expected watch\n${RUN_USAGE}`,
-    );
-  }
+/** `nightpull run watch RUN_ID`. */
+const watch: Command = async (rest) => {
   let parsed;
   try {
     parsed = parseArgs({
@@ -270,3 +260,6 @@ export const runCommand: Command = async (args) => {
   const api = new ApiClient(config.server, config.apiToken);
   return await watchFromCli(api, positionals[0], values);
 };
+
+/** `nightpull run …`; returns the exit code. */
+export const runCommand: Command = withSubcommands({ watch }, RUN_USAGE);

@@ -17,6 +17,7 @@ import type { Run, Schedule, Trigger } from "../schedule/schedule.ts";
 import type { Page, ScheduleDetail, ScheduleInput } from "../schedule/service.ts";
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./main.ts";
+import { withSubcommands } from "./subcommands.ts";
 import { runTable, scheduleSheet, scheduleTable } from "./schedule_view.ts";
 import { normalizeTimeWindow } from "../schedule/time_window_input.ts";
 import { windowInputFromFlags } from "./window.ts";
@@ -325,16 +326,4 @@ const SUBCOMMANDS: Record<string, Command> = {
 };
 
 /** `nightpull schedule …`; returns the exit code. */
-export const scheduleCommand: Command = async (args) => {
-  const [sub, ...rest] = args;
-  if (sub === "help" || sub === "--help" || sub === "-h") return help();
-  const command = sub ? SUBCOMMANDS[sub] : undefined;
-  if (!command) {
-    usage(
-      sub
-        ? `unknown subcommand "${sub}"; expected one of ${Object.keys(SUBCOMMANDS).join(", ")}`
-        : "give a subcommand",
-    );
-  }
-  return await command(rest);
-};
+export const scheduleCommand: Command = withSubcommands(SUBCOMMANDS, SCHEDULE_USAGE, help);

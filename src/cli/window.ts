@@ -17,6 +17,7 @@ import { parseWindowRange } from "../schedule/time_window_input.ts";
 import type { ScheduleWindow, WindowCheck } from "../schedule/window_service.ts";
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./main.ts";
+import { withSubcommands } from "./subcommands.ts";
 import { formatFields, formatInstant, formatTable } from "./table.ts";
 
 /** Usage of `nightpull window`. */
@@ -191,16 +192,4 @@ function help(): number {
 const SUBCOMMANDS: Record<string, Command> = { set, clear, status, validate };
 
 /** `nightpull window …`; returns the exit code. */
-export const windowCommand: Command = async (args) => {
-  const [sub, ...rest] = args;
-  if (sub === "help" || sub === "--help" || sub === "-h") return help();
-  const command = sub ? SUBCOMMANDS[sub] : undefined;
-  if (!command) {
-    usage(
-      sub
-        ? `unknown subcommand "${sub}"; expected one of ${Object.keys(SUBCOMMANDS).join(", ")}`
-        : "give a subcommand",
-    );
-  }
-  return await command(rest);
-};
+export const windowCommand: Command = withSubcommands(SUBCOMMANDS, WINDOW_USAGE, help);
