@@ -265,33 +265,7 @@ export function hostileRequests(ids: string[], random: () => number, count = 100
   const download: Body = { source: "hf:acme/tiny-model" };
   const all: HostileRequest[] = [];
   const pickId = () => ids[Math.floor(random() * ids.length)];
-  for (const [label, apply] of BODY_MUTATIONS) {
-    all.push({
-      label: `POST /schedules ${label}`,
-      method: "POST",
-      path: "/schedules",
-      body: apply(base),
-    });
-    all.push({
-      label: `PUT ${label}`,
-      method: "PUT",
-      path: `/schedules/${pickId()}`,
-      body: apply(base),
-    });
-    all.push({
-      label: `PATCH ${label}`,
-      method: "PATCH",
-      path: `/schedules/${pickId()}`,
-      body: apply({}),
-    });
-    all.push({
-      label: `POST /downloads ${label}`,
-      method: "POST",
-      path: "/downloads",
-      body: apply(download),
-    });
-  }
-  for (const [label, apply] of TRIGGER_MUTATIONS) {
+  for (const [label, apply] of [...BODY_MUTATIONS, ...TRIGGER_MUTATIONS]) {
     all.push({
       label: `POST /schedules ${label}`,
       method: "POST",
