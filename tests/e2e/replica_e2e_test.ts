@@ -7,42 +7,18 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
-import { type ServeProcess, startServe } from "../cli/_serve.ts";
+import { sleepUntil, startReplicas } from "./_replicas.ts";
 import { accountOccurrences, allRuns, api, assertEachOnce, until } from "./_occurrences.ts";
 
 const SECOND = 1000;
 const OCCURRENCES = 60;
 
-/** Resolves at wall-clock `at` (ms): the scenario's timeline, not a wait for a result. */
-async function sleepUntil(at: number): Promise<void> {
-  while (Date.now() < at) {
-    await new Promise((r) => setTimeout(r, Math.max(1, at - Date.now())));
-  }
-}
-
 Deno.test("three serve processes on one KV: each of 60 every-second occurrences recorded once through two SIGKILLs", async () => {
   const hub = await startFakeHub({ repos: standardRepos() });
   const dir = await Deno.makeTempDir({ prefix: "nightpull-replica-" });
-  const kvPath = join(dir, "shared.kv");
-  const env = {
-    HOME: dir,
-    HF_HOME: join(dir, "hf"),
-    HF_ENDPOINT: hub.url,
-    NIGHTPULL_TOKEN: "",
-    NIGHTPULL_LEASE_MS: "2000",
-  };
-  const start = (i: number) =>
-    startServe(["--data", join(dir, `data-${i}`), "--kv", kvPath, "--timezone", "UTC"], env);
-  const procs: (ServeProcess | null)[] = [];
-  for (let i = 0; i < 3; i++) procs.push(await start(i));
-  const kill = async (i: number) => {
-    const p = procs[i]!;
-    procs[i] = null;
-    p.child.kill("SIGKILL");
-    assert.equal((await p.child.status).signal, "SIGKILL");
-    await p.stop("SIGKILL").catch(() => {});
-  };
-  const base = () => `${procs.find((p) => p)!.url}/api/v1`;
+  const replicas = await startReplicas(hub.url, dir);
+  const { base, kvPath } = replicas;
+  const kill = async (i: number) => assert.equal(await replicas.kill(i), "SIGKILL");
   try {
     // a URL source: HEAD + ETag check, so each run takes milliseconds
     const url = `${hub.url}/acme/tiny-model/resolve/main/config.json`;
@@ -58,11 +34,11 @@ Deno.test("three serve processes on one KV: each of 60 every-second occurrences 
     await sleepUntil(createdAt + 15 * SECOND);
     await kill(1);
     await sleepUntil(createdAt + 21 * SECOND);
-    procs[1] = await start(1);
+    await replicas.restart(1);
     await sleepUntil(createdAt + 35 * SECOND);
     await kill(0);
     await sleepUntil(createdAt + 41 * SECOND);
-    procs[0] = await start(0);
+    await replicas.restart(0);
 
     await until(
       () => allRuns(base(), schedule.id),
@@ -94,8 +70,7 @@ Deno.test("three serve processes on one KV: each of 60 every-second occurrences 
       );
     }
 
-    for (let i = 0; i < 3; i++) assert.equal(await procs[i]!.stop("SIGTERM"), 0, procs[i]!.log());
-    procs.length = 0;
+    assert.deepEqual(await replicas.stopAll(), [0, 0, 0]);
     // the KV itself: one claim per occurrence, taken by more than one process
     const kv = await Deno.openKv(kvPath);
     try {
@@ -125,7 +100,7 @@ Deno.test("three serve processes on one KV: each of 60 every-second occurrences 
       kv.close();
     }
   } finally {
-    for (const p of procs) if (p) await p.stop("SIGTERM");
+    await replicas.stopAll();
     await hub.close();
     await Deno.remove(dir, { recursive: true });
   }

@@ -162,9 +162,4 @@ export function maxFetches(requests: HubRequest[], file: string): number {
   return max;
 }
 
-/** Resolves at wall-clock `at` (ms): a scenario's timeline, never a wait for a result. */
-export async function sleepUntil(at: number): Promise<void> {
-  while (Date.now() < at) {
-    await new Promise((r) => setTimeout(r, Math.max(1, at - Date.now())));
-  }
-}
+export { sleepUntil } from "../e2e/_replicas.ts";

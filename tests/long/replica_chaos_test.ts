@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
-import { type ServeProcess, startServe } from "../cli/_serve.ts";
+import { sleepUntil, startReplicas } from "../e2e/_replicas.ts";
 import { accountOccurrences, allRuns, api, assertEachOnce, until } from "../e2e/_occurrences.ts";
-import { chaos, sleepUntil } from "./_chaos.ts";
+import { chaos } from "./_chaos.ts";
 
 const SECOND = 1000;
 const SCHEDULES = 5;
@@ -27,19 +27,8 @@ Deno.test(`replica chaos: ${OCCURRENCES} every-second occurrences on 3 processes
   const rnd = chaos("replica chaos");
   const hub = await startFakeHub({ repos: standardRepos() });
   const dir = await Deno.makeTempDir({ prefix: "nightpull-replica-chaos-" });
-  const kvPath = join(dir, "shared.kv");
-  const env = {
-    HOME: dir,
-    HF_HOME: join(dir, "hf"),
-    HF_ENDPOINT: hub.url,
-    NIGHTPULL_TOKEN: "",
-    NIGHTPULL_LEASE_MS: "2000",
-  };
-  const start = (i: number) =>
-    startServe(["--data", join(dir, `data-${i}`), "--kv", kvPath, "--timezone", "UTC"], env);
-  const procs: (ServeProcess | null)[] = [];
-  for (let i = 0; i < 3; i++) procs.push(await start(i));
-  const base = () => `${procs.find((p) => p)!.url}/api/v1`;
+  const replicas = await startReplicas(hub.url, dir);
+  const { base, kvPath } = replicas;
   const kills: string[] = [];
   try {
     const ids: string[] = [];
@@ -59,14 +48,11 @@ Deno.test(`replica chaos: ${OCCURRENCES} every-second occurrences on 3 processes
     for (let t = createdAt + rnd.int(2, 5) * SECOND; t < endAt - 4 * SECOND;) {
       await sleepUntil(t);
       const victim = rnd.int(0, 2);
-      const p = procs[victim]!;
-      procs[victim] = null;
-      p.child.kill("SIGKILL");
-      await p.stop("SIGKILL").catch(() => {});
+      await replicas.kill(victim);
       const downMs = rnd.int(300, 2500);
       kills.push(`+${((Date.now() - createdAt) / 1000).toFixed(1)}s #${victim} ${downMs}ms`);
       await sleepUntil(Date.now() + downMs);
-      procs[victim] = await start(victim);
+      await replicas.restart(victim);
       t = Date.now() + rnd.int(2, 5) * SECOND;
     }
     await sleepUntil(endAt);
@@ -100,8 +86,7 @@ Deno.test(`replica chaos: ${OCCURRENCES} every-second occurrences on 3 processes
     assert.ok(total >= OCCURRENCES, `${total} occurrences`);
 
     const claimsBy = new Map<string, number>();
-    for (let i = 0; i < 3; i++) assert.equal(await procs[i]!.stop("SIGTERM"), 0, procs[i]!.log());
-    procs.length = 0;
+    assert.deepEqual(await replicas.stopAll(), [0, 0, 0]);
     const kv = await Deno.openKv(kvPath);
     try {
       for (const id of ids) {
@@ -122,7 +107,7 @@ Deno.test(`replica chaos: ${OCCURRENCES} every-second occurrences on 3 processes
         `${kills.join(", ")}\n  claims by ${claimsBy.size} process lives`,
     );
   } finally {
-    for (const p of procs) if (p) await p.stop("SIGTERM");
+    await replicas.stopAll();
     await hub.close();
     await Deno.remove(dir, { recursive: true });
   }
