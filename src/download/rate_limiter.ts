@@ -11,25 +11,10 @@
  * @module
  */
 import { type BandwidthTable, nextStepAt, parseBandwidth, rateAt } from "./bandwidth.ts";
-import type { BandwidthLimiter } from "./transfer.ts";
+import { type BandwidthLimiter, sleep } from "./transfer.ts";
 
 /** Longest single sleep, so a timetable step or an abort is noticed promptly. */
 const MAX_SLEEP_MS = 200;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** A shared token bucket following a bandwidth table. */
 export class RateLimiter implements BandwidthLimiter {
