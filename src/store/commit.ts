@@ -22,6 +22,13 @@ export function isDatabaseLocked(err: unknown): boolean {
   return err instanceof Error && LOCKED.test(err.message);
 }
 
+/** Counts a locked commit, waits about `delay` ms (jittered) and returns the next, doubled delay. */
+async function backOffWhileLocked(delay: number): Promise<number> {
+  commitStats.lockedRetries++;
+  await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+  return Math.min(delay * 2, 1000);
+}
+
 /** Options of {@link commitWithRetry}. */
 export interface CommitRetryOptions {
   /** Attempts before giving up (default 12). */
@@ -58,9 +65,7 @@ export async function commitWithRetry(
         }
         throw err;
       }
-      commitStats.lockedRetries++;
-      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
-      delay = Math.min(delay * 2, 1000);
+      delay = await backOffWhileLocked(delay);
     }
   }
 }
@@ -84,9 +89,7 @@ export async function updateWithCheck<T>(
       commitStats.checkConflicts++;
     } catch (err) {
       if (!isDatabaseLocked(err)) throw err;
-      commitStats.lockedRetries++;
-      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
-      delay = Math.min(delay * 2, 1000);
+      delay = await backOffWhileLocked(delay);
     }
   }
   throw new NightpullError(
