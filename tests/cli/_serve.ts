@@ -128,3 +128,32 @@ export async function nightpull(
   }).output();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
+
+/** `deno serve main.ts` on a free port; resolves with its URL once it listens. */
+export function denoServe(env: Record<string, string>) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["serve", "--allow-all", "--host", "127.0.0.1", "--port", "0", "main.ts"],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const decoder = new TextDecoder();
+  let text = "";
+  const listening = Promise.withResolvers<string>();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      const url = /Listening on (http:\/\/[^\s/]+)/.exec(text)?.[1];
+      if (url) listening.resolve(url);
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const exited = child.status.then((s) => {
+    listening.reject(new Error(`deno serve exited ${s.code}:\n${text}`));
+    return s.code;
+  });
+  listening.promise.catch(() => {});
+  return { child, url: listening.promise, exited, pumps, log: () => text };
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { checkExposure, isLoopback, listenUrl } from "../../src/cli/serve.ts";
-import { nightpull, ROOT, startServe, stopWithin } from "./_serve.ts";
+import { denoServe, nightpull, startServe, stopWithin } from "./_serve.ts";
 
 function isolatedEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -119,28 +119,10 @@ Deno.test("serve with a token file: /api/v1 needs it, probes do not; state survi
 
 Deno.test("deno serve main.ts starts nightpull from the environment", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nightpull-serve-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["serve", "--allow-all", "--host", "127.0.0.1", "--port", "0", "main.ts"],
-    cwd: ROOT,
-    env: isolatedEnv(dir, { NIGHTPULL_DATA: dir, NIGHTPULL_TIMEZONE: "UTC" }),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const decoder = new TextDecoder();
-  let text = "";
-  const found = Promise.withResolvers<string>();
-  const read = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-      const url = /Listening on (http:\/\/[^\s/]+)/.exec(text)?.[1];
-      if (url) found.resolve(url);
-    }
-  };
-  const pumps = Promise.all([read(child.stdout), read(child.stderr)]);
-  child.status.then(() => found.reject(new Error(`deno serve exited:\n${text}`)));
+  const served = denoServe(isolatedEnv(dir, { NIGHTPULL_DATA: dir, NIGHTPULL_TIMEZONE: "UTC" }));
+  const { child, pumps } = served;
   try {
-    const url = await found.promise;
+    const url = await served.url;
     // the scheduler is armed at launch, before any request
     const deadline = Date.now() + 10_000;
     let ready: Response;
@@ -150,7 +132,7 @@ Deno.test("deno serve main.ts starts nightpull from the environment", async () =
       await ready.body?.cancel();
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.equal(ready.status, 200, text);
+    assert.equal(ready.status, 200, served.log());
     await ready.body?.cancel();
     const list = await fetch(`${url}/api/v1/schedules`);
     assert.equal(list.status, 200);
@@ -160,6 +142,6 @@ Deno.test("deno serve main.ts starts nightpull from the environment", async () =
     const code = await stopWithin(child, "SIGTERM");
     await pumps;
     await Deno.remove(dir, { recursive: true });
-    assert.equal(code, 0, `deno serve exits 0 on SIGTERM:\n${text}`);
+    assert.equal(code, 0, `deno serve exits 0 on SIGTERM:\n${served.log()}`);
   }
 });
