@@ -157,3 +157,20 @@ export function denoServe(env: Record<string, string>) {
   listening.promise.catch(() => {});
   return { child, url: listening.promise, exited, pumps, log: () => text };
 }
+
+/** An isolated environment: its own HOME, data and cache dirs, and no ambient tokens or server. */
+export function isolatedEnv(
+  dir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    HOME: dir,
+    XDG_DATA_HOME: `${dir}/data`,
+    XDG_CACHE_HOME: `${dir}/cache`,
+    HF_HOME: `${dir}/hf`,
+    NIGHTPULL_TOKEN: "",
+    NIGHTPULL_URL: "",
+    NO_COLOR: "1",
+    ...extra,
+  };
+}

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Schedule } from "../../src/schedule/schedule.ts";
-import { nightpull, startServe } from "./_serve.ts";
-
-function isolatedEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { HOME: dir, HF_HOME: join(dir, "hf"), NIGHTPULL_TOKEN: "", ...extra };
-}
+import { isolatedEnv, nightpull, startServe } from "./_serve.ts";
 
 async function schedules(url: string): Promise<Schedule[]> {
   const res = await fetch(`${url}/api/v1/schedules?limit=100`);

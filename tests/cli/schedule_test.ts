@@ -1,23 +1,9 @@
 import assert from "node:assert/strict";
 import { scheduleInputFromFlags } from "../../src/cli/schedule.ts";
 import { NightpullError } from "../../src/errors.ts";
-import { nightpull, startServe } from "./_serve.ts";
+import { isolatedEnv, nightpull, startServe } from "./_serve.ts";
 
 const TOKEN = "cli-test-token-93b1";
-
-/** An isolated environment: its own HOME, data dir and no ambient tokens. */
-function isolatedEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    HOME: dir,
-    XDG_DATA_HOME: `${dir}/data`,
-    XDG_CACHE_HOME: `${dir}/cache`,
-    HF_HOME: `${dir}/hf`,
-    NIGHTPULL_TOKEN: "",
-    NIGHTPULL_URL: "",
-    NO_COLOR: "1",
-    ...extra,
-  };
-}
 
 Deno.test("schedule add/ls/show/pause/resume/run/history/rm through the real CLI and server", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nightpull-cli-" });

@@ -1,16 +1,6 @@
 import assert from "node:assert/strict";
 import { checkExposure, isLoopback, listenUrl } from "../../src/cli/serve.ts";
-import { denoServe, nightpull, startServe, stopWithin } from "./_serve.ts";
-
-function isolatedEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    HOME: dir,
-    XDG_DATA_HOME: `${dir}/data`,
-    HF_HOME: `${dir}/hf`,
-    NIGHTPULL_TOKEN: "",
-    ...extra,
-  };
-}
+import { denoServe, isolatedEnv, nightpull, startServe, stopWithin } from "./_serve.ts";
 
 Deno.test("isLoopback and checkExposure: no token beyond loopback unless insecure", () => {
   for (const host of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"]) {

@@ -2,22 +2,9 @@ import assert from "node:assert/strict";
 import { scheduleInputFromFlags } from "../../src/cli/schedule.ts";
 import { windowInputFromFlags } from "../../src/cli/window.ts";
 import { NightpullError } from "../../src/errors.ts";
-import { nightpull, startServe } from "./_serve.ts";
+import { isolatedEnv, nightpull, startServe } from "./_serve.ts";
 
 const TOKEN = "cli-window-token-5e0a";
-
-function isolatedEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    HOME: dir,
-    XDG_DATA_HOME: `${dir}/data`,
-    XDG_CACHE_HOME: `${dir}/cache`,
-    HF_HOME: `${dir}/hf`,
-    NIGHTPULL_TOKEN: "",
-    NIGHTPULL_URL: "",
-    NO_COLOR: "1",
-    ...extra,
-  };
-}
 
 Deno.test("window flags become the API body; bad ranges and flags are usage errors", () => {
   assert.deepEqual(windowInputFromFlags(["22:00-7:00"], { days: "mon-fri", "on-end": "pause" }), {
