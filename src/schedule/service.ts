@@ -41,15 +41,9 @@ import {
   type ScheduleFields,
   type ScheduleInput,
 } from "./schedule_input.ts";
-import {
-  compileTimeWindow,
-  isOpenAt,
-  nextOpening,
-  nextTransitions,
-  type WindowTransition,
-} from "./time_window.ts";
+import { compileTimeWindow, isOpenAt, nextOpening } from "./time_window.ts";
 import { UpcomingRuns } from "./upcoming_runs.ts";
-import { retimeWaitingRuns, WindowService } from "./window_service.ts";
+import { retimeWaitingRuns, WindowService, windowState } from "./window_service.ts";
 import { nextOccurrence } from "./trigger.ts";
 
 export type { Page, ScheduleInput };
@@ -176,13 +170,8 @@ export class ScheduleService {
       },
     };
     if (s.timeWindow) {
-      const w = compileTimeWindow(s.timeWindow, this.#config.timezone);
-      const transitions = nextTransitions(w, now, 2);
-      detail.window = {
-        open: isOpenAt(w, now),
-        nextOpen: whenOf(transitions, true),
-        nextClose: whenOf(transitions, false),
-      };
+      const { open, nextOpen, nextClose } = windowState(s.timeWindow, this.#config.timezone, now);
+      detail.window = { open, nextOpen, nextClose };
     }
     return detail;
   }
@@ -290,10 +279,11 @@ export class ScheduleService {
       throw conflict(`cannot trigger schedule "${id}": it is deleted`, id);
     }
     const now = this.#clock.now();
-    const closed = schedule.timeWindow !== undefined &&
-      !isOpenAt(compileTimeWindow(schedule.timeWindow, this.#config.timezone), now);
+    const window = schedule.timeWindow &&
+      compileTimeWindow(schedule.timeWindow, this.#config.timezone);
+    const closed = window !== undefined && !isOpenAt(window, now);
     if (closed && !opts.force) {
-      const open = nextOpening(compileTimeWindow(schedule.timeWindow!, this.#config.timezone), now);
+      const open = nextOpening(window, now);
       throw new NightpullError(
         "outside_window",
         `schedule "${id}" is outside its time window` +
@@ -408,10 +398,4 @@ export class ScheduleService {
       queuedRunId: prev?.queuedRunId ?? null,
     };
   }
-}
-
-/** The instant of the first transition to `open` as ISO text, or null. */
-function whenOf(transitions: WindowTransition[], open: boolean): string | null {
-  const t = transitions.find((x) => x.open === open);
-  return t ? iso(t.at) : null;
 }
