@@ -64,6 +64,7 @@ export const ERROR_TABLE = {
   resume_not_supported: { status: 502, exit: EXIT.failed },
   network_error: { status: 502, exit: EXIT.failed },
   upstream_error: { status: 502, exit: EXIT.failed },
+  hub_response_too_large: { status: 502, exit: EXIT.failed },
   rate_limited: { status: 503, exit: EXIT.failed },
   stalled: { status: 504, exit: EXIT.failed },
   disk_full: { status: 507, exit: EXIT.failed },

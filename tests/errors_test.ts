@@ -23,6 +23,7 @@ Deno.test("codes map to the exit codes of the contract", () => {
     ["checksum_mismatch", 5, 502],
     ["interrupted", 130, 503],
     ["disk_full", 1, 507],
+    ["hub_response_too_large", 1, 502],
   ];
   for (const [code, exit, status] of cases) {
     const err = new NightpullError(code, "x");

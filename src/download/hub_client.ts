@@ -14,7 +14,15 @@
 import { NightpullError } from "../errors.ts";
 import { hubHttpError, hubNetworkError, repoPageUrl } from "./hub_errors.ts";
 import { type HubFile, parseTreeEntry, SHA1_HEX } from "./hub_file.ts";
-import { errorBodyText, nextLink, quote, retryAfterMs } from "./hub_http.ts";
+import {
+  BodyTooLarge,
+  errorBodyText,
+  MAX_HUB_RESPONSE_BYTES,
+  nextLink,
+  quote,
+  readTextCapped,
+  retryAfterMs,
+} from "./hub_http.ts";
 import type { Source } from "./source.ts";
 
 export { blobEtag, type HubFile } from "./hub_file.ts";
@@ -44,6 +52,8 @@ export interface HubClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Per-request timeout including the body (default 60 s). */
   timeoutMs?: number;
+  /** Largest API answer read, in bytes (default {@link MAX_HUB_RESPONSE_BYTES}). */
+  maxResponseBytes?: number;
 }
 
 /** Where a failure happened, for error messages and details. */
@@ -67,6 +77,7 @@ export class HubClient {
   readonly #retry: Required<HubRetryOptions>;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
 
   constructor(options: HubClientOptions) {
     let url: URL;
@@ -98,6 +109,7 @@ export class HubClient {
     };
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#maxResponseBytes = options.maxResponseBytes ?? MAX_HUB_RESPONSE_BYTES;
   }
 
   /** `{Authorization: "Bearer …"}` when a token is set, else `{}`; only for the endpoint's origin. */
@@ -284,8 +296,9 @@ export class HubClient {
             return { retryAfterMs: retryAfter };
           }
         }
-        text = await res.text();
+        text = await readTextCapped(res, this.#maxResponseBytes);
       } catch (err) {
+        if (err instanceof BodyTooLarge) throw this.#tooLarge(url, err.limit, context);
         // Resets, refused connections, cut bodies and our own timeout are all worth a retry.
         if (!last) return {};
         throw this.networkError(
@@ -308,6 +321,17 @@ export class HubClient {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A hub answer past the cap: never retried (it would only be as large again). */
+  #tooLarge(url: string, limit: number, context: HubErrorContext): NightpullError {
+    const size = limit % 1048576 === 0 ? `${limit / 1048576} MiB` : `${limit} bytes`;
+    return new NightpullError(
+      "hub_response_too_large",
+      `the hub's answer to ${new URL(url).pathname} is larger than ${size} ` +
+        `(or never ends); stopped reading it. Is ${this.endpoint} a Hugging Face hub?`,
+      { ...this.#details(context), limit },
+    );
   }
 
   /** fetch with manual redirects, so Authorization is only ever sent to the endpoint's origin. */

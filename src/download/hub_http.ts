@@ -50,3 +50,46 @@ export function quote(segment: string): string {
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
 }
+
+/** Largest hub API answer read (a tree page, a revision answer, paths-info): 64 MiB. */
+export const MAX_HUB_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** The body was longer than the cap; only `limit` bytes were read, then the body was cancelled. */
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`response body larger than ${limit} bytes`);
+    this.name = "BodyTooLarge";
+  }
+}
+
+/**
+ * A response body as text, reading at most `limit` bytes: a longer (or endless) body throws
+ * {@link BodyTooLarge} as soon as the first byte past the cap arrives, and is cancelled, so
+ * memory stays bounded by the cap whatever the server sends.
+ */
+export async function readTextCapped(res: Response, limit: number): Promise<string> {
+  const declared = res.headers.get("content-length");
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
+    await res.body?.cancel().catch(() => {});
+    throw new BodyTooLarge(limit);
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > limit) throw new BodyTooLarge(limit);
+      parts.push(decoder.decode(value, { stream: true }));
+    }
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    throw err;
+  }
+  parts.push(decoder.decode());
+  return parts.join("");
+}
