@@ -296,8 +296,18 @@ export class Engine {
     for (const id of fresh) this.#firing.add(id);
     const launches: (() => void)[] = [];
     try {
-      const retry = await this.#fireBatch(fresh, launches);
-      // lost races re-read and retry alone
+      let retry: string[];
+      try {
+        retry = await this.#fireBatch(fresh, launches);
+      } catch (err) {
+        // one unreadable schedule or a KV hiccup must not strand the rest of the batch
+        this.#log.warn("engine.fire_failed", {
+          schedules: fresh.length,
+          error: toNightpullError(err).message,
+        });
+        retry = fresh;
+      }
+      // lost races (and a failed batch) re-read and retry alone
       for (const id of retry) await this.#fireOne(id, launches);
     } finally {
       for (const id of fresh) this.#firing.delete(id);
@@ -339,7 +349,8 @@ export class Engine {
     ]);
     const versions: [bigint, bigint] = [s.value?.value ?? 0n, r.value?.value ?? 0n];
     const sweep = ++this.#polls % SWEEP_EVERY_POLLS === 0;
-    if (versions[0] !== this.#versions[0]) await this.#reloadStates();
+    // schedules are swept like runs: one lost from the heap is armed again from its state
+    if (versions[0] !== this.#versions[0] || sweep) await this.#reloadStates();
     if (versions[1] !== this.#versions[1] || sweep) await this.#scanActiveRuns(sweep);
     this.#versions = versions;
     // a clock that jumped ahead (suspend, NTP) leaves the timer late: fire what is due now
@@ -388,10 +399,10 @@ export class Engine {
       }
     }
     const planned: PlannedClaim[] = [];
-    for (const entry of due) planned.push(await this.#planClaim(entry, dueBy));
     const stale: string[] = [];
     let outcomes: ("claimed" | "taken" | "stale")[] = [];
     try {
+      for (const entry of due) planned.push(await this.#planClaim(entry, dueBy));
       await this.#sleepUntil(dueBy);
       if (this.#stopping) return stale;
       outcomes = await claimOccurrences(this.#kv, planned.map((p) => p.claim));
@@ -421,10 +432,23 @@ export class Engine {
     });
   }
 
-  /** Fires one schedule, re-reading after each lost race. */
+  /**
+   * Fires one schedule, re-reading after each lost race. When that fails, the schedule is
+   * armed again a sweep later: popped from the heap, it would otherwise never fire again.
+   */
   async #fireOne(id: string, launches: (() => void)[]): Promise<void> {
-    for (let race = 0; race < 20 && !this.#stopping; race++) {
-      if ((await this.#fireBatch([id], launches)).length === 0) return;
+    try {
+      for (let race = 0; race < 20 && !this.#stopping; race++) {
+        if ((await this.#fireBatch([id], launches)).length === 0) return;
+      }
+    } catch (err) {
+      const retryAt = this.#clock.now() + this.#pollMs * SWEEP_EVERY_POLLS;
+      this.#log.error("schedule.fire_failed", {
+        scheduleId: id,
+        error: toNightpullError(err).message,
+        retryAt: new Date(retryAt).toISOString(),
+      });
+      this.#armSchedule(id, retryAt + this.#prepareMs);
     }
   }
 
