@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { parseBandwidth } from "./download/bandwidth.ts";
 import { NightpullError } from "./errors.ts";
+import { expandPath } from "./path_expand.ts";
 
 /** Settings shared by `serve`, `pull` and the management commands. */
 export interface Config {
@@ -28,8 +29,20 @@ export interface Config {
   hfHome: string;
   /** Hugging Face hub cache root (`hf-cache` layout). */
   hubCache: string;
-  /** Extra place to read a hub token from, after HF_TOKEN and `$HF_HOME/token`. */
+  /** `HF_TOKEN_PATH`, else `$HF_HOME/token`: the token file huggingface_hub's login writes. */
+  hfTokenPath: string;
+  /** Extra place to read a hub token from, after HF_TOKEN and the token file. */
   hfTokenFile?: string;
+  /** A hub token given on the command line (`pull --token`): wins over every other place. */
+  hfToken?: string;
+  /** `HF_HUB_OFFLINE` (or `TRANSFORMERS_OFFLINE`): use only the cache, no hub request. */
+  offline: boolean;
+  /** `HF_HUB_DISABLE_SYMLINKS`: snapshot files are copies of their blobs. */
+  disableSymlinks: boolean;
+  /** `HF_HUB_DOWNLOAD_TIMEOUT` (s → ms): a body connection silent this long is retried. */
+  downloadTimeoutMs?: number;
+  /** `HF_HUB_ETAG_TIMEOUT` (s → ms): limit of one hub API request (revision, listing). */
+  etagTimeoutMs?: number;
   /** Default directory for URL downloads. */
   downloadsDir: string;
   /** API bearer token (NIGHTPULL_TOKEN or --token-file); undefined = no auth. */
@@ -56,6 +69,8 @@ export interface ConfigFlags {
   timezone?: string;
   "hf-token-file"?: string;
   "cache-dir"?: string;
+  /** A hub token (pull's `--token`). */
+  token?: string;
   "token-file"?: string;
   "insecure-no-auth"?: boolean;
   "history-days"?: string;
@@ -126,10 +141,19 @@ export function resolveConfig(
   env: Record<string, string | undefined>,
 ): Config {
   const home = env.HOME ?? env.USERPROFILE ?? ".";
-  const dataDir = flags.data ?? env.NIGHTPULL_DATA ??
-    join(env.XDG_DATA_HOME ?? join(home, ".local", "share"), "nightpull");
-  const hfHome = env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(home, ".cache"), "huggingface");
-  const hubCache = flags["cache-dir"] ?? env.HF_HUB_CACHE ?? join(hfHome, "hub");
+  const path = (value: string) => expandPath(value, env);
+  const dataDir = path(
+    flags.data ?? env.NIGHTPULL_DATA ??
+      join(env.XDG_DATA_HOME ?? join(home, ".local", "share"), "nightpull"),
+  );
+  // Precedence and expansion as huggingface_hub's constants.py: HF_HUB_CACHE, then the legacy
+  // HUGGINGFACE_HUB_CACHE, then $HF_HOME/hub; each expanded (~, $VAR).
+  const hfHome = path(
+    env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(home, ".cache"), "huggingface"),
+  );
+  const hubCache = path(
+    flags["cache-dir"] ?? env.HF_HUB_CACHE ?? env.HUGGINGFACE_HUB_CACHE ?? join(hfHome, "hub"),
+  );
   const timezone = flags.timezone ?? env.NIGHTPULL_TIMEZONE ?? systemTimezone();
   if (!isValidTimezone(timezone)) {
     throw new NightpullError(
@@ -138,7 +162,7 @@ export function resolveConfig(
     );
   }
   let apiToken = env.NIGHTPULL_TOKEN || undefined;
-  const tokenFile = flags["token-file"] ?? env.NIGHTPULL_TOKEN_FILE;
+  const tokenFile = optionalPath(flags["token-file"] ?? env.NIGHTPULL_TOKEN_FILE, env);
   if (tokenFile) {
     try {
       apiToken = Deno.readTextFileSync(tokenFile).trim() || undefined;
@@ -152,14 +176,21 @@ export function resolveConfig(
   const port = flags.port ?? env.NIGHTPULL_PORT;
   return {
     dataDir,
-    kv: flags.kv ?? env.NIGHTPULL_KV ?? join(dataDir, "nightpull.kv"),
+    kv: kvLocation(flags.kv ?? env.NIGHTPULL_KV, dataDir, env),
     host: flags.host ?? env.NIGHTPULL_HOST ?? "127.0.0.1",
     port: port === "0" ? 0 : positiveInt("port", port, 8080, 65535),
     timezone,
     hfEndpoint: (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, ""),
     hfHome,
     hubCache,
-    hfTokenFile: flags["hf-token-file"],
+    hfTokenPath: path(env.HF_TOKEN_PATH ?? join(hfHome, "token")),
+    hfTokenFile: optionalPath(flags["hf-token-file"], env),
+    ...(flags.token ? { hfToken: cleanToken(flags.token) } : {}),
+    // huggingface_hub reads `HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE`: an empty first falls through
+    offline: isTrue(env.HF_HUB_OFFLINE || env.TRANSFORMERS_OFFLINE),
+    disableSymlinks: isTrue(env.HF_HUB_DISABLE_SYMLINKS),
+    downloadTimeoutMs: seconds("HF_HUB_DOWNLOAD_TIMEOUT", env.HF_HUB_DOWNLOAD_TIMEOUT),
+    etagTimeoutMs: seconds("HF_HUB_ETAG_TIMEOUT", env.HF_HUB_ETAG_TIMEOUT),
     downloadsDir: join(dataDir, "downloads"),
     apiToken,
     insecureNoAuth: flags["insecure-no-auth"] ?? env.NIGHTPULL_INSECURE_NO_AUTH === "1",
@@ -199,23 +230,65 @@ export function resolveConfig(
 }
 
 /**
- * The hub token as huggingface_hub finds it: `HF_TOKEN`, else `$HF_HOME/token`, else
+ * The hub token as huggingface_hub finds it: `--token`, else `HF_TOKEN` (or the older
+ * `HUGGING_FACE_HUB_TOKEN`), else the token file (`HF_TOKEN_PATH`, else `$HF_HOME/token`), else
  * `--hf-token-file`. Undefined when none is set.
  */
 export function resolveHfToken(
-  config: Pick<Config, "hfHome" | "hfTokenFile">,
+  config: Pick<Config, "hfTokenPath" | "hfTokenFile" | "hfToken">,
   env: Record<string, string | undefined>,
 ): string | undefined {
-  const fromEnv = env.HF_TOKEN?.trim();
+  if (config.hfToken) return config.hfToken;
+  const fromEnv = cleanToken(env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN);
   if (fromEnv) return fromEnv;
-  for (const file of [join(config.hfHome, "token"), config.hfTokenFile]) {
+  for (const file of [config.hfTokenPath, config.hfTokenFile]) {
     if (!file) continue;
     try {
-      const token = Deno.readTextFileSync(file).trim();
+      const token = cleanToken(Deno.readTextFileSync(file));
       if (token) return token;
     } catch {
       // absent token file: try the next place
     }
   }
   return undefined;
+}
+
+/** huggingface_hub's `_clean_token`: no CR/LF anywhere, no outer spaces; empty is none. */
+function cleanToken(raw: string | undefined): string | undefined {
+  return raw?.replace(/[\r\n]/g, "").trim() || undefined;
+}
+
+/** huggingface_hub's `_is_true`: 1, ON, YES, TRUE in any case. */
+function isTrue(value: string | undefined): boolean {
+  return value !== undefined && ["1", "ON", "YES", "TRUE"].includes(value.toUpperCase());
+}
+
+/** A whole number of seconds from the environment, as ms; unset or 0 means the default. */
+function seconds(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) > 86_400) {
+    throw new NightpullError(
+      "invalid_config",
+      `invalid ${name} "${raw}": expected a whole number of seconds from 1 to 86400`,
+      { field: name },
+    );
+  }
+  return Number(raw) === 0 ? undefined : Number(raw) * 1000;
+}
+
+function optionalPath(
+  raw: string | undefined,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  return raw ? expandPath(raw, env) : raw;
+}
+
+/** `:memory:` and KV Connect URLs are not paths; anything else is expanded like one. */
+function kvLocation(
+  raw: string | undefined,
+  dataDir: string,
+  env: Record<string, string | undefined>,
+): string {
+  if (raw === undefined) return join(dataDir, "nightpull.kv");
+  return raw === ":memory:" || /^https?:\/\//i.test(raw) ? raw : expandPath(raw, env);
 }

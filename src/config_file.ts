@@ -169,7 +169,7 @@ export function mergeFlags(
     timezone: "NIGHTPULL_TIMEZONE",
     // the token itself in the environment beats a token file named in the file
     "token-file": ["NIGHTPULL_TOKEN_FILE", "NIGHTPULL_TOKEN"],
-    "cache-dir": "HF_HUB_CACHE",
+    "cache-dir": ["HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"],
     "history-days": "NIGHTPULL_HISTORY_DAYS",
     "max-downloads": "NIGHTPULL_MAX_DOWNLOADS",
     connections: "NIGHTPULL_CONNECTIONS",

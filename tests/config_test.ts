@@ -60,19 +60,92 @@ Deno.test("bad values are refused with what would be right", () => {
   }
 });
 
-Deno.test("hub token: HF_TOKEN, then $HF_HOME/token, then --hf-token-file", async () => {
+Deno.test("hub token: --token, HF_TOKEN, HUGGING_FACE_HUB_TOKEN, token file, --hf-token-file", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const config = resolveConfig({ "hf-token-file": join(dir, "extra") }, { HF_HOME: dir });
+    assert.equal(config.hfTokenPath, join(dir, "token"));
     assert.equal(resolveHfToken(config, {}), undefined);
     await Deno.writeTextFile(join(dir, "extra"), "hf_from_flag\n");
     assert.equal(resolveHfToken(config, {}), "hf_from_flag");
-    await Deno.writeTextFile(join(dir, "token"), "hf_from_home\n");
+    await Deno.writeTextFile(join(dir, "token"), " hf_from_home\r\n");
     assert.equal(resolveHfToken(config, {}), "hf_from_home");
-    assert.equal(resolveHfToken(config, { HF_TOKEN: "hf_env" }), "hf_env");
+    assert.equal(resolveHfToken(config, { HUGGING_FACE_HUB_TOKEN: "hf_old" }), "hf_old");
+    // an empty HF_TOKEN falls through to the legacy name, as in huggingface_hub
+    assert.equal(
+      resolveHfToken(config, { HF_TOKEN: "", HUGGING_FACE_HUB_TOKEN: "hf_old" }),
+      "hf_old",
+    );
+    assert.equal(
+      resolveHfToken(config, { HF_TOKEN: "hf_env", HUGGING_FACE_HUB_TOKEN: "hf_old" }),
+      "hf_env",
+    );
+    const flagged = resolveConfig({ token: " hf_cli\n" }, { HF_HOME: dir });
+    assert.equal(resolveHfToken(flagged, { HF_TOKEN: "hf_env" }), "hf_cli");
+    // HF_TOKEN_PATH replaces $HF_HOME/token (expanded like huggingface_hub does)
+    await Deno.writeTextFile(join(dir, "elsewhere"), "hf_from_path");
+    const byPath = resolveConfig({}, {
+      HF_HOME: "/nowhere",
+      HF_TOKEN_PATH: "$D/elsewhere",
+      D: dir,
+    });
+    assert.equal(byPath.hfTokenPath, join(dir, "elsewhere"));
+    assert.equal(resolveHfToken(byPath, {}), "hf_from_path");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("hub cache: HF_HUB_CACHE, then legacy HUGGINGFACE_HUB_CACHE, then $HF_HOME/hub", () => {
+  const rows: [string, Record<string, string>, Record<string, string>, string][] = [
+    ["default", {}, {}, "/home/u/.cache/huggingface/hub"],
+    ["XDG_CACHE_HOME", { XDG_CACHE_HOME: "/xdg" }, {}, "/xdg/huggingface/hub"],
+    ["HF_HOME", { HF_HOME: "/hf" }, {}, "/hf/hub"],
+    ["legacy over HF_HOME", { HF_HOME: "/hf", HUGGINGFACE_HUB_CACHE: "/legacy" }, {}, "/legacy"],
+    ["new over legacy", { HUGGINGFACE_HUB_CACHE: "/legacy", HF_HUB_CACHE: "/new" }, {}, "/new"],
+    ["flag over all", { HF_HUB_CACHE: "/new" }, { "cache-dir": "/flag" }, "/flag"],
+    ["~ in HF_HOME (systemd)", { HF_HOME: "~/x" }, {}, "/home/u/x/hub"],
+    ["$VAR in HF_HUB_CACHE", { HF_HUB_CACHE: "$SRV/hub", SRV: "/srv" }, {}, "/srv/hub"],
+    ["${VAR} in legacy", { HUGGINGFACE_HUB_CACHE: "${SRV}/c", SRV: "/srv" }, {}, "/srv/c"],
+    ["unset $VAR stays", { HF_HUB_CACHE: "/a/$NOPE/b" }, {}, "/a/$NOPE/b"],
+    ["~ in --cache-dir", {}, { "cache-dir": "~/c" }, "/home/u/c"],
+  ];
+  for (const [name, env, flags, want] of rows) {
+    assert.equal(resolveConfig(flags, { ...HOME, ...env }).hubCache, want, name);
+  }
+});
+
+Deno.test("~ and $VAR expand in the data dir and KV path; :memory: and URLs do not", () => {
+  const env = { ...HOME, NIGHTPULL_DATA: "~/np", KVDIR: "/kv" };
+  const c = resolveConfig({}, env);
+  assert.equal(c.dataDir, "/home/u/np");
+  assert.equal(c.kv, "/home/u/np/nightpull.kv");
+  assert.equal(resolveConfig({ kv: "$KVDIR/a.kv" }, env).kv, "/kv/a.kv");
+  assert.equal(resolveConfig({ kv: ":memory:" }, env).kv, ":memory:");
+  assert.equal(resolveConfig({ kv: "https://kv.example/$X" }, env).kv, "https://kv.example/$X");
+});
+
+Deno.test("HF_HUB_OFFLINE, HF_HUB_DISABLE_SYMLINKS and the timeouts as huggingface_hub reads them", () => {
+  const truthy = ["1", "ON", "yes", "True"];
+  for (const v of truthy) {
+    assert.equal(resolveConfig({}, { ...HOME, HF_HUB_OFFLINE: v }).offline, true, v);
+    assert.equal(resolveConfig({}, { ...HOME, HF_HUB_DISABLE_SYMLINKS: v }).disableSymlinks, true);
+  }
+  for (const v of ["0", "off", "", "no"]) {
+    assert.equal(resolveConfig({}, { ...HOME, HF_HUB_OFFLINE: v }).offline, false, v);
+  }
+  assert.equal(resolveConfig({}, HOME).offline, false);
+  assert.equal(resolveConfig({}, HOME).disableSymlinks, false);
+  assert.equal(resolveConfig({}, { ...HOME, TRANSFORMERS_OFFLINE: "1" }).offline, true);
+  const t = resolveConfig({}, { ...HOME, HF_HUB_DOWNLOAD_TIMEOUT: "5", HF_HUB_ETAG_TIMEOUT: "2" });
+  assert.equal(t.downloadTimeoutMs, 5000);
+  assert.equal(t.etagTimeoutMs, 2000);
+  assert.equal(resolveConfig({}, HOME).downloadTimeoutMs, undefined);
+  assert.equal(resolveConfig({}, { ...HOME, HF_HUB_ETAG_TIMEOUT: "0" }).etagTimeoutMs, undefined);
+  assert.throws(
+    () => resolveConfig({}, { ...HOME, HF_HUB_DOWNLOAD_TIMEOUT: "ten" }),
+    /invalid HF_HUB_DOWNLOAD_TIMEOUT "ten": expected a whole number of seconds/,
+  );
 });
 
 Deno.test("API token from --token-file wins over NIGHTPULL_TOKEN", async () => {

@@ -29,11 +29,14 @@ import {
 export const PULL_USAGE =
   `Usage: nightpull pull SOURCE [--local-dir DIR | --cache-dir DIR] [--include G]... [--exclude G]...
                       [--sha256 HEX] [--filename NAME] [--connections N] [--quiet] [--json]
-                      [--data DIR] [--kv PATH] [--hf-token-file FILE] [--bwlimit RATE] [--timezone TZ]
+                      [--data DIR] [--kv PATH] [--hf-token-file FILE] [--token TOKEN]
+                      [--bwlimit RATE] [--timezone TZ]
 
 SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.
 Hub repos go to the Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub) unless --local-dir;
 URLs go to <data>/downloads unless --local-dir. Interrupted pulls resume when run again.
+--token gives the hub token; other local users can read it in the process list (ps), so prefer
+HF_TOKEN or the token file ($HF_TOKEN_PATH, else $HF_HOME/token).
 --bwlimit (or NIGHTPULL_BWLIMIT) caps the total rate: 10M, 512k, or a timetable such as
 "08:00,512k 23:00,off" (steps in --timezone, else the system zone).`;
 
@@ -50,6 +53,7 @@ const OPTIONS = {
   data: { type: "string" },
   kv: { type: "string" },
   "hf-token-file": { type: "string" },
+  token: { type: "string" },
   bwlimit: { type: "string" },
   timezone: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -96,6 +100,7 @@ export async function pullCommand(args: string[]): Promise<number> {
     kv: values.kv,
     "cache-dir": values["cache-dir"],
     "hf-token-file": values["hf-token-file"],
+    token: values.token,
     connections: values.connections,
     bwlimit: values.bwlimit,
     timezone: values.timezone,

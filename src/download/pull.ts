@@ -147,6 +147,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   const client = new HubClient({
     endpoint: config.hfEndpoint,
     token: resolveHfToken(config, env),
+    ...(config.etagTimeoutMs ? { timeoutMs: config.etagTimeoutMs } : {}),
   });
   const sourceKey = manifestSourceKey(source);
   const commit = await client.resolveRevision(source);
@@ -241,6 +242,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         connections,
         signal,
         limiter,
+        ...(config.downloadTimeoutMs ? { stallTimeoutMs: config.downloadTimeoutMs } : {}),
         onProgress: (b, total) => {
           meter!.progress(b);
           ctx.onEvent?.({ type: "progress", path: first.path, bytes: b, total: total ?? job.size });

@@ -199,6 +199,7 @@ export async function pullUrl(
       connections: request.connections ?? config.connections,
       signal,
       limiter: chainLimiters(ctx.limiters ?? []),
+      ...(config.downloadTimeoutMs ? { stallTimeoutMs: config.downloadTimeoutMs } : {}),
       onProgress: (bytes, total) => {
         meter.progress(bytes);
         ctx.onEvent?.({ type: "progress", path: name, bytes, total: total ?? probe?.size ?? null });
