@@ -178,16 +178,27 @@ export async function listSchedules(
   if (opts.status) {
     const prefix = ["np", "schedules_by_status", opts.status];
     const iter = kv.list<null>(after ? { prefix, start: [...prefix, after] } : { prefix });
+    const ids: string[] = [];
     for await (const { key } of iter) {
       const id = key[3] as string;
       if (id === after) continue;
-      if (items.length === limit) {
+      if (ids.length === limit) {
         more = true;
         break;
       }
-      const s = await kv.get<Schedule>(scheduleKey(id));
+      ids.push(id);
+    }
+    // one getMany per 10 ids, not one read per id (each a round trip over KV Connect)
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += 10) chunks.push(ids.slice(i, i + 10));
+    const read = await Promise.all(
+      chunks.map((chunk) => kv.getMany<Schedule[]>(chunk.map((id) => scheduleKey(id)))),
+    );
+    for (const s of read.flat()) {
       if (s.value && s.value.status === opts.status) items.push(s.value);
     }
+    // a stale index entry is left out of the page, not out of the cursor
+    if (more) return { items, nextCursor: encodeCursor(ids[ids.length - 1]) };
   } else {
     const prefix = ["np", "schedules"];
     const iter = kv.list<Schedule>(after ? { prefix, start: [...prefix, after] } : { prefix });
@@ -220,7 +231,10 @@ export async function schedulesVersion(kv: Deno.Kv): Promise<bigint> {
   return v.value?.value ?? 0n;
 }
 
-/** Removes a schedule with its state, stats, runs, leases and one-off records; not_found if absent. */
+/**
+ * Removes a schedule with its state, stats, runs, leases, one-off records and config-file name
+ * pointers; not_found if absent.
+ */
 export async function hardDeleteSchedule(kv: Deno.Kv, id: string): Promise<void> {
   const schedule = await getSchedule(kv, id);
   const keys: Deno.KvKey[] = [];
@@ -229,6 +243,10 @@ export async function hardDeleteSchedule(kv: Deno.Kv, id: string): Promise<void>
     keys.push(key, runKey(runId), activeRunKey(runId), leaseKey(runId), oneOffKey(runId));
   }
   for await (const { key } of kv.list({ prefix: ["np", "stats", id] })) keys.push(key);
+  // config-file names pointing here: a later start must create the schedule anew
+  for await (const e of kv.list<string>({ prefix: declaredKey("").slice(0, 2) })) {
+    if (e.value === id) keys.push(e.key);
+  }
   // KV limits mutations per atomic operation; the schedule record goes last so a crash
   // half-way leaves it visible and the delete can be repeated.
   for (let i = 0; i < keys.length; i += 500) {

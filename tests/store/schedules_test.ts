@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { applyDeclaredSchedules } from "../../src/schedule/declared_schedules.ts";
+import { ManualClock } from "../../src/schedule/manual_clock.ts";
+import { ScheduleService } from "../../src/schedule/service.ts";
+import { listSchedules } from "../../src/store/mod.ts";
+import { dumpKv, T0, testConfig } from "../schedule/_harness.ts";
+
+async function setup() {
+  const kv = await Deno.openKv(":memory:");
+  const clock = new ManualClock(T0);
+  const config = testConfig();
+  const service = new ScheduleService({ kv, config, clock });
+  return { kv, clock, config, service };
+}
+
+/** The real KV, with its `get`/`getMany` calls counted (every call still reaches the KV). */
+function countingReads(kv: Deno.Kv): { kv: Deno.Kv; reads: () => number } {
+  let reads = 0;
+  const counted = new Proxy(kv, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop === "get" || prop === "getMany") {
+        return (...args: unknown[]) => {
+          reads++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv: counted, reads: () => reads };
+}
+
+Deno.test("listSchedules: a status page is read with a few getMany calls, not one read per schedule", async () => {
+  const { kv, service } = await setup();
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const s = await service.create({
+        source: `hf:org/m${i}`,
+        trigger: { type: "interval", every: "1h" },
+      });
+      ids.push(s.id);
+      if (i % 2 === 0) await service.pause(s.id);
+    }
+    const paused = ids.filter((_, i) => i % 2 === 0);
+    const counted = countingReads(kv);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listSchedules(counted.kv, { status: "paused", limit: 5, cursor });
+      assert.ok(page.items.every((s) => s.status === "paused"));
+      seen.push(...page.items.map((s) => s.id));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    assert.deepEqual(seen, paused, "every paused schedule once, in creation order");
+    assert.ok(counted.reads() <= pages, `${counted.reads()} reads for ${pages} pages`);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("hard delete: the config file's name pointer goes too; the next start creates the schedule anew", async () => {
+  const { kv, clock, config, service } = await setup();
+  try {
+    const deps = { kv, service, config, now: () => clock.now() };
+    const file = {
+      nightly: {
+        name: "nightly",
+        source: "hf:org/model",
+        trigger: { type: "cron", expression: "0 2 * * *" },
+      },
+    };
+    const [first] = await applyDeclaredSchedules(deps, "/etc/np.json", file);
+    assert.equal(first.action, "created");
+    await service.delete(first.id, { hard: true });
+    const left = (await dumpKv(kv)).filter((line) => line.includes(first.id));
+    assert.deepEqual(left, [], "nothing in the KV names the removed schedule");
+    const [again] = await applyDeclaredSchedules(deps, "/etc/np.json", file);
+    assert.equal(again.action, "created");
+    assert.notEqual(again.id, first.id);
+  } finally {
+    kv.close();
+  }
+});
