@@ -9,7 +9,9 @@
  * @module
  */
 import { join } from "node:path";
+import { parseByteSize } from "./byte_size.ts";
 import { parseBandwidth } from "./download/bandwidth.ts";
+import { DEFAULT_MIN_FREE } from "./download/disk_space.ts";
 import { NightpullError } from "./errors.ts";
 import { expandPath } from "./path_expand.ts";
 
@@ -58,6 +60,8 @@ export interface Config {
   server: string;
   /** Global bandwidth limit (rclone syntax, validated), undefined = unlimited. */
   bwlimit?: string;
+  /** Bytes a pull leaves free on its target filesystem (`--min-free`, default 1 GiB). */
+  minFree: number;
 }
 
 /** Raw option values as strings, as they come from `parseArgs` or a config file. */
@@ -80,6 +84,7 @@ export interface ConfigFlags {
   "log-level"?: string;
   server?: string;
   bwlimit?: string;
+  "min-free"?: string;
 }
 
 /** Default number of connections for one large file. */
@@ -130,6 +135,11 @@ function validBwlimit(raw: string | undefined): string | undefined {
   } catch (err) {
     throw new NightpullError("usage", `invalid --bwlimit: ${(err as Error).message}`);
   }
+}
+
+function minFree(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return DEFAULT_MIN_FREE;
+  return parseByteSize(raw, "--min-free");
 }
 
 /**
@@ -226,6 +236,7 @@ export function resolveConfig(
     ),
     server: (flags.server ?? env.NIGHTPULL_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, ""),
     bwlimit: validBwlimit(flags.bwlimit ?? env.NIGHTPULL_BWLIMIT),
+    minFree: minFree(flags["min-free"] ?? env.NIGHTPULL_MIN_FREE),
   };
 }
 

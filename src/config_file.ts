@@ -29,6 +29,7 @@ const SERVER_KEYS = {
   maxDownloads: "number",
   connections: "number",
   bwlimit: "string",
+  minFree: "string",
   logFormat: "string",
   logLevel: "string",
   insecureNoAuth: "boolean",
@@ -49,6 +50,7 @@ const FLAG_NAMES: Record<ServerKey, keyof ConfigFlags> = {
   maxDownloads: "max-downloads",
   connections: "connections",
   bwlimit: "bwlimit",
+  minFree: "min-free",
   logFormat: "log-format",
   logLevel: "log-level",
   insecureNoAuth: "insecure-no-auth",
@@ -177,6 +179,7 @@ export function mergeFlags(
     "log-level": "NIGHTPULL_LOG_LEVEL",
     "insecure-no-auth": "NIGHTPULL_INSECURE_NO_AUTH",
     bwlimit: "NIGHTPULL_BWLIMIT",
+    "min-free": "NIGHTPULL_MIN_FREE",
   };
   const fromFile: ConfigFlags = {};
   for (const [key, value] of Object.entries(file) as [keyof ConfigFlags, unknown][]) {

@@ -18,6 +18,7 @@ export const EXIT = {
   auth: 3,
   notFound: 4,
   checksum: 5,
+  noSpace: 6,
   interrupted: 130,
 } as const;
 
@@ -68,6 +69,7 @@ export const ERROR_TABLE = {
   rate_limited: { status: 503, exit: EXIT.failed },
   stalled: { status: 504, exit: EXIT.failed },
   disk_full: { status: 507, exit: EXIT.failed },
+  insufficient_space: { status: 507, exit: EXIT.noSpace },
   // process
   interrupted: { status: 503, exit: EXIT.interrupted },
   server_unreachable: { status: 503, exit: EXIT.failed },

@@ -30,7 +30,7 @@ export const PULL_USAGE =
   `Usage: nightpull pull SOURCE [--local-dir DIR | --cache-dir DIR] [--include G]... [--exclude G]...
                       [--sha256 HEX] [--filename NAME] [--connections N] [--quiet] [--json]
                       [--data DIR] [--kv PATH] [--hf-token-file FILE] [--token TOKEN]
-                      [--bwlimit RATE] [--timezone TZ]
+                      [--bwlimit RATE] [--timezone TZ] [--min-free SIZE]
 
 SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.
 Hub repos go to the Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub) unless --local-dir;
@@ -38,7 +38,9 @@ URLs go to <data>/downloads unless --local-dir. Interrupted pulls resume when ru
 --token gives the hub token; other local users can read it in the process list (ps), so prefer
 HF_TOKEN or the token file ($HF_TOKEN_PATH, else $HF_HOME/token).
 --bwlimit (or NIGHTPULL_BWLIMIT) caps the total rate: 10M, 512k, or a timetable such as
-"08:00,512k 23:00,off" (steps in --timezone, else the system zone).`;
+"08:00,512k 23:00,off" (steps in --timezone, else the system zone).
+--min-free (or NIGHTPULL_MIN_FREE, default 1G) must stay free on the target filesystem: a
+pull that would not fit exits 6 (insufficient_space) before downloading anything.`;
 
 const OPTIONS = {
   "local-dir": { type: "string" },
@@ -55,6 +57,7 @@ const OPTIONS = {
   "hf-token-file": { type: "string" },
   token: { type: "string" },
   bwlimit: { type: "string" },
+  "min-free": { type: "string" },
   timezone: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -103,6 +106,7 @@ export async function pullCommand(args: string[]): Promise<number> {
     token: values.token,
     connections: values.connections,
     bwlimit: values.bwlimit,
+    "min-free": values["min-free"],
     timezone: values.timezone,
   }, Deno.env.toObject());
   const global = rateLimiterFor(config.bwlimit, config.timezone);

@@ -32,11 +32,12 @@ export const SERVE_USAGE = `Usage:
                   [--token-file FILE] [--insecure-no-auth] [--history-days N]
                   [--max-downloads N] [--log-format text|json] [--log-level debug|info|warn|error]
                   [--hf-token-file FILE] [--cache-dir DIR] [--bwlimit RATE|TIMETABLE]
-                  [--connections N] [--config FILE]
+                  [--connections N] [--min-free SIZE] [--config FILE]
 The API token comes from NIGHTPULL_TOKEN or --token-file; without one the server only
 listens on loopback addresses unless --insecure-no-auth is given. --config (or
 NIGHTPULL_CONFIG) names a JSON file of settings and schedules; flags and the environment
-win over it.`;
+win over it. --min-free (NIGHTPULL_MIN_FREE, default 1G) is the space a run leaves free:
+a run that would not fit fails insufficient_space before transferring.`;
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -222,6 +223,7 @@ function parseServeFlags(args: string[]): ConfigFlags & { help?: boolean; config
         "hf-token-file": { type: "string" },
         "cache-dir": { type: "string" },
         bwlimit: { type: "string" },
+        "min-free": { type: "string" },
         connections: { type: "string" },
         config: { type: "string" },
         help: { type: "boolean", short: "h" },

@@ -32,16 +32,7 @@ export function formatInstant(iso: string | null | undefined): string {
 }
 
 /** A byte count as `1.5 GiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes } from "../byte_size.ts";
 
 /** Milliseconds as `850ms`, `12.3s`, `4m05s`. */
 export function formatElapsed(ms: number | null | undefined): string {

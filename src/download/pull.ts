@@ -18,6 +18,7 @@ import { type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
 import { type BandwidthLimiter, fetchFile } from "./fetcher.ts";
 import { parseBandwidth } from "./bandwidth.ts";
 import { chainLimiters, rateLimiterFor } from "./rate_limiter.ts";
+import { ensureFreeSpace } from "./disk_space.ts";
 import { discardPart } from "./part_file.ts";
 import { hfCacheRepo, linkSnapshotFile, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
@@ -172,6 +173,20 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     const hashes = await known.verifiedContent(job, target);
     if (hashes) present.set(job, hashes);
   });
+  // Preflight: what is still to be written, plus the reserve, must fit before any transfer.
+  const todo = jobs.filter((job) => !present.has(job));
+  const remaining = new Map<BlobJob, number>();
+  for (const job of todo) {
+    remaining.set(job, Math.max(0, job.size - await resumableBytes(job.partPath)));
+  }
+  const spaceAt = target.layout === "hf-cache" ? target.repo.dir : target.dir;
+  const checkSpace = () =>
+    ensureFreeSpace({
+      path: spaceAt,
+      needed: [...remaining.values()].reduce((a, b) => a + b, 0),
+      reserve: config.minFree,
+    });
+  if (todo.length > 0) await checkSpace();
   ctx.onEvent?.({
     type: "plan",
     commit,
@@ -219,7 +234,6 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   const fileConcurrency = Math.max(1, ctx.fileConcurrency ?? DEFAULT_FILE_CONCURRENCY);
   // The big file gets its connections while the other workers still get one each.
   const budget = new ConnectionBudget(perFile + fileConcurrency - 1);
-  const todo = jobs.filter((job) => !present.has(job));
   const errors: NightpullError[] = [];
   let bytes = 0;
   let done = 0;
@@ -229,6 +243,8 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     const connections = await budget.acquire(connectionsFor(job.size, perFile));
     let meter: TransferMeter | undefined;
     try {
+      // Again before each file: another writer may have filled the disk since the preflight.
+      await checkSpace();
       // What a resume starts from, so progress shows it as present rather than as transfer.
       const present = await resumableBytes(job.partPath);
       ctx.onEvent?.({ type: "progress", path: first.path, bytes: present, total: job.size });
@@ -245,6 +261,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         ...(config.downloadTimeoutMs ? { stallTimeoutMs: config.downloadTimeoutMs } : {}),
         onProgress: (b, total) => {
           meter!.progress(b);
+          remaining.set(job, Math.max(0, job.size - b));
           ctx.onEvent?.({ type: "progress", path: first.path, bytes: b, total: total ?? job.size });
         },
         mapHttpError: (res: Response) =>
@@ -272,6 +289,8 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         ctx.logger?.warn("pull.file_failed", { source: sourceKey, path: first.path, code: e.code });
       }
     } finally {
+      // finished, or failed and left for the next run: no longer needed by this one
+      remaining.delete(job);
       budget.release(connections);
     }
   };

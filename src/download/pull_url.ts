@@ -18,6 +18,7 @@ import { type ErrorCode, NightpullError } from "../errors.ts";
 import { metrics } from "../metrics.ts";
 import { allManifestEntries, type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
 import { filenameFromResponse } from "./content_disposition.ts";
+import { ensureFreeSpace } from "./disk_space.ts";
 import { fetchFile } from "./fetcher.ts";
 import { chainLimiters } from "./rate_limiter.ts";
 import type { PullContext, PullReport, PullRequest } from "./pull.ts";
@@ -186,6 +187,9 @@ export async function pullUrl(
   const name = filename;
   const partPath = `${localPath}.part`;
   const present = await resumableBytes(partPath);
+  // an unknown size cannot be weighed: only the reserve is checked then
+  const needed = probe?.size != null ? Math.max(0, probe.size - present) : 0;
+  await ensureFreeSpace({ path: dir, needed, reserve: config.minFree });
   ctx.onEvent?.({ type: "progress", path: name, bytes: present, total: probe?.size ?? null });
   const meter = new TransferMeter(present);
   let result;

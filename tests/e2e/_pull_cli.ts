@@ -27,6 +27,8 @@ export interface CliRig {
   data: string;
   env(extra?: Record<string, string>): Record<string, string>;
   run(args: string[], extra?: Record<string, string>): Promise<CliResult>;
+  /** `deno task nightpull ARGS`: the CLI under the permissions the task grants. */
+  runTask(args: string[], extra?: Record<string, string>): Promise<CliResult>;
   spawn(args: string[], extra?: Record<string, string>): Deno.ChildProcess;
   close(): Promise<void>;
 }
@@ -53,9 +55,11 @@ export async function cliRig(): Promise<CliRig> {
     join(Deno.env.get("HOME") ?? "/root", ".cache", "deno");
   base.DENO_DIR = denoDir;
   const env = (extra: Record<string, string> = {}) => ({ ...base, ...extra });
-  const command = (args: string[], extra?: Record<string, string>) =>
+  const command = (args: string[], extra?: Record<string, string>, viaTask = false) =>
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "main.ts", ...args],
+      args: viaTask
+        ? ["task", "--quiet", "nightpull", ...args]
+        : ["run", "--allow-all", "main.ts", ...args],
       cwd: REPO_ROOT,
       env: env(extra),
       clearEnv: true,
@@ -71,6 +75,14 @@ export async function cliRig(): Promise<CliRig> {
     env,
     async run(args, extra) {
       const out = await command(args, extra).output();
+      return {
+        code: out.code,
+        stdout: decoder.decode(out.stdout),
+        stderr: decoder.decode(out.stderr),
+      };
+    },
+    async runTask(args, extra) {
+      const out = await command(args, extra, true).output();
       return {
         code: out.code,
         stdout: decoder.decode(out.stdout),

@@ -1,41 +1,46 @@
 /**
- * Disk full: a pull into a tmpfs too small for the repo fails with `disk_full`, the files
- * finished before it stay intact under their final names, the partial file is kept, and once
- * the tmpfs is grown the same pull resumes from the partial file and completes verified.
+ * Disk full mid-run: a pull that fits when it starts (the free-space preflight passes) fails
+ * with `disk_full` once another writer fills the tmpfs under it; the files finished before it
+ * stay intact under their final names, the partial file is kept, and once the other writer's
+ * file is gone the same pull resumes from the partial file and completes verified.
  * Needs `mount -t tmpfs` (root); skipped with a message where mounting is not permitted.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { statfsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { startFakeHub } from "../../fixtures/fake_hub.ts";
 import { resolveConfig } from "../../src/config.ts";
-import { pull } from "../../src/download/pull.ts";
+import { pull, type PullEvent } from "../../src/download/pull.ts";
 import { toNightpullError } from "../../src/errors.ts";
+import { mountTmpfs, tmpfsUnavailable } from "../_tmpfs.ts";
 import { assertFinalFiles, CHAOS_FILES, chaosRepo, listTree, maxFetches } from "./_chaos.ts";
 
 const REPO = "acme/chaos";
 
-async function mount(args: string[]): Promise<{ ok: boolean; message: string }> {
-  const out = await new Deno.Command("mount", { args, stdout: "piped", stderr: "piped" }).output()
-    .catch((err: Error) => ({ success: false, stderr: new TextEncoder().encode(err.message) }));
-  return { ok: out.success, message: new TextDecoder().decode(out.stderr).trim() };
+const unavailable = await tmpfsUnavailable();
+if (unavailable) console.warn(`disk full test skipped: cannot mount a tmpfs here (${unavailable})`);
+
+const MIB = 1024 * 1024;
+
+function partSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
-/** A fresh tmpfs of `mib` MiB, or the reason none can be mounted here. */
-async function smallTmpfs(mib: number): Promise<{ dir: string } | { reason: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "nightpull-tmpfs-" });
-  const res = await mount(["-t", "tmpfs", "-o", `size=${mib}m`, "tmpfs", dir]);
-  if (res.ok) return { dir };
-  await Deno.remove(dir);
-  return { reason: res.message || "mount failed" };
-}
-
-const probe = await smallTmpfs(1);
-const unavailable = "reason" in probe ? probe.reason : null;
-if ("dir" in probe) {
-  await new Deno.Command("umount", { args: [probe.dir] }).output();
-  await Deno.remove(probe.dir);
-} else {
-  console.warn(`disk full test skipped: cannot mount a tmpfs here (${unavailable})`);
+/** Another writer: fills what is free on the filesystem of `dir` with one file. */
+function fillDisk(path: string): void {
+  const s = statfsSync(dirname(path));
+  using file = Deno.openSync(path, { write: true, create: true });
+  const chunk = new Uint8Array(MIB);
+  let left = s.bavail * s.bsize;
+  try {
+    while (left > 0) left -= file.writeSync(chunk.subarray(0, Math.min(chunk.length, left)));
+  } catch {
+    // ENOSPC: full, which is the point
+  }
 }
 
 Deno.test({
@@ -45,9 +50,13 @@ Deno.test({
     const hub = await startFakeHub({ repos: [chaosRepo()] });
     const tmp = await Deno.makeTempDir({ prefix: "nightpull-diskfull-" });
     const env = { HOME: tmp, HF_HOME: join(tmp, "hf"), HF_ENDPOINT: hub.url };
-    const config = resolveConfig({ data: join(tmp, "data"), timezone: "UTC" }, env);
+    // no reserve: the repo fits the tmpfs when the pull starts
+    const config = resolveConfig(
+      { data: join(tmp, "data"), timezone: "UTC", "min-free": "0" },
+      env,
+    );
     const kv = await Deno.openKv(join(tmp, "nightpull.kv"));
-    const fs = await smallTmpfs(20);
+    const fs = await mountTmpfs(64);
     assert.ok("dir" in fs, "tmpfs mounts");
     const root = join(fs.dir, "model");
     try {
@@ -58,11 +67,24 @@ Deno.test({
         dir: root,
         connections: 1, // a single stream's part size is exactly what it holds
       };
-      const error = await pull(request, { config, kv, env, fileConcurrency: 1 }).then(
+      // once the first file is done and the second has its first MiB on disk, another writer
+      // takes every free byte
+      const filler = join(fs.dir, "other-writer.bin");
+      const started: string[] = [];
+      let filled = false;
+      const onEvent = (e: PullEvent) => {
+        if (e.type !== "progress") return;
+        if (!started.includes(e.path)) started.push(e.path);
+        if (!filled && e.path === started[1] && partSize(join(root, `${e.path}.part`)) >= MIB) {
+          filled = true;
+          fillDisk(filler);
+        }
+      };
+      const error = await pull(request, { config, kv, env, fileConcurrency: 1, onEvent }).then(
         () => null,
         (err) => toNightpullError(err),
       );
-      assert.ok(error, "the pull fails: the repo is twice the tmpfs");
+      assert.ok(error, "the pull fails: another writer filled the disk");
       assert.equal(error.code, "disk_full", error.message);
       const present = await listTree(root);
       const kept = CHAOS_FILES.filter((p) => present.includes(p));
@@ -83,8 +105,7 @@ Deno.test({
       const missing = CHAOS_FILES.filter((p) => !kept.includes(p))
         .reduce((sum, p) => sum + hub.fileInfo(REPO, p).size, 0);
 
-      const grown = await mount(["-o", "remount,size=128m", fs.dir]);
-      assert.ok(grown.ok, grown.message);
+      await Deno.remove(filler);
       const report = await pull(request, { config, kv, env, fileConcurrency: 1 });
       assert.equal(report.files.total, CHAOS_FILES.length);
       assert.equal(report.files.skipped, kept.length, "files already there are not fetched again");
@@ -99,8 +120,7 @@ Deno.test({
     } finally {
       kv.close();
       await hub.close();
-      await new Deno.Command("umount", { args: [fs.dir] }).output();
-      await Deno.remove(fs.dir, { recursive: true });
+      await fs.close();
       await Deno.remove(tmp, { recursive: true });
     }
   },
