@@ -14,6 +14,7 @@
 import { sep } from "node:path";
 import { allManifestEntries, type ManifestEntry } from "../store/manifest.ts";
 import type { BlobJob, PullTarget } from "./pull_plan.ts";
+import { readDownloadMetadata } from "./local_dir_metadata.ts";
 import { hashFile } from "./verify.ts";
 
 /** Hashes of verified content, as recorded in the manifest. */
@@ -48,8 +49,10 @@ export class KnownFiles {
   }
 
   /**
-   * The job's content is on disk with the right size and known good: a record of the same
-   * content at that place, or a re-hash matching the listing. Null when it must be fetched.
+   * The job's content is on disk with the right size and known good: in a local dir, an
+   * unchanged huggingface_hub record of the same etag (as huggingface_hub trusts it); else a
+   * manifest record of the same content at that place; else a re-hash matching the listing.
+   * Null when it must be fetched.
    */
   async verifiedContent(job: BlobJob, target: PullTarget): Promise<ContentHashes | null> {
     try {
@@ -58,12 +61,22 @@ export class KnownFiles {
     } catch {
       return null;
     }
-    const recorded = (this.#byEtag.get(job.etag) ?? []).find((e) =>
-      e.size === job.size && (job.sha256 === undefined || e.sha256 === job.sha256) &&
-      (target.layout === "hf-cache"
-        ? e.layout === "hf-cache" && e.localPath.startsWith(target.repo.dir + sep)
-        : e.localPath === job.dataPath)
-    );
+    let changedSince = false;
+    if (target.layout === "local-dir") {
+      const meta = await readDownloadMetadata(target.dir, job.files[0].path);
+      // An LFS etag is the sha256 itself: nothing to hash. A plain git file is small; its
+      // sha256 (which the manifest keeps) comes from a record or a quick hash below.
+      if (meta?.fresh && meta.etag === job.etag && job.sha256) return { sha256: job.sha256 };
+      // modified after its record: no record of ours can vouch for it either
+      changedSince = meta !== null && !meta.fresh;
+    }
+    const recorded = !changedSince &&
+      (this.#byEtag.get(job.etag) ?? []).find((e) =>
+        e.size === job.size && (job.sha256 === undefined || e.sha256 === job.sha256) &&
+        (target.layout === "hf-cache"
+          ? e.layout === "hf-cache" && e.localPath.startsWith(target.repo.dir + sep)
+          : e.localPath === job.dataPath)
+      );
     if (recorded) return { sha256: recorded.sha256, gitSha1: recorded.gitSha1 };
     const hashes = await hashFile(job.dataPath);
     if (job.sha256 !== undefined) {

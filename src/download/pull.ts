@@ -22,6 +22,7 @@ import { ensureFreeSpace } from "./disk_space.ts";
 import { discardPart } from "./part_file.ts";
 import { hfCacheRepo, linkSnapshotFile, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
+import { refreshDownloadMetadata } from "./local_dir_metadata.ts";
 import { type ContentHashes, KnownFiles } from "./known_files.ts";
 import {
   type BlobJob,
@@ -199,6 +200,9 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     for (const file of job.files) {
       if (target.layout === "hf-cache") {
         await linkSnapshotFile(target.repo, commit, file.path, job.etag);
+      } else {
+        // what `hf download --local-dir` reads to trust the file without a request
+        await refreshDownloadMetadata(target.dir, file.path, commit, job.etag);
       }
       const entry: ManifestEntry = {
         source: sourceKey,

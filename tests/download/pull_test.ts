@@ -175,7 +175,7 @@ Deno.test("include/exclude select files; local-dir writes plain files and no par
     });
     assert.deepEqual(report.files, { total: 3, done: 3, skipped: 0 });
     const found: string[] = [];
-    for await (const e of walk(dir)) found.push(e);
+    for await (const e of walk(dir)) if (!e.startsWith(".cache/")) found.push(e);
     assert.deepEqual(found.sort(), [
       "model.safetensors",
       "tokenizer/tokenizer_config.json",
