@@ -31,9 +31,33 @@ export const IdParam = z.strictObject({
   }),
 });
 
+/**
+ * A whole-number query parameter from `min` to `max`. A repeated (`?limit=1&limit=500`),
+ * empty or non-numeric value gets one message saying what was wrong and what would be right,
+ * not what a number check makes of an array or an empty string.
+ */
+const wholeNumberQuery = (min: number, max: number) => {
+  const expected = `expected a whole number from ${min} to ${max}`;
+  return z.preprocess((value: unknown, ctx: z.RefinementCtx) => {
+    if (value === undefined) return value;
+    let problem: string | null = null;
+    if (Array.isArray(value)) problem = `given ${value.length} times; give it once`;
+    else if (value === "") problem = "empty; give a value or leave it out";
+    else if (typeof value !== "string" || !/^[0-9]{1,9}$/.test(value)) {
+      problem = `got ${JSON.stringify(value)}`;
+    } else if (Number(value) < min || Number(value) > max) problem = `got ${value}`;
+    if (problem === null) return Number(value);
+    ctx.addIssue({ code: "custom", message: `${problem} (${expected})`, input: value });
+    return z.NEVER;
+  }, z.number().int().min(min).max(max).optional());
+};
+
 /** `limit` query parameter: 1 to 100, default 20. */
-export const LimitQuery = z.coerce.number().int().min(1).max(100).optional().openapi({
+export const LimitQuery = wholeNumberQuery(1, 100).openapi({
   param: { name: "limit", in: "query" },
+  type: "integer",
+  minimum: 1,
+  maximum: 100,
   example: 20,
 });
 
@@ -104,7 +128,8 @@ export const WebhookInput = z.strictObject({
   // the service parses the URL itself and refuses schemes, credentials and control characters
   url: z.string().max(2048).regex(
     // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
-    /^https?:\/\/[^\x00-\x20\x7f]+$/i,
+    // no flags: the OpenAPI document publishes the source alone, where "/i" would be literal
+    /^[hH][tT][tT][pP][sS]?:\/\/[^\x00-\x20\x7f]+$/,
     "expected an http:// or https:// URL without spaces or control characters",
   ).openapi({ format: "uri" }),
   secret: text(512).optional(),

@@ -170,3 +170,37 @@ Deno.test("openapi.json: the request examples are accepted by the API as documen
     await api.close();
   }
 });
+
+Deno.test("openapi.json: every pattern is a plain regex a client can use; webhook.url accepts its own example", async () => {
+  const api = await startApi();
+  try {
+    const doc = (await api.call("GET", "/openapi.json")).json;
+    const patterns: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === "object") {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === "pattern" && typeof v === "string") patterns.push(v);
+          else walk(v);
+        }
+      }
+    };
+    walk(doc);
+    assert.ok(patterns.length >= 2, `${patterns.length} patterns`);
+    for (const p of patterns) {
+      assert.doesNotMatch(p, /\/[gimsuy]+$/, `no regex flags glued to ${p}`);
+      new RegExp(p);
+    }
+    const url = new RegExp(
+      doc.components.schemas.ScheduleInput.properties.webhook.properties.url
+        .pattern,
+    );
+    const example = doc.components.schemas.ScheduleInput.example.webhook.url;
+    assert.match(example, url);
+    assert.match("HTTP://Example.org/x", url);
+    assert.doesNotMatch("ftp://example.org/x", url);
+    assert.doesNotMatch("https://example.org/a b", url);
+  } finally {
+    await api.close();
+  }
+});
