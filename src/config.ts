@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseByteSize } from "./byte_size.ts";
 import { parseBandwidth } from "./download/bandwidth.ts";
 import { DEFAULT_MIN_FREE } from "./download/disk_space.ts";
+import { isHostPattern } from "./download/host_allow_list.ts";
 import { NightpullError } from "./errors.ts";
 import { expandPath } from "./path_expand.ts";
 
@@ -62,6 +63,10 @@ export interface Config {
   bwlimit?: string;
   /** Bytes a pull leaves free on its target filesystem (`--min-free`, default 1 GiB). */
   minFree: number;
+  /** Origins besides the server's own that may call the API from a browser (CORS opened). */
+  allowOrigins: string[];
+  /** Hosts API-created URL sources and webhooks may reach; empty = any (but link-local). */
+  allowHosts: string[];
 }
 
 /** Raw option values as strings, as they come from `parseArgs` or a config file. */
@@ -85,6 +90,10 @@ export interface ConfigFlags {
   server?: string;
   bwlimit?: string;
   "min-free"?: string;
+  /** Comma-separated origins (`--allow-origin`, repeatable on the command line). */
+  "allow-origin"?: string;
+  /** Comma-separated host names, `*.` wildcards and CIDRs (`--allow-hosts`). */
+  "allow-hosts"?: string;
 }
 
 /** Default number of connections for one large file. */
@@ -142,6 +151,58 @@ function minFree(raw: string | undefined): number {
   return parseByteSize(raw, "--min-free");
 }
 
+function commaList(raw: string | undefined): string[] {
+  return (raw ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** `--allow-origin` values as origins (`http://ui.example:3000`), refusing anything else. */
+function validOrigins(raw: string | undefined): string[] {
+  return commaList(raw).map((value) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      // reported below
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== value.replace(/\/$/, "")) {
+      throw new NightpullError(
+        "usage",
+        `invalid --allow-origin "${value}": expected an origin such as ` +
+          '"http://localhost:3000" (scheme, host and optional port; no path)',
+      );
+    }
+    return url.origin;
+  });
+}
+
+/** `--allow-hosts` entries: host names, `*.example.com` wildcards, IPs and CIDRs. */
+function validAllowHosts(raw: string | undefined): string[] {
+  return commaList(raw).map((value) => {
+    const entry = value.toLowerCase();
+    if (!isHostPattern(entry)) {
+      throw new NightpullError(
+        "usage",
+        `invalid --allow-hosts entry "${value}": expected a host name ("hf.example.com"), a ` +
+          'wildcard ("*.example.com"), an address ("10.0.0.5", "::1") or a CIDR ("10.0.0.0/8")',
+      );
+    }
+    return entry;
+  });
+}
+
+/** A trimmed API token; an empty or whitespace-only one is refused (it would lock all out). */
+function apiTokenValue(raw: string, from: string): string {
+  const token = raw.trim();
+  if (!token) {
+    throw new NightpullError(
+      "usage",
+      `${from} is empty or only whitespace: set a token of visible characters, or unset it ` +
+        "to run without one (loopback only)",
+    );
+  }
+  return token;
+}
+
 /**
  * Builds the Config from flags and an environment map. Throws `usage` naming the bad value.
  * The API token file is read here because a token given by file is part of the config.
@@ -171,17 +232,21 @@ export function resolveConfig(
       `unknown timezone "${timezone}": expected an IANA zone such as "Europe/Berlin" or "UTC"`,
     );
   }
-  let apiToken = env.NIGHTPULL_TOKEN || undefined;
+  let apiToken = env.NIGHTPULL_TOKEN === undefined || env.NIGHTPULL_TOKEN === ""
+    ? undefined
+    : apiTokenValue(env.NIGHTPULL_TOKEN, "NIGHTPULL_TOKEN");
   const tokenFile = optionalPath(flags["token-file"] ?? env.NIGHTPULL_TOKEN_FILE, env);
   if (tokenFile) {
+    let text: string;
     try {
-      apiToken = Deno.readTextFileSync(tokenFile).trim() || undefined;
+      text = Deno.readTextFileSync(tokenFile);
     } catch (err) {
       throw new NightpullError(
         "usage",
         `cannot read --token-file "${tokenFile}": ${(err as Error).message}`,
       );
     }
+    apiToken = apiTokenValue(text, `--token-file "${tokenFile}"`);
   }
   const port = flags.port ?? env.NIGHTPULL_PORT;
   return {
@@ -237,6 +302,8 @@ export function resolveConfig(
     server: (flags.server ?? env.NIGHTPULL_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, ""),
     bwlimit: validBwlimit(flags.bwlimit ?? env.NIGHTPULL_BWLIMIT),
     minFree: minFree(flags["min-free"] ?? env.NIGHTPULL_MIN_FREE),
+    allowOrigins: validOrigins(flags["allow-origin"] ?? env.NIGHTPULL_ALLOW_ORIGIN),
+    allowHosts: validAllowHosts(flags["allow-hosts"] ?? env.NIGHTPULL_ALLOW_HOSTS),
   };
 }
 

@@ -33,6 +33,8 @@ const SERVER_KEYS = {
   logFormat: "string",
   logLevel: "string",
   insecureNoAuth: "boolean",
+  allowOrigin: "string",
+  allowHosts: "string",
 } as const;
 
 type ServerKey = keyof typeof SERVER_KEYS;
@@ -54,6 +56,8 @@ const FLAG_NAMES: Record<ServerKey, keyof ConfigFlags> = {
   logFormat: "log-format",
   logLevel: "log-level",
   insecureNoAuth: "insecure-no-auth",
+  allowOrigin: "allow-origin",
+  allowHosts: "allow-hosts",
 };
 
 /** A parsed config file: settings as flag values, and schedule bodies by name (unvalidated). */
@@ -180,6 +184,8 @@ export function mergeFlags(
     "insecure-no-auth": "NIGHTPULL_INSECURE_NO_AUTH",
     bwlimit: "NIGHTPULL_BWLIMIT",
     "min-free": "NIGHTPULL_MIN_FREE",
+    "allow-origin": "NIGHTPULL_ALLOW_ORIGIN",
+    "allow-hosts": "NIGHTPULL_ALLOW_HOSTS",
   };
   const fromFile: ConfigFlags = {};
   for (const [key, value] of Object.entries(file) as [keyof ConfigFlags, unknown][]) {

@@ -43,6 +43,7 @@ export const ERROR_TABLE = {
   invalid_window: { status: 422, exit: EXIT.usage },
   invalid_cursor: { status: 400, exit: EXIT.usage },
   invalid_config: { status: 422, exit: EXIT.usage },
+  host_not_allowed: { status: 422, exit: EXIT.usage },
   body_too_large: { status: 413, exit: EXIT.usage },
   unsupported_media_type: { status: 415, exit: EXIT.usage },
   // auth
@@ -50,6 +51,7 @@ export const ERROR_TABLE = {
   invalid_token: { status: 401, exit: EXIT.auth },
   gated_repo: { status: 403, exit: EXIT.auth },
   forbidden: { status: 403, exit: EXIT.auth },
+  forbidden_origin: { status: 403, exit: EXIT.auth },
   // not found
   not_found: { status: 404, exit: EXIT.notFound },
   repo_not_found: { status: 404, exit: EXIT.notFound },

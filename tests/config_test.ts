@@ -159,3 +159,46 @@ Deno.test("API token from --token-file wins over NIGHTPULL_TOKEN", async () => {
     await Deno.remove(file);
   }
 });
+
+Deno.test("API token: whitespace-only NIGHTPULL_TOKEN or token file is refused; others trimmed", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    for (const blank of [" ", "\t", "\n", " \r\n "]) {
+      assert.throws(
+        () => resolveConfig({}, { ...HOME, NIGHTPULL_TOKEN: blank }),
+        (err: NightpullError) =>
+          err.code === "usage" && err.exitCode === 2 &&
+          /NIGHTPULL_TOKEN is empty/.test(err.message),
+        JSON.stringify(blank),
+      );
+      await Deno.writeTextFile(file, blank);
+      assert.throws(
+        () => resolveConfig({ "token-file": file }, HOME),
+        (err: NightpullError) =>
+          err.code === "usage" && /--token-file .* is empty/.test(err.message),
+      );
+    }
+    assert.equal(resolveConfig({}, { ...HOME, NIGHTPULL_TOKEN: "  tok \n" }).apiToken, "tok");
+    assert.equal(resolveConfig({}, { ...HOME, NIGHTPULL_TOKEN: "" }).apiToken, undefined);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("--allow-origin and --allow-hosts: lists checked, bad entries named", () => {
+  const c = resolveConfig(
+    { "allow-origin": "http://ui.example:3000, https://x.example/", "allow-hosts": "127.0.0.1" },
+    { ...HOME, NIGHTPULL_ALLOW_HOSTS: "ignored.example" },
+  );
+  assert.deepEqual(c.allowOrigins, ["http://ui.example:3000", "https://x.example"]);
+  assert.deepEqual(c.allowHosts, ["127.0.0.1"]);
+  const env = resolveConfig({}, { ...HOME, NIGHTPULL_ALLOW_HOSTS: "*.Example.com,10.0.0.0/8,::1" });
+  assert.deepEqual(env.allowHosts, ["*.example.com", "10.0.0.0/8", "::1"]);
+  assert.deepEqual(resolveConfig({}, HOME).allowOrigins, []);
+  for (const bad of ["ui.example", "http://ui.example/app", "file:///x", "*"]) {
+    assert.throws(() => resolveConfig({ "allow-origin": bad }, HOME), /invalid --allow-origin/);
+  }
+  for (const bad of ["http://x", "10.0.0.0/33", "a b", "*"]) {
+    assert.throws(() => resolveConfig({ "allow-hosts": bad }, HOME), /invalid --allow-hosts/);
+  }
+});

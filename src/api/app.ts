@@ -1,6 +1,6 @@
 /**
- * The HTTP API: composes the resource routes under `/api/v1` behind the bearer check, the
- * health probes and `/openapi.json` outside it, and one error shape for everything.
+ * The HTTP API: composes the resource routes under `/api/v1` behind the bearer check (without
+ * a token: the same-origin check; CORS only for `--allow-origin` origins), the health probes and `/openapi.json` outside it, and one error shape for everything.
  *
  * @example
  * ```ts
@@ -16,7 +16,9 @@ import { type Logger, silentLogger } from "../log.ts";
 import type { EngineEvent } from "../schedule/engine.ts";
 import { RunEventHub } from "../schedule/run_event_hub.ts";
 import { maskSchedule, type ScheduleService } from "../schedule/service.ts";
+import { cors } from "hono/cors";
 import { bearerAuth } from "./auth.ts";
+import { originGuard } from "./origin_guard.ts";
 import { DetailCache } from "./detail_cache.ts";
 import { downloadRoutes } from "./downloads.ts";
 import { errorHandler, errorResponse, validationHook } from "./errors.ts";
@@ -40,8 +42,10 @@ export interface AppDeps {
   engine: ArmedEngine & TickingEngine & { subscribe?(fn: (e: EngineEvent) => void): () => void };
   /** Live run events; default: a hub fed by `engine`, reading stored runs through `service`. */
   runEvents?: RunEventHub;
-  config: Pick<Config, "apiToken" | "logLevel">;
+  config: Pick<Config, "apiToken" | "logLevel"> & Partial<Pick<Config, "host" | "allowOrigins">>;
   logger?: Logger;
+  /** The port the server listens on, once known; without it any port passes the origin check. */
+  port?: () => number | undefined;
 }
 
 /** Version shown in the OpenAPI document. */
@@ -74,7 +78,28 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       });
     });
   }
+  const allowOrigins = deps.config.allowOrigins ?? [];
+  if (allowOrigins.length > 0) {
+    app.use(
+      `${API_PREFIX}/*`,
+      cors({
+        origin: (origin) => allowOrigins.includes(origin) ? origin : null,
+        allowHeaders: ["Authorization", "Content-Type"],
+        allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+      }),
+    );
+  }
   if (deps.config.apiToken) app.use(`${API_PREFIX}/*`, bearerAuth(deps.config.apiToken));
+  else {
+    app.use(
+      `${API_PREFIX}/*`,
+      originGuard({
+        hosts: deps.config.host ? [deps.config.host] : [],
+        port: deps.port ?? (() => undefined),
+        allowOrigins,
+      }),
+    );
+  }
 
   app.route("/", healthRoutes(deps.kv, deps.engine));
   app.route("/", metricsRoutes());

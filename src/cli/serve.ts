@@ -33,8 +33,12 @@ export const SERVE_USAGE = `Usage:
                   [--max-downloads N] [--log-format text|json] [--log-level debug|info|warn|error]
                   [--hf-token-file FILE] [--cache-dir DIR] [--bwlimit RATE|TIMETABLE]
                   [--connections N] [--min-free SIZE] [--config FILE]
+                  [--allow-origin ORIGIN]... [--allow-hosts HOST,*.DOMAIN,CIDR]...
 The API token comes from NIGHTPULL_TOKEN or --token-file; without one the server only
-listens on loopback addresses unless --insecure-no-auth is given. --config (or
+listens on loopback addresses unless --insecure-no-auth is given, and answers only
+same-origin requests to localhost/127.0.0.1/[::1] on its port (--allow-origin names a web
+origin that may call it too). --allow-hosts limits where API-created URL sources and webhooks
+may connect (link-local and metadata addresses are always refused). --config (or
 NIGHTPULL_CONFIG) names a JSON file of settings and schedules; flags and the environment
 win over it. --min-free (NIGHTPULL_MIN_FREE, default 1G) is the space a run leaves free:
 a run that would not fit fails insufficient_space before transferring.`;
@@ -67,6 +71,8 @@ export interface Nightpull {
   runEvents: RunEventHub;
   /** Stops the engine (runs end as interrupted, keeping partial files) and closes the KV. */
   close(): Promise<void>;
+  /** Tells the same-origin check the port the server listens on (known once listening). */
+  listening(port: number): void;
 }
 
 /**
@@ -106,7 +112,9 @@ export async function startNightpull(
     subscribe: (fn) => engine.subscribe(fn),
     loadRun: (id) => service.getRun(id),
   });
-  const app = createApp({ service, kv, engine, config, logger, runEvents });
+  // unknown until listening: `deno serve` and in-process callers pick the port themselves
+  let port: number | undefined;
+  const app = createApp({ service, kv, engine, config, logger, runEvents, port: () => port });
   let closed: Promise<void> | undefined;
   const close = () =>
     closed ??= (async () => {
@@ -117,7 +125,10 @@ export async function startNightpull(
         kv.close();
       }
     })();
-  return { app, kv, engine, service, runEvents, close };
+  const listening = (bound: number) => {
+    port = bound;
+  };
+  return { app, kv, engine, service, runEvents, close, listening };
 }
 
 /**
@@ -225,11 +236,18 @@ function parseServeFlags(args: string[]): ConfigFlags & { help?: boolean; config
         bwlimit: { type: "string" },
         "min-free": { type: "string" },
         connections: { type: "string" },
+        "allow-origin": { type: "string", multiple: true },
+        "allow-hosts": { type: "string", multiple: true },
         config: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
-    return values;
+    const { "allow-origin": origins, "allow-hosts": hosts, ...rest } = values;
+    return {
+      ...rest,
+      "allow-origin": origins?.join(","),
+      "allow-hosts": hosts?.join(","),
+    };
   } catch (err) {
     throw new NightpullError("usage", `${(err as Error).message}\n${SERVE_USAGE}`);
   }
@@ -257,12 +275,14 @@ export const serveCommand: Command = async (args) => {
     server = Deno.serve({
       hostname: config.host,
       port: config.port,
-      onListen: ({ hostname, port }) =>
+      onListen: ({ hostname, port }) => {
+        nightpull.listening(port);
         logger.info("serve.listening", {
           url: listenUrl(hostname, port),
           kv: /^https?:/i.test(config.kv) ? "kv-connect" : config.kv,
           auth: config.apiToken ? "token" : "none",
-        }),
+        });
+      },
     }, nightpull.app.fetch);
   } catch (err) {
     for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);

@@ -142,7 +142,9 @@ Deno.test("SSE: a client that never reads holds a bounded queue; a reading clien
     // a raw connection that sends the request and never reads a byte
     stuck = await Deno.connect({ hostname: "127.0.0.1", port });
     await stuck.write(
-      new TextEncoder().encode(`GET /api/v1/runs/${run.id}/events HTTP/1.1\r\nhost: x\r\n\r\n`),
+      new TextEncoder().encode(
+        `GET /api/v1/runs/${run.id}/events HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`,
+      ),
     );
     while (hub.stats().subscribers === 0) await new Promise((r) => setTimeout(r, 5));
 
