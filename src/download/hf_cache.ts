@@ -13,8 +13,9 @@
  * ```
  * @module
  */
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { NightpullError } from "../errors.ts";
+import { writeCacheDirTag } from "./cachedir_tag.ts";
 import type { RepoType } from "./source.ts";
 
 /** One repository's folder inside the hub cache. */
@@ -74,16 +75,51 @@ export function snapshotLinkTarget(
   return relative(dirname(snapshotFilePath(repo, commit, relPath)), blobPath(repo, etag));
 }
 
+const symlinkSupport = new Map<string, Promise<boolean>>();
+
 /**
- * Points `snapshots/<commit>/<relPath>` at `blobs/<etag>`. The link is made under a temporary
- * name and renamed over the old one, so a reader never sees the path missing or half-made.
+ * Whether relative symlinks can be made under `cacheRoot` (not on exFAT, some SMB/FUSE mounts,
+ * Windows without developer mode). Probed once per folder with a throw-away link, as
+ * huggingface_hub's `are_symlinks_supported` does.
+ */
+export function symlinksSupported(cacheRoot: string): Promise<boolean> {
+  const key = resolve(cacheRoot);
+  let known = symlinkSupport.get(key);
+  if (!known) {
+    known = probeSymlinks(key);
+    symlinkSupport.set(key, known);
+  }
+  return known;
+}
+
+async function probeSymlinks(dir: string): Promise<boolean> {
+  await Deno.mkdir(dir, { recursive: true });
+  const probe = await Deno.makeTempDir({ dir, prefix: ".symlink-probe-" });
+  try {
+    await Deno.writeFile(join(probe, "src"), new Uint8Array());
+    await Deno.symlink("src", join(probe, "dst"));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await Deno.remove(probe, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Exposes `blobs/<etag>` as `snapshots/<commit>/<relPath>`: a relative symlink, or with
+ * `copy` (symlinks disabled or unsupported) a copy of the blob, as huggingface_hub falls back.
+ * Either is made under a temporary name and renamed over the old one, so a reader never sees
+ * the path missing or half-made.
  */
 export async function linkSnapshotFile(
   repo: HfCacheRepo,
   commit: string,
   relPath: string,
   etag: string,
+  options: { copy?: boolean } = {},
 ): Promise<string> {
+  if (options.copy) return await copySnapshotFile(repo, commit, relPath, etag);
   const link = snapshotFilePath(repo, commit, relPath);
   const target = snapshotLinkTarget(repo, commit, relPath, etag);
   try {
@@ -103,6 +139,34 @@ export async function linkSnapshotFile(
     throw err;
   }
   return link;
+}
+
+async function copySnapshotFile(
+  repo: HfCacheRepo,
+  commit: string,
+  relPath: string,
+  etag: string,
+): Promise<string> {
+  const path = snapshotFilePath(repo, commit, relPath);
+  const blob = blobPath(repo, etag);
+  try {
+    // A path of one commit always holds the same content: a full-size copy is that content.
+    const [have, want] = await Promise.all([Deno.lstat(path), Deno.stat(blob)]);
+    if (have.isFile && have.size === want.size) return path;
+  } catch {
+    // absent (or no blob, which the copy below reports)
+  }
+  await ensureRepoFolders(repo);
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.copyFile(blob, temp);
+    await Deno.rename(temp, path);
+  } catch (err) {
+    await Deno.remove(temp).catch(() => {});
+    throw err;
+  }
+  return path;
 }
 
 /**
@@ -145,6 +209,7 @@ export async function readRef(repo: HfCacheRepo, revision: string): Promise<stri
 // stats refs/ unconditionally; an empty refs/ satisfies both.
 async function ensureRepoFolders(repo: HfCacheRepo): Promise<void> {
   await Deno.mkdir(join(repo.dir, "blobs"), { recursive: true });
+  await writeCacheDirTag(dirname(repo.dir));
   await Deno.mkdir(join(repo.dir, "refs"), { recursive: true });
   await Deno.mkdir(join(repo.dir, "snapshots"), { recursive: true });
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
-import type { RepoType } from "./source.ts";
+import { REPO_URL_PREFIX, type RepoType } from "./source.ts";
 
 /** Where a failed hub request pointed, and what was sent. */
 export interface HubRequestContext {
@@ -41,8 +41,7 @@ const TOKEN_HELP = "set HF_TOKEN or write your token to ~/.cache/huggingface/tok
 
 /** The repo's web page on the endpoint, e.g. `https://huggingface.co/datasets/org/name`. */
 export function repoPageUrl(endpoint: string, repoType: RepoType, repoId: string): string {
-  const prefix = repoType === "dataset" ? "datasets/" : repoType === "space" ? "spaces/" : "";
-  return `${endpoint}/${prefix}${repoId}`;
+  return `${endpoint}/${REPO_URL_PREFIX[repoType]}${repoId}`;
 }
 
 /** Removes the token and control characters from server text and bounds its length. */

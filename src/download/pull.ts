@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { type Config, resolveHfToken } from "../config.ts";
 import { NightpullError, toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -20,7 +20,7 @@ import { parseBandwidth } from "./bandwidth.ts";
 import { chainLimiters, rateLimiterFor } from "./rate_limiter.ts";
 import { ensureFreeSpace } from "./disk_space.ts";
 import { discardPart } from "./part_file.ts";
-import { hfCacheRepo, linkSnapshotFile, writeRef } from "./hf_cache.ts";
+import { hfCacheRepo, linkSnapshotFile, symlinksSupported, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
 import { refreshDownloadMetadata } from "./local_dir_metadata.ts";
 import { type ContentHashes, KnownFiles } from "./known_files.ts";
@@ -196,10 +196,13 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     ),
   });
 
+  // Copies where symlinks are disabled or cannot be made, as huggingface_hub does.
+  const copy = target.layout === "hf-cache" &&
+    (config.disableSymlinks || !(await symlinksSupported(dirname(target.repo.dir))));
   const record = async (job: BlobJob, hashes: ContentHashes) => {
     for (const file of job.files) {
       if (target.layout === "hf-cache") {
-        await linkSnapshotFile(target.repo, commit, file.path, job.etag);
+        await linkSnapshotFile(target.repo, commit, file.path, job.etag, { copy });
       } else {
         // what `hf download --local-dir` reads to trust the file without a request
         await refreshDownloadMetadata(target.dir, file.path, commit, job.etag);

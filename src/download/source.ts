@@ -10,8 +10,29 @@
  */
 import { NightpullError } from "../errors.ts";
 
-/** Hugging Face repository kinds. */
-export type RepoType = "model" | "dataset" | "space";
+/** Hugging Face repository kinds (huggingface_hub's `REPO_TYPES_WITH_KERNEL`). */
+export type RepoType = "model" | "dataset" | "space" | "kernel";
+
+/** Every repo type, in huggingface_hub's order. */
+export const REPO_TYPES: readonly RepoType[] = ["model", "dataset", "space", "kernel"];
+
+/**
+ * huggingface_hub's `REPO_TYPES_URL_PREFIXES`: what comes before `org/name` in hub URLs, in
+ * `hf:` sources and in `hf://` URIs (models have none).
+ */
+export const REPO_URL_PREFIX: Record<RepoType, string> = {
+  model: "",
+  dataset: "datasets/",
+  space: "spaces/",
+  kernel: "kernels/",
+};
+
+const TYPE_BY_PREFIX: Record<string, RepoType> = {
+  models: "model",
+  datasets: "dataset",
+  spaces: "space",
+  kernels: "kernel",
+};
 
 /** A parsed source. */
 export type Source =
@@ -33,6 +54,7 @@ function invalid(text: string, why: string): NightpullError {
 export function parseSource(text: string): Source {
   if (typeof text !== "string" || text.length === 0) throw invalid(String(text), "it is empty");
   if (text.length > 2048) throw invalid(text.slice(0, 40) + "…", "longer than 2048 characters");
+  if (/^hf:\/\//i.test(text)) return parseHfUri(text).source;
   if (/^hf:/i.test(text)) return parseHf(text);
   if (/^https?:\/\//i.test(text)) {
     let url: URL;
@@ -69,10 +91,7 @@ function parseHf(text: string): Source {
   }
   let repoType: RepoType = "model";
   const parts = rest.split("/");
-  if (parts[0] === "datasets" || parts[0] === "spaces" || parts[0] === "models") {
-    repoType = parts[0] === "datasets" ? "dataset" : parts[0] === "spaces" ? "space" : "model";
-    parts.shift();
-  }
+  if (Object.hasOwn(TYPE_BY_PREFIX, parts[0])) repoType = TYPE_BY_PREFIX[parts.shift()!];
   if (parts.length < 1 || parts.length > 2) {
     throw invalid(text, "a repo id is <name> or <org>/<name>");
   }
@@ -87,11 +106,49 @@ function parseHf(text: string): Source {
 /** The canonical text of a source (used as a key, so equal sources format equally). */
 export function formatSource(source: Source): string {
   if (source.kind === "url") return source.url.href;
-  const prefix = source.repoType === "dataset"
-    ? "datasets/"
-    : source.repoType === "space"
-    ? "spaces/"
-    : "";
+  const prefix = REPO_URL_PREFIX[source.repoType];
   // "%" is escaped so that parseSource(formatSource(s)) gives back s.
   return `hf:${prefix}${source.repoId}@${source.revision.replaceAll("%", "%25")}`;
+}
+
+/** A parsed `hf://` URI: the source, and the path inside the repo it names ("" for all). */
+export interface HfUri {
+  source: Extract<Source, { kind: "hf" }>;
+  path: string;
+}
+
+/** `refs/pr/N` and `refs/convert/<name>` contain `/` and are matched before a path. */
+const SPECIAL_REF = /^refs\/(?:convert\/[\w.-]+|pr\/\d+)/;
+
+/**
+ * Parses huggingface_hub's `hf://[<TYPE>/]<org>/<name>[@<REVISION>][/<PATH>]` (TYPE plural:
+ * `datasets`, `spaces`, `kernels`, `models`). An `@` after the repo id starts the revision;
+ * one further in is part of the path, as in huggingface_hub.
+ */
+export function parseHfUri(text: string): HfUri {
+  const body = text.slice("hf://".length).replace(/^\/+|\/+$/g, "");
+  const first = body.split("/")[0];
+  const singular = REPO_TYPES.includes(first as RepoType) && first !== "model";
+  if (singular) throw invalid(text, `the type prefix is plural: "${first}s/"`);
+  const location = Object.hasOwn(TYPE_BY_PREFIX, first) ? body.slice(first.length + 1) : body;
+  const prefix = Object.hasOwn(TYPE_BY_PREFIX, first) ? `${first}/` : "";
+  const at = location.indexOf("@");
+  let repoId: string;
+  let revision = "";
+  let path: string;
+  if (at === -1 || location.slice(0, at).split("/").length > 2) {
+    const parts = location.split("/");
+    if (parts.length < 2) throw invalid(text, "the repo id must be <org>/<name>");
+    repoId = parts.slice(0, 2).join("/");
+    path = parts.slice(2).join("/");
+  } else {
+    repoId = location.slice(0, at);
+    const rest = location.slice(at + 1);
+    revision = SPECIAL_REF.exec(rest)?.[0] ?? rest.split("/")[0];
+    path = rest.slice(revision.length).replace(/^\//, "");
+    if (!revision) throw invalid(text, "empty revision after @");
+  }
+  const source = parseHf(`hf:${prefix}${repoId}${revision ? `@${revision}` : ""}`);
+  if (source.kind !== "hf") throw invalid(text, "not a repository");
+  return { source, path };
 }

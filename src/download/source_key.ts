@@ -8,16 +8,11 @@
  * ```
  * @module
  */
-import { parseSource, type Source } from "./source.ts";
+import { parseSource, REPO_URL_PREFIX, type Source } from "./source.ts";
 
 /** The source key of a source text or parsed source; throws `invalid_source` for bad text. */
 export function manifestSourceKey(source: string | Source): string {
   const parsed = typeof source === "string" ? parseSource(source) : source;
   if (parsed.kind === "url") return parsed.url.href;
-  const prefix = parsed.repoType === "dataset"
-    ? "datasets/"
-    : parsed.repoType === "space"
-    ? "spaces/"
-    : "";
-  return `hf:${prefix}${parsed.repoId}`;
+  return `hf:${REPO_URL_PREFIX[parsed.repoType]}${parsed.repoId}`;
 }

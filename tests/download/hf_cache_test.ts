@@ -10,8 +10,10 @@ import {
   repoFolderName,
   snapshotFilePath,
   snapshotLinkTarget,
+  symlinksSupported,
   writeRef,
 } from "../../src/download/hf_cache.ts";
+import { CACHEDIR_TAG_CONTENT } from "../../src/download/cachedir_tag.ts";
 import { NightpullError } from "../../src/errors.ts";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
@@ -100,6 +102,41 @@ Deno.test("a repo pulled by commit only (no ref) still scans without warnings", 
     const scan = await scanCacheDir(root);
     assert.deepEqual(scan.warnings, []);
     assert.deepEqual(scan.repos[0].id, { name: "acme/d", type: "dataset" });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("copy mode: the snapshot holds a copy of the blob, kept on re-link; CACHEDIR.TAG at the root", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    assert.equal(await symlinksSupported(root), true, "a normal folder supports symlinks");
+    const repo = hfCacheRepo(root, "kernel", "acme/k");
+    assert.ok(repo.dir.endsWith("kernels--acme--k"));
+    const etag = "e".repeat(40);
+    const commit = "c".repeat(40);
+    await Deno.mkdir(join(repo.dir, "blobs"), { recursive: true });
+    await Deno.writeTextFile(join(repo.dir, "blobs", etag), "content");
+    const path = await linkSnapshotFile(repo, commit, "sub/f.txt", etag, { copy: true });
+    const info = await Deno.lstat(path);
+    assert.ok(info.isFile && !info.isSymlink);
+    assert.equal(await Deno.readTextFile(path), "content");
+    assert.equal(await Deno.readTextFile(join(repo.dir, "blobs", etag)), "content", "blob kept");
+    assert.equal(await Deno.readTextFile(join(root, "CACHEDIR.TAG")), CACHEDIR_TAG_CONTENT);
+    const again = await linkSnapshotFile(repo, commit, "sub/f.txt", etag, { copy: true });
+    assert.equal(
+      (await Deno.lstat(again)).mtime?.getTime(),
+      info.mtime?.getTime(),
+      "not rewritten",
+    );
+    // a symlink left by an earlier run with symlinks is replaced by a copy
+    await linkSnapshotFile(repo, commit, "g.txt", etag);
+    assert.ok((await Deno.lstat(snapshotFilePath(repo, commit, "g.txt"))).isSymlink);
+    await linkSnapshotFile(repo, commit, "g.txt", etag, { copy: true });
+    assert.ok(!(await Deno.lstat(snapshotFilePath(repo, commit, "g.txt"))).isSymlink);
+    const names = [];
+    for await (const e of Deno.readDir(root)) names.push(e.name);
+    assert.deepEqual(names.sort(), ["CACHEDIR.TAG", "kernels--acme--k"], "no probe left behind");
   } finally {
     await Deno.remove(root, { recursive: true });
   }

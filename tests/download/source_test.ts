@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { NightpullError } from "../../src/errors.ts";
-import { formatSource, parseSource, type Source } from "../../src/download/source.ts";
+import { formatSource, parseHfUri, parseSource, type Source } from "../../src/download/source.ts";
 
 const HF_ACCEPTED: [text: string, repoType: string, repoId: string, revision: string][] = [
   ["hf:openai-community/gpt2@main", "model", "openai-community/gpt2", "main"],
@@ -21,6 +21,13 @@ const HF_ACCEPTED: [text: string, repoType: string, repoId: string, revision: st
     "0123456789abcdef0123456789abcdef01234567",
   ],
   ["HF:acme/m", "model", "acme/m", "main"],
+  ["hf:kernels/acme/relu@v2", "kernel", "acme/relu", "v2"],
+  ["hf://acme/m", "model", "acme/m", "main"],
+  ["hf://acme/m@dev", "model", "acme/m", "dev"],
+  ["hf://datasets/acme/d", "dataset", "acme/d", "main"],
+  ["hf://spaces/acme/s@v1/", "space", "acme/s", "v1"],
+  ["hf://kernels/acme/k@main", "kernel", "acme/k", "main"],
+  ["hf://models/acme/m@refs/pr/3", "model", "acme/m", "refs/pr/3"],
 ];
 
 const REFUSED: [text: string, why: RegExp][] = [
@@ -90,5 +97,32 @@ Deno.test("formatSource is canonical and parseSource(formatSource(s)) round-trip
   for (const [text] of HF_ACCEPTED) {
     const source = parseSource(text);
     assert.deepEqual(parseSource(formatSource(source)), source, text);
+  }
+});
+
+Deno.test("hf:// URIs as huggingface_hub parses them: type, revision (refs/pr/N whole), path", () => {
+  const rows: [string, string, string, string, string][] = [
+    ["hf://acme/m/sub/f.json", "model", "acme/m", "main", "sub/f.json"],
+    ["hf://datasets/acme/d@v1/data/train.csv", "dataset", "acme/d", "v1", "data/train.csv"],
+    ["hf://acme/m@refs/pr/3/config.json", "model", "acme/m", "refs/pr/3", "config.json"],
+    ["hf://acme/m@refs/convert/parquet/x", "model", "acme/m", "refs/convert/parquet", "x"],
+    ["hf://acme/m/file@1.txt", "model", "acme/m", "main", "file@1.txt"],
+  ];
+  for (const [text, type, id, rev, path] of rows) {
+    const { source, path: got } = parseHfUri(text);
+    assert.deepEqual([source.repoType, source.repoId, source.revision, got], [type, id, rev, path]);
+  }
+  for (
+    const [text, why] of [
+      ["hf://dataset/acme/d", /plural: "datasets\/"/],
+      ["hf://acme", /<org>\/<name>/],
+      ["hf://acme/m@", /empty revision/],
+    ] as const
+  ) {
+    assert.throws(() => parseHfUri(text), (e: unknown) => {
+      assert.ok(e instanceof NightpullError && e.code === "invalid_source");
+      assert.match(e.message, why);
+      return true;
+    });
   }
 });
