@@ -5,6 +5,9 @@
  * conditional GET because the name must be known before the target path is, and because
  * servers and CDNs honour HEAD far more consistently than `If-None-Match` across redirects.
  * With an expected `sha256`, a matching intact record skips without any request at all.
+ * "Intact" means the file's stamp (size, mtime, inode) is the recorded one, or its bytes hash
+ * to the recorded SHA-256. The target name is claimed under its lock (url_target.ts): a name
+ * written by another URL is never "present" for this one, which gets `name (2).ext` instead.
  *
  * @example
  * ```ts
@@ -25,6 +28,12 @@ import type { PullContext, PullReport, PullRequest } from "./pull.ts";
 import { resumableBytes } from "./resume_point.ts";
 import { normalizeEtag } from "./remote_file.ts";
 import { resolveInside, safeFileName } from "./safe_path.ts";
+import { lockWaitMessage } from "./file_lock.ts";
+import { type FileStamp, fileStamp, sameStamp } from "./known_files.ts";
+import { adoptLegacyPart } from "./leftover_parts.ts";
+import { urlPartPath } from "./part_paths.ts";
+import { claimUrlTarget, recordUrlOwner, type UrlTarget } from "./url_target.ts";
+import { hashFile } from "./verify.ts";
 import { TransferMeter } from "./transfer_meter.ts";
 
 /** What a HEAD told about a URL; null fields are unknown. */
@@ -111,13 +120,16 @@ export async function probeUrl(
   return null;
 }
 
-async function intactSize(path: string): Promise<number | null> {
-  try {
-    const info = await Deno.stat(path);
-    return info.isFile ? info.size : null;
-  } catch {
-    return null;
-  }
+/**
+ * The record's file is still the verified one: its stamp is unchanged, or (stamp changed, or
+ * `verify`) its bytes hash to the recorded SHA-256. The stamp of a re-hashed file is returned.
+ */
+async function intact(entry: ManifestEntry, verify: boolean, signal?: AbortSignal) {
+  const stamp = await fileStamp(entry.localPath);
+  if (!stamp || stamp.size !== entry.size) return undefined;
+  if (!verify && sameStamp(entry, stamp)) return stamp;
+  const hashes = await hashFile(entry.localPath, signal).catch(() => undefined);
+  return hashes?.sha256 === entry.sha256 && hashes.size === entry.size ? stamp : undefined;
 }
 
 /** Pulls one URL; see the module doc for when the body is skipped. */
@@ -130,15 +142,19 @@ export async function pullUrl(
   const dir = resolve(request.dir ?? config.downloadsDir);
   const sourceKey = url.href;
   const wantSha = request.sha256?.toLowerCase();
+  const verify = request.verify === true;
   const known = await allManifestEntries(kv, sourceKey);
   let filename = request.filename === undefined ? undefined : safeFileName(request.filename);
 
-  const skip = (entry: ManifestEntry): PullReport => {
+  const skip = async (entry: ManifestEntry, stamp: FileStamp): Promise<PullReport> => {
     ctx.onEvent?.({
       type: "plan",
       commit: null,
       files: [{ path: entry.path, size: entry.size, skip: true }],
     });
+    if (!sameStamp(entry, stamp)) {
+      await putManifestEntry(kv, { ...entry, mtimeMs: stamp.mtimeMs, ino: stamp.ino });
+    }
     metrics.filesSkipped.inc();
     ctx.onEvent?.({ type: "file", path: entry.path, status: "skipped", bytes: entry.size });
     return {
@@ -155,9 +171,9 @@ export async function pullUrl(
       const placeOk = filename === undefined
         ? dirname(entry.localPath) === dir
         : entry.localPath === resolveInside(dir, filename);
-      if (placeOk && entry.sha256 === wantSha && await intactSize(entry.localPath) === entry.size) {
-        return skip(entry);
-      }
+      if (!placeOk || entry.sha256 !== wantSha) continue;
+      const stamp = await intact(entry, verify, signal);
+      if (stamp) return await skip(entry, stamp);
     }
   }
 
@@ -168,24 +184,58 @@ export async function pullUrl(
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const probe = await probeUrl(url, headers, signal);
   filename ??= filenameFromResponse(url, probe?.contentDisposition ?? null);
-  const localPath = resolveInside(dir, filename);
-  const entry = known.find((e) => e.localPath === localPath);
-  if (
-    entry && probe?.etag && entry.etag === probe.etag &&
-    (probe.size === null || probe.size === entry.size) &&
-    (!wantSha || entry.sha256 === wantSha) &&
-    await intactSize(localPath) === entry.size
-  ) {
-    return skip(entry);
+  const wanted = filename;
+  const target = await claimUrlTarget(dir, filename, sourceKey, known, {
+    signal,
+    onWait: () => {
+      const message = lockWaitMessage(wanted);
+      ctx.onEvent?.({ type: "waiting", path: wanted, message });
+      ctx.logger?.info("file.lock_wait", { source: sourceKey, path: wanted, message });
+    },
+  });
+  try {
+    return await fetchUrlTarget(request, url, ctx, { target, probe, headers, known, skip });
+  } finally {
+    await target.lock.release();
   }
+}
+
+interface UrlFetch {
+  target: UrlTarget;
+  probe: UrlProbe | null;
+  headers: Record<string, string>;
+  known: ManifestEntry[];
+  skip: (entry: ManifestEntry, stamp: FileStamp) => Promise<PullReport>;
+}
+
+/** With the target claimed (its lock held): skip it when present, else fetch and record it. */
+async function fetchUrlTarget(
+  request: PullRequest,
+  url: URL,
+  ctx: PullContext,
+  { target, probe, headers, known, skip }: UrlFetch,
+): Promise<PullReport> {
+  const { kv, signal } = ctx;
+  const sourceKey = url.href;
+  const wantSha = request.sha256?.toLowerCase();
+  const { localPath, name } = target;
+  const entry = known.find((e) => e.localPath === localPath);
+  const sameRemote = entry !== undefined && probe?.etag && entry.etag === probe.etag &&
+    (probe.size === null || probe.size === entry.size) && (!wantSha || entry.sha256 === wantSha);
+  const stamp = entry && await intact(entry, request.verify === true, signal);
+  if (sameRemote && stamp) return await skip(entry, stamp);
+  const repairing = entry !== undefined && stamp === undefined && await exists(localPath);
 
   ctx.onEvent?.({
     type: "plan",
     commit: null,
-    files: [{ path: filename, size: probe?.size ?? null, skip: false }],
+    files: [{ path: name, size: probe?.size ?? null, skip: false }],
   });
-  const name = filename;
-  const partPath = `${localPath}.part`;
+  const partPath = urlPartPath(target.dir, url.href, name);
+  await adoptLegacyPart(`${localPath}.part`, partPath, wantSha ? { sha256: wantSha } : {}, {
+    proven: true,
+  });
+  await recordUrlOwner(target);
   const present = await resumableBytes(partPath);
   // an unknown size cannot be weighed: only the reserve is checked then
   const needed = probe?.size != null ? Math.max(0, probe.size - present) : 0;
@@ -200,7 +250,7 @@ export async function pullUrl(
       partPath,
       finalPath: localPath,
       expected: wantSha ? { sha256: wantSha } : {},
-      connections: request.connections ?? config.connections,
+      connections: request.connections ?? ctx.config.connections,
       signal,
       limiter: chainLimiters(ctx.limiters ?? []),
       ...(config.downloadTimeoutMs ? { stallTimeoutMs: config.downloadTimeoutMs } : {}),
@@ -215,9 +265,10 @@ export async function pullUrl(
     throw err;
   }
   meter.finished(result.bytesTransferred);
+  const finalStamp = await fileStamp(localPath);
   await putManifestEntry(kv, {
     source: sourceKey,
-    path: filename,
+    path: name,
     localPath,
     commit: null,
     revision: null,
@@ -226,11 +277,20 @@ export async function pullUrl(
     etag: result.etag ?? probe?.etag ?? null,
     layout: "url",
     downloadedAt: new Date().toISOString(),
+    ...(finalStamp ? { mtimeMs: finalStamp.mtimeMs, ino: finalStamp.ino } : {}),
   });
-  ctx.onEvent?.({ type: "file", path: filename, status: "done", bytes: result.size });
+  ctx.onEvent?.({ type: "file", path: name, status: "done", bytes: result.size });
+  if (repairing && entry.sha256 === result.sha256) {
+    metrics.filesRepaired.inc();
+    ctx.logger?.warn("file.repaired", {
+      source: sourceKey,
+      path: name,
+      message: `${name} had changed on disk; downloaded and verified again`,
+    });
+  }
   ctx.logger?.info("pull.file", {
     source: sourceKey,
-    path: filename,
+    path: name,
     size: result.size,
     transferred: result.bytesTransferred,
     resumedFrom: result.resumedFrom,
@@ -242,4 +302,8 @@ export async function pullUrl(
     bytes: result.bytesTransferred,
     paths: [localPath],
   };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
 }

@@ -104,7 +104,7 @@ export class RunProgressTracker {
   apply(event: PullEvent): void {
     if (event.type === "plan") this.#plan(event);
     else if (event.type === "progress") this.#progress(event.path, event.bytes, event.total);
-    else if (event.status === "done") this.#done(event.path, event.bytes);
+    else if (event.type === "file" && event.status === "done") this.#done(event.path, event.bytes);
   }
 
   /** The current view, recording a rate sample at `now` (ms since the epoch). */
