@@ -239,7 +239,7 @@ async function fetchUrlTarget(
   const present = await resumableBytes(partPath);
   // an unknown size cannot be weighed: only the reserve is checked then
   const needed = probe?.size != null ? Math.max(0, probe.size - present) : 0;
-  await ensureFreeSpace({ path: dir, needed, reserve: config.minFree });
+  await ensureFreeSpace({ path: target.dir, needed, reserve: ctx.config.minFree });
   ctx.onEvent?.({ type: "progress", path: name, bytes: present, total: probe?.size ?? null });
   const meter = new TransferMeter(present);
   let result;
