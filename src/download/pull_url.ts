@@ -215,7 +215,7 @@ async function fetchUrlTarget(
   ctx: PullContext,
   { target, probe, headers, known, skip }: UrlFetch,
 ): Promise<PullReport> {
-  const { kv, signal } = ctx;
+  const { config, kv, signal } = ctx;
   const sourceKey = url.href;
   const wantSha = request.sha256?.toLowerCase();
   const { localPath, name } = target;
@@ -239,7 +239,7 @@ async function fetchUrlTarget(
   const present = await resumableBytes(partPath);
   // an unknown size cannot be weighed: only the reserve is checked then
   const needed = probe?.size != null ? Math.max(0, probe.size - present) : 0;
-  await ensureFreeSpace({ path: target.dir, needed, reserve: ctx.config.minFree });
+  await ensureFreeSpace({ path: target.dir, needed, reserve: config.minFree });
   ctx.onEvent?.({ type: "progress", path: name, bytes: present, total: probe?.size ?? null });
   const meter = new TransferMeter(present);
   let result;
@@ -250,7 +250,7 @@ async function fetchUrlTarget(
       partPath,
       finalPath: localPath,
       expected: wantSha ? { sha256: wantSha } : {},
-      connections: request.connections ?? ctx.config.connections,
+      connections: request.connections ?? config.connections,
       signal,
       limiter: chainLimiters(ctx.limiters ?? []),
       ...(config.downloadTimeoutMs ? { stallTimeoutMs: config.downloadTimeoutMs } : {}),
