@@ -28,6 +28,7 @@ import {
   listSchedules,
   newId,
   type Page,
+  type RunCounters,
   type ScheduleState,
   updateSchedule,
 } from "../store/mod.ts";
@@ -83,6 +84,19 @@ export function maskSchedule<T extends Schedule>(s: T): T {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The stats of a schedule from its stored run counters. */
+export function statsOf(c: RunCounters): ScheduleStats {
+  const finished = c.succeeded + c.failed;
+  return {
+    runs: c.runs,
+    succeeded: c.succeeded,
+    failed: c.failed,
+    skipped: c.skipped,
+    successRate: finished ? c.succeeded / finished : null,
+    meanDurationMs: c.timed ? Math.round(c.durationMs / c.timed) : null,
+  };
+}
 
 function conflict(message: string, id: string): NightpullError {
   return new NightpullError("conflict", message, { id });
@@ -154,20 +168,12 @@ export class ScheduleService {
   async get(id: string): Promise<ScheduleDetail> {
     const { schedule: s, counters: c } = await getScheduleWithCounters(this.#kv, id);
     const now = this.#clock.now();
-    const finished = c.succeeded + c.failed;
     const detail: ScheduleDetail = {
       ...s,
       nextRuns: s.status === "active"
         ? this.#upcoming.next(s.trigger, this.#config.timezone, now, 5).map(iso)
         : [],
-      stats: {
-        runs: c.runs,
-        succeeded: c.succeeded,
-        failed: c.failed,
-        skipped: c.skipped,
-        successRate: finished ? c.succeeded / finished : null,
-        meanDurationMs: c.timed ? Math.round(c.durationMs / c.timed) : null,
-      },
+      stats: statsOf(c),
     };
     if (s.timeWindow) {
       const { open, nextOpen, nextClose } = windowState(s.timeWindow, this.#config.timezone, now);
