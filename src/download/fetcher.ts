@@ -68,6 +68,8 @@ export interface FetchFileOptions {
   onProgress?: (bytesDone: number, total: number | undefined) => void;
   /** On 403 from a non-original origin (expired signed CDN URL): a fresh URL to GET. */
   reresolve?: () => Promise<string>;
+  /** Checks every URL before it is fetched, redirect hops included (the outbound allow-list). */
+  checkUrl?: (url: URL) => Promise<void> | void;
   /** Maps a non-transient error response (401/403/404 + X-Error-Code) to an error. */
   mapHttpError?: (res: Response) => NightpullError | undefined;
   /** Transient failures in a row (resets, 5xx, 429, stalls) before giving up; default 5. */
@@ -111,7 +113,12 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
   const expected = { ...opts.expected };
   const watchdog = new StallWatchdog(opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
   const ctx: TransferContext = {
-    remote: new RemoteFile({ url: opts.url, headers: opts.headers, reresolve: opts.reresolve }),
+    remote: new RemoteFile({
+      url: opts.url,
+      headers: opts.headers,
+      reresolve: opts.reresolve,
+      checkUrl: opts.checkUrl,
+    }),
     partPath: opts.partPath,
     name,
     expected,

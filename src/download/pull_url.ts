@@ -23,6 +23,8 @@ import { allManifestEntries, type ManifestEntry, putManifestEntry } from "../sto
 import { filenameFromResponse } from "./content_disposition.ts";
 import { ensureFreeSpace } from "./disk_space.ts";
 import { fetchFile } from "./fetcher.ts";
+import { fetchFollowing } from "./follow_redirects.ts";
+import { outboundCheck } from "./outbound_guard.ts";
 import { chainLimiters } from "./rate_limiter.ts";
 import type { PullContext, PullReport, PullRequest } from "./pull.ts";
 import { resumableBytes } from "./resume_point.ts";
@@ -43,8 +45,6 @@ export interface UrlProbe {
   etag: string | null;
   contentDisposition: string | null;
 }
-
-const MAX_REDIRECTS = 10;
 
 /**
  * Maps a failed answer for a URL onto a stable code with a message naming the URL (without
@@ -72,52 +72,43 @@ export function urlHttpError(res: Response, url: URL): NightpullError {
 }
 
 /**
- * HEAD with redirects followed by hand, so an Authorization header never follows a redirect
- * to another origin. Null when the server does not answer HEAD usefully (the GET decides).
+ * HEAD under the one redirect policy (Authorization only to the URL's own origin, every hop
+ * checked by `checkUrl`). Null when the server does not answer HEAD usefully (the GET decides).
  */
 export async function probeUrl(
   url: URL,
   headers: Record<string, string>,
   signal?: AbortSignal,
+  checkUrl?: (url: URL) => Promise<void> | void,
 ): Promise<UrlProbe | null> {
-  let current = url;
-  let sendHeaders = headers;
   let linked: string | null = null;
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    let res: Response;
-    try {
-      res = await fetch(current, {
-        method: "HEAD",
-        headers: sendHeaders,
-        redirect: "manual",
-        signal,
-      });
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      return null; // unreachable for HEAD: let the GET (with its retries) find out
-    }
-    await res.body?.cancel();
-    const location = res.headers.get("location");
-    if (res.status >= 300 && res.status < 400 && location) {
-      // Like the fetcher: the first origin's X-Linked-Etag names the content behind a CDN.
-      if (current.origin === url.origin) {
-        linked = res.headers.get("x-linked-etag") ?? res.headers.get("etag") ?? linked;
-      }
-      const next = new URL(location, current);
-      if (next.origin !== current.origin) sendHeaders = {};
-      current = next;
-      continue;
-    }
-    if ([401, 403, 404, 410].includes(res.status)) throw urlHttpError(res, url);
-    if (!res.ok) return null;
-    const length = res.headers.get("content-length");
-    return {
-      size: length !== null && /^\d+$/.test(length) ? Number(length) : null,
-      etag: normalizeEtag(linked ?? res.headers.get("etag")) ?? null,
-      contentDisposition: res.headers.get("content-disposition"),
-    };
+  let res: Response;
+  try {
+    ({ response: res } = await fetchFollowing(url, {
+      method: "HEAD",
+      credentials: headers,
+      signal,
+      checkUrl,
+      onRedirect: (redirect, from) => {
+        // Like the fetcher: the first origin's X-Linked-Etag names the content behind a CDN.
+        if (from.origin !== url.origin) return;
+        linked = redirect.headers.get("x-linked-etag") ?? redirect.headers.get("etag") ?? linked;
+      },
+    }));
+  } catch (err) {
+    // a refused redirect or host is final; an unreachable HEAD is left to the GET's retries
+    if (signal?.aborted || err instanceof NightpullError) throw err;
+    return null;
   }
-  return null;
+  await res.body?.cancel();
+  if ([401, 403, 404, 410].includes(res.status)) throw urlHttpError(res, url);
+  if (!res.ok) return null;
+  const length = res.headers.get("content-length");
+  return {
+    size: length !== null && /^\d+$/.test(length) ? Number(length) : null,
+    etag: normalizeEtag(linked ?? res.headers.get("etag")) ?? null,
+    contentDisposition: res.headers.get("content-disposition"),
+  };
 }
 
 /**
@@ -182,7 +173,8 @@ export async function pullUrl(
     ? resolveHfToken(config, ctx.env ?? Deno.env.toObject())
     : undefined;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const probe = await probeUrl(url, headers, signal);
+  const checkUrl = outboundCheck(config);
+  const probe = await probeUrl(url, headers, signal, checkUrl);
   filename ??= filenameFromResponse(url, probe?.contentDisposition ?? null);
   const wanted = filename;
   const target = await claimUrlTarget(dir, filename, sourceKey, known, {
@@ -247,6 +239,7 @@ async function fetchUrlTarget(
     result = await fetchFile({
       url: url.href,
       headers,
+      checkUrl,
       partPath,
       finalPath: localPath,
       expected: wantSha ? { sha256: wantSha } : {},

@@ -12,6 +12,7 @@
  * @module
  */
 import type { Config } from "../config.ts";
+import { checkOutboundTargets } from "../download/outbound_guard.ts";
 import { parseSource } from "../download/source.ts";
 import { NightpullError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
@@ -144,6 +145,7 @@ export class ScheduleService {
   ): Promise<Schedule> {
     const now = this.#clock.now();
     const fields = normalizeScheduleInput(input, new Date(now), this.#config);
+    await checkOutboundTargets(this.#config, fields);
     const schedule: Schedule = {
       ...fields,
       id: newId(now),
@@ -284,6 +286,8 @@ export class ScheduleService {
     if (schedule.status === "deleted") {
       throw conflict(`cannot trigger schedule "${id}": it is deleted`, id);
     }
+    // the allow-list may have changed since the schedule was stored
+    await checkOutboundTargets(this.#config, schedule);
     const now = this.#clock.now();
     const window = schedule.timeWindow &&
       compileTimeWindow(schedule.timeWindow, this.#config.timezone);
@@ -339,6 +343,7 @@ export class ScheduleService {
     },
   ): Promise<Run> {
     const input = normalizeDownloadInput(spec);
+    await checkOutboundTargets(this.#config, { source: input.spec.source, webhook: input.webhook });
     const now = this.#clock.now();
     let dueAt = now;
     if (input.timeWindow) {
@@ -371,6 +376,7 @@ export class ScheduleService {
   async #rewrite(id: string, input: ScheduleInput, retrigger: boolean): Promise<Schedule> {
     const now = this.#clock.now();
     const fields: ScheduleFields = normalizeScheduleInput(input, new Date(now), this.#config);
+    await checkOutboundTargets(this.#config, fields);
     let windowChanged = false;
     const entry = await updateSchedule(this.#kv, id, ({ schedule, state }) => {
       if (schedule.status === "deleted") {
