@@ -11,6 +11,7 @@
  * @module
  */
 import { commitStats } from "./store/commit.ts";
+import { VERSION } from "./version.ts";
 
 type Labels = Record<string, string>;
 
@@ -126,7 +127,7 @@ export class Histogram implements Metric {
 }
 
 /** Version reported by `nightpull_build_info`. */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 /** Every metric nightpull exports. */
 export const metrics = {
@@ -146,12 +147,16 @@ export const metrics = {
     "nightpull_files_skipped_total",
     "Files already present and verified, not transferred.",
   ),
-  filesRepaired: new Counter(
-    "nightpull_files_repaired_total",
-    "Present files whose bytes had changed on disk, downloaded again.",
-  ),
   activeTransfers: new Gauge("nightpull_active_transfers", "File transfers in progress."),
   retries: new Counter("nightpull_retries_total", "Retries, by kind (run, request)."),
+  rateLimitWaits: new Counter(
+    "nightpull_rate_limit_waits_total",
+    "Waits on a 429 (rate limited) answer, by host.",
+  ),
+  rateLimitWaitSeconds: new Counter(
+    "nightpull_rate_limit_wait_seconds_total",
+    "Wall time spent waiting on rate limits, by host.",
+  ),
   checksumFailures: new Counter(
     "nightpull_checksum_failures_total",
     "Downloads refused because a hash did not match.",

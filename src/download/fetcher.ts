@@ -23,6 +23,7 @@ import { FileDigest, hashFileRange } from "./checksum.ts";
 import { StallWatchdog } from "./connection_watch.ts";
 import { DEFAULT_RETRIES, retryDelayMs } from "./http_retry.ts";
 import { transferRanges } from "./multi_range.ts";
+import { RateLimitBudget } from "./rate_limit_budget.ts";
 import { commitPart, discardPart } from "./part_file.ts";
 import { connectionCount, coveredBytes } from "./range_plan.ts";
 import { RemoteFile } from "./remote_file.ts";
@@ -50,10 +51,7 @@ export interface FetchFileOptions {
   url: string;
   /** Sent only to the origin of `url`, never to another origin after a redirect. */
   headers?: Record<string, string>;
-  /**
-   * Where bytes accumulate (names in part_paths.ts). The caller holds the file's lock
-   * (file_lock.ts): the fetcher truncates and rewrites this part as if it were alone.
-   */
+  /** Where bytes accumulate (`<final>.part`, or hf-cache `blobs/<etag>.incomplete`). */
   partPath: string;
   /** Atomic rename target after verification (its directory is created). */
   finalPath: string;
@@ -68,8 +66,11 @@ export interface FetchFileOptions {
   onProgress?: (bytesDone: number, total: number | undefined) => void;
   /** On 403 from a non-original origin (expired signed CDN URL): a fresh URL to GET. */
   reresolve?: () => Promise<string>;
-  /** Checks every URL before it is fetched, redirect hops included (the outbound allow-list). */
-  checkUrl?: (url: URL) => Promise<void> | void;
+  /**
+   * The content is pinned (a hub commit and its hash): a changed server ETag does not
+   * discard partial bytes; the hash check at the end still catches other content.
+   */
+  pinned?: boolean;
   /** Maps a non-transient error response (401/403/404 + X-Error-Code) to an error. */
   mapHttpError?: (res: Response) => NightpullError | undefined;
   /** Transient failures in a row (resets, 5xx, 429, stalls) before giving up; default 5. */
@@ -78,6 +79,8 @@ export interface FetchFileOptions {
   stallTimeoutMs?: number;
   /** Wait before retry `attempt` (tests shrink it); default honours Retry-After, capped. */
   retryDelay?: (attempt: number, res?: Response) => number;
+  /** The run's budget for 429 waits (default: a fresh one of 10 min for this file). */
+  rateLimits?: RateLimitBudget;
   /** Bandwidth limit (e.g. the shared `RateLimiter` of `--bwlimit`); reads wait for it. */
   limiter?: BandwidthLimiter;
 }
@@ -113,12 +116,7 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
   const expected = { ...opts.expected };
   const watchdog = new StallWatchdog(opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
   const ctx: TransferContext = {
-    remote: new RemoteFile({
-      url: opts.url,
-      headers: opts.headers,
-      reresolve: opts.reresolve,
-      checkUrl: opts.checkUrl,
-    }),
+    remote: new RemoteFile({ url: opts.url, headers: opts.headers, reresolve: opts.reresolve }),
     partPath: opts.partPath,
     name,
     expected,
@@ -126,7 +124,8 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
     signal,
     retries: opts.retries ?? DEFAULT_RETRIES,
     retryDelay: opts.retryDelay ??
-      ((attempt, res) => retryDelayMs(attempt, res?.headers, Date.now())),
+      ((attempt, res) => retryDelayMs(attempt, res?.status, res?.headers, Date.now())),
+    rateLimits: opts.rateLimits ?? new RateLimitBudget(),
     mapHttpError: opts.mapHttpError,
     watchdog,
     connections: opts.connections ?? DEFAULT_CONNECTIONS,
@@ -136,6 +135,8 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
     bytesTransferred: 0,
     restarted: false,
     forceSingle: false,
+    pinned: (opts.pinned ?? false) &&
+      (expected.sha256 !== undefined || expected.gitSha1 !== undefined),
   };
   try {
     await Deno.mkdir(dirname(opts.partPath), { recursive: true });
@@ -264,18 +265,6 @@ async function finish(
         digests[kind]
       }; the partial file was deleted`,
       { expected: want, actual: digests[kind], algorithm: label },
-    );
-  }
-  // What is renamed must be what was hashed: with the file's lock held nobody else writes the
-  // part, and its size on disk is checked once more right before the rename.
-  const onDisk = (await Deno.stat(ctx.partPath)).size;
-  if (onDisk !== outcome.size) {
-    await discardPart(ctx.partPath);
-    throw new NightpullError(
-      "size_mismatch",
-      `size mismatch for ${name}: ${onDisk} bytes on disk, ${outcome.size} downloaded and ` +
-        `verified (another writer changed the partial file); it was deleted, run again`,
-      { expected: outcome.size, actual: onDisk },
     );
   }
   await commitPart(ctx.partPath, finalPath);

@@ -12,9 +12,10 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
-import { fetchFollowing } from "./follow_redirects.ts";
+import { USER_AGENT } from "../version.ts";
 import { hubHttpError, hubNetworkError, repoPageUrl } from "./hub_errors.ts";
 import { type HubFile, parseTreeEntry, SHA1_HEX } from "./hub_file.ts";
+import { serverRetryAfterMs } from "./http_retry.ts";
 import {
   BodyTooLarge,
   errorBodyText,
@@ -22,8 +23,8 @@ import {
   nextLink,
   quote,
   readTextCapped,
-  retryAfterMs,
 } from "./hub_http.ts";
+import { RateLimitBudget } from "./rate_limit_budget.ts";
 import type { Source } from "./source.ts";
 
 export { blobEtag, type HubFile } from "./hub_file.ts";
@@ -38,7 +39,7 @@ export interface HubRetryOptions {
   /** First backoff (default 250 ms), doubled per retry up to `maxDelayMs` (default 4 s). */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** A `Retry-After` longer than this is not waited for (default 60 s). */
+  /** A `Retry-After` (not a 429's) longer than this is not waited for (default 60 s). */
   maxRetryAfterMs?: number;
 }
 
@@ -55,6 +56,11 @@ export interface HubClientOptions {
   timeoutMs?: number;
   /** Largest API answer read, in bytes (default {@link MAX_HUB_RESPONSE_BYTES}). */
   maxResponseBytes?: number;
+  /**
+   * The run's budget for 429 waits, shared with its file transfers; default a fresh one
+   * waiting with `sleep`.
+   */
+  rateLimits?: RateLimitBudget;
 }
 
 /** Where a failure happened, for error messages and details. */
@@ -65,8 +71,10 @@ export interface HubErrorContext {
 }
 
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+const MAX_REDIRECTS = 5;
 const MAX_PAGES = 100_000;
-const DEFAULT_USER_AGENT = `nightpull (deno ${Deno.version.deno})`;
+/** The real hub, whose links a mirror may pass through unchanged. */
+const HF_ORIGIN = "https://huggingface.co";
 
 /** Talks to one hub endpoint with one (optional) token. */
 export class HubClient {
@@ -78,6 +86,7 @@ export class HubClient {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #timeoutMs: number;
   readonly #maxResponseBytes: number;
+  readonly #rateLimits: RateLimitBudget;
 
   constructor(options: HubClientOptions) {
     let url: URL;
@@ -100,7 +109,7 @@ export class HubClient {
     this.endpoint = url.href.replace(/\/+$/, "");
     this.#origin = url.origin;
     this.#token = options.token || undefined;
-    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.#userAgent = options.userAgent ?? USER_AGENT;
     this.#retry = {
       attempts: Math.max(1, options.retry?.attempts ?? 4),
       baseDelayMs: options.retry?.baseDelayMs ?? 250,
@@ -110,6 +119,8 @@ export class HubClient {
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#maxResponseBytes = options.maxResponseBytes ?? MAX_HUB_RESPONSE_BYTES;
+    const sleep = this.#sleep;
+    this.#rateLimits = options.rateLimits ?? new RateLimitBudget({ sleep: (ms) => sleep(ms) });
   }
 
   /** `{Authorization: "Bearer …"}` when a token is set, else `{}`; only for the endpoint's origin. */
@@ -161,7 +172,7 @@ export class HubClient {
     const seen = new Set<string>();
     let url: string | undefined = `${
       this.#apiBase(source)
-    }/tree/${commit}?recursive=true&expand=true`;
+    }/tree/${commit}?recursive=true&expand=false`;
     while (url) {
       if (seen.has(url) || seen.size >= MAX_PAGES) {
         throw new NightpullError(
@@ -243,11 +254,19 @@ export class HubClient {
     };
   }
 
+  /**
+   * The next page's URL. A link on the endpoint's origin is followed; one on huggingface.co
+   * while the endpoint is a mirror (hf-mirror.com answers so) is rewritten onto the endpoint,
+   * as huggingface_hub does; any other origin is refused, because the token rides along.
+   */
   #nextPage(link: string | null, current: string, context: HubErrorContext): string | undefined {
-    const next = nextLink(link, current);
+    let next = nextLink(link, current);
     if (next === undefined) return undefined;
+    if (this.#origin !== HF_ORIGIN && new URL(next).origin === HF_ORIGIN) {
+      const url = new URL(next);
+      next = `${this.endpoint}${url.pathname}${url.search}`;
+    }
     if (new URL(next).origin !== this.#origin) {
-      // The token rides along on every page request; it must never reach another origin.
       throw new NightpullError(
         "upstream_error",
         `the hub's next-page link points to another origin (${new URL(next).origin}); ` +
@@ -258,15 +277,24 @@ export class HubClient {
     return next;
   }
 
-  /** GET with retries on resets, timeouts, 5xx and 429; returns parsed JSON and the Link header. */
+  /**
+   * GET with retries on resets, timeouts, 5xx and 429; returns parsed JSON and the Link header.
+   * A 429 that says how long to wait waits within the run's rate-limit budget and does not
+   * count as a try.
+   */
   async #getJson(
     url: string,
     context: HubErrorContext,
   ): Promise<{ json: unknown; link: string | null }> {
     let delay = this.#retry.baseDelayMs;
-    for (let attempt = 1;; attempt++) {
+    for (let attempt = 1;;) {
       const outcome = await this.#attempt(url, context, attempt >= this.#retry.attempts);
       if ("json" in outcome) return outcome;
+      if (outcome.rateLimitedMs !== undefined) {
+        await this.#rateLimits.wait(outcome.rateLimitedMs, url);
+        continue;
+      }
+      attempt++;
       await this.#sleep(outcome.retryAfterMs ?? delay);
       delay = Math.min(this.#retry.maxDelayMs, delay * 2);
     }
@@ -277,7 +305,9 @@ export class HubClient {
     url: string,
     context: HubErrorContext,
     last: boolean,
-  ): Promise<{ json: unknown; link: string | null } | { retryAfterMs?: number }> {
+  ): Promise<
+    { json: unknown; link: string | null } | { retryAfterMs?: number; rateLimitedMs?: number }
+  > {
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort(new Error(`no answer within ${this.#timeoutMs} ms`)),
@@ -288,19 +318,23 @@ export class HubClient {
       let text: string;
       try {
         res = await this.#fetchFollowing(url, controller.signal);
+        const wait = RETRY_STATUSES.has(res.status)
+          ? serverRetryAfterMs(res.status, res.headers, Date.now())
+          : undefined;
+        if (res.status === 429 && wait !== undefined) {
+          await res.body?.cancel();
+          return { rateLimitedMs: wait };
+        }
         if (!last && RETRY_STATUSES.has(res.status)) {
-          const retryAfter = retryAfterMs(res.headers.get("retry-after"), Date.now());
           // A Retry-After longer than we are willing to wait is reported instead.
-          if (retryAfter === undefined || retryAfter <= this.#retry.maxRetryAfterMs) {
+          if (wait === undefined || wait <= this.#retry.maxRetryAfterMs) {
             await res.body?.cancel();
-            return { retryAfterMs: retryAfter };
+            return { retryAfterMs: wait };
           }
         }
         text = await readTextCapped(res, this.#maxResponseBytes);
       } catch (err) {
         if (err instanceof BodyTooLarge) throw this.#tooLarge(url, err.limit, context);
-        // a refused redirect (another scheme, too many hops) is final: asking again changes nothing
-        if (err instanceof NightpullError) throw err;
         // Resets, refused connections, cut bodies and our own timeout are all worth a retry.
         if (!last) return {};
         throw this.networkError(
@@ -336,14 +370,24 @@ export class HubClient {
     );
   }
 
-  /** fetch under the one redirect policy: Authorization only to the endpoint's origin. */
+  /** fetch with manual redirects, so Authorization is only ever sent to the endpoint's origin. */
   async #fetchFollowing(url: string, signal: AbortSignal): Promise<Response> {
-    const { response } = await fetchFollowing(url, {
-      headers: { "user-agent": this.#userAgent, accept: "application/json" },
-      credentials: this.authHeaders(),
-      credentialsOrigin: this.#origin,
-      signal,
-    });
-    return response;
+    let current = url;
+    for (let hop = 0;; hop++) {
+      const sameOrigin = new URL(current).origin === this.#origin;
+      const res = await fetch(current, {
+        headers: {
+          "user-agent": this.#userAgent,
+          accept: "application/json",
+          ...(sameOrigin ? this.authHeaders() : {}),
+        },
+        redirect: "manual",
+        signal,
+      });
+      const location = res.headers.get("location");
+      if (res.status < 300 || res.status >= 400 || !location || hop >= MAX_REDIRECTS) return res;
+      await res.body?.cancel();
+      current = new URL(location, current).href;
+    }
   }
 }

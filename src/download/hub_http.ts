@@ -1,6 +1,6 @@
 /**
- * Small readers and writers of the hub's HTTP dialect: `Link` pagination, `Retry-After`,
- * JSON error bodies, and Python-style URL quoting of path segments.
+ * Small readers and writers of the hub's HTTP dialect: `Link` pagination, JSON error bodies,
+ * and Python-style URL quoting of path segments.
  *
  * @example
  * ```ts
@@ -23,14 +23,6 @@ export function nextLink(header: string | null, base: string): string | undefine
     }
   }
   return undefined;
-}
-
-/** Milliseconds to wait from a `Retry-After` value (seconds or an HTTP date) at `now`; undefined if absent or unreadable. */
-export function retryAfterMs(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The `error` field of a hub JSON error body, if there is one. */

@@ -157,7 +157,7 @@ export async function transferRanges(
           const range = parseContentRange(res.headers.get("content-range"));
           const etag = res.headers.get("etag");
           const changed = isStrongEtag(etag) && serverEtag !== undefined &&
-            normalizeEtag(etag) !== serverEtag;
+            normalizeEtag(etag) !== serverEtag && !ctx.pinned;
           if (range && !("unsatisfied" in range) && range.total !== undefined) {
             const want = ctx.expected.size;
             if (want !== undefined && range.total !== want) {

@@ -19,19 +19,12 @@ import { type BandwidthLimiter, fetchFile } from "./fetcher.ts";
 import { parseBandwidth } from "./bandwidth.ts";
 import { chainLimiters, rateLimiterFor } from "./rate_limiter.ts";
 import { ensureFreeSpace } from "./disk_space.ts";
+import { discardPart } from "./part_file.ts";
 import { hfCacheRepo, linkSnapshotFile, symlinksSupported, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
 import { refreshDownloadMetadata } from "./local_dir_metadata.ts";
-import { type FileLock, lockWaitMessage } from "./file_lock.ts";
-import {
-  type ContentHashes,
-  type FileStamp,
-  fileStamp,
-  KnownFiles,
-  type Presence,
-} from "./known_files.ts";
-import { adoptLeftoverPart, removeLeftoverParts } from "./leftover_parts.ts";
-import { runLockedJobs } from "./locked_jobs.ts";
+import { RateLimitBudget } from "./rate_limit_budget.ts";
+import { type ContentHashes, KnownFiles } from "./known_files.ts";
 import {
   type BlobJob,
   ConnectionBudget,
@@ -66,8 +59,6 @@ export interface PullRequest {
    * shared by all its files and connections.
    */
   bandwidth?: string;
-  /** Re-hash every present file, not only those whose stamp changed (`pull --verify`). */
-  verify?: boolean;
 }
 
 /** What a pull reports while it runs. */
@@ -79,8 +70,14 @@ export type PullEvent =
   }
   | { type: "progress"; path: string; bytes: number; total: number | null }
   | { type: "file"; path: string; status: "done" | "skipped"; bytes: number }
-  /** Another process (or run) holds the file's lock; this pull waits for it. */
-  | { type: "waiting"; path: string; message: string };
+  | {
+    /** Waiting on a 429 until `until` (ISO); `by` is "the hub" or the URL's host. */
+    type: "wait";
+    reason: "rate_limited";
+    by: string;
+    seconds: number;
+    until: string;
+  };
 
 /** Everything a pull needs from its caller. */
 export interface PullContext {
@@ -95,6 +92,22 @@ export interface PullContext {
   fileConcurrency?: number;
   /** Limiters shared beyond this pull (the process-wide `--bwlimit`); every byte takes from each. */
   limiters?: BandwidthLimiter[];
+  /** Total time this pull may wait on rate limits (default 10 min), then `rate_limited`. */
+  rateLimitBudgetMs?: number;
+}
+
+/**
+ * The pull's one budget for 429 waits, shared by its API calls and file transfers; each wait
+ * becomes a `wait` event ("rate limited by the hub, resuming in 55 s") and a log event.
+ */
+export function pullRateLimits(ctx: PullContext, source: string, by: string): RateLimitBudget {
+  return new RateLimitBudget({
+    budgetMs: ctx.rateLimitBudgetMs,
+    onWait: (wait) => {
+      ctx.logger?.warn("pull.rate_limited", { source, ...wait });
+      ctx.onEvent?.({ type: "wait", reason: "rate_limited", by, ...wait });
+    },
+  });
 }
 
 /** The outcome of a successful pull. */
@@ -158,12 +171,14 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   const { config, kv, signal } = ctx;
   const limiter = chainLimiters(ctx.limiters ?? []);
   const env = ctx.env ?? Deno.env.toObject();
+  const sourceKey = manifestSourceKey(source);
+  const rateLimits = pullRateLimits(ctx, sourceKey, "the hub");
   const client = new HubClient({
     endpoint: config.hfEndpoint,
     token: resolveHfToken(config, env),
     ...(config.etagTimeoutMs ? { timeoutMs: config.etagTimeoutMs } : {}),
+    rateLimits,
   });
-  const sourceKey = manifestSourceKey(source);
   const commit = await client.resolveRevision(source);
   throwIfInterrupted(signal);
   const listing = await client.listFiles(source, commit);
@@ -176,20 +191,18 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     ? { layout, repo, commit }
     : { layout, dir: request.dir! };
   const jobs = planJobs(selected, target);
-  const listed = new Set(listing.map((f) => f.path));
   const known = await KnownFiles.load(kv, sourceKey);
-  const verify = request.verify === true;
 
-  // Checking presence is a stat per file (and a re-hash for unrecorded or changed files): run
-  // a few at once so a no-op pull of a large repo stays quick.
-  const presence = new Map<BlobJob, Presence>();
+  // Checking presence is a stat per file (and a re-hash for unrecorded files): run a few at
+  // once so a no-op pull of a large repo stays quick.
+  const present = new Map<BlobJob, ContentHashes>();
   await eachLimited(jobs, PRESENCE_CONCURRENCY, async (job) => {
     throwIfInterrupted(signal);
-    presence.set(job, await known.presence(job, target, { verify, signal }));
+    const hashes = await known.verifiedContent(job, target);
+    if (hashes) present.set(job, hashes);
   });
-  const present = jobs.filter((job) => presence.get(job)!.state === "present");
   // Preflight: what is still to be written, plus the reserve, must fit before any transfer.
-  const todo = jobs.filter((job) => presence.get(job)!.state !== "present");
+  const todo = jobs.filter((job) => !present.has(job));
   const remaining = new Map<BlobJob, number>();
   for (const job of todo) {
     remaining.set(job, Math.max(0, job.size - await resumableBytes(job.partPath)));
@@ -206,18 +219,14 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     type: "plan",
     commit,
     files: jobs.flatMap((job) =>
-      job.files.map((f) => ({
-        path: f.path,
-        size: job.size,
-        skip: presence.get(job)!.state === "present",
-      }))
+      job.files.map((f) => ({ path: f.path, size: job.size, skip: present.has(job) }))
     ),
   });
 
   // Copies where symlinks are disabled or cannot be made, as huggingface_hub does.
   const copy = target.layout === "hf-cache" &&
     (config.disableSymlinks || !(await symlinksSupported(dirname(target.repo.dir))));
-  const record = async (job: BlobJob, hashes: ContentHashes, stamp: FileStamp | undefined) => {
+  const record = async (job: BlobJob, hashes: ContentHashes) => {
     for (const file of job.files) {
       if (target.layout === "hf-cache") {
         await linkSnapshotFile(target.repo, commit, file.path, job.etag, { copy });
@@ -237,7 +246,6 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         etag: job.etag,
         layout: target.layout,
         downloadedAt: new Date().toISOString(),
-        ...(stamp ? { mtimeMs: stamp.mtimeMs, ino: stamp.ino } : {}),
       };
       const old = known.atLocalPath(file.localPath);
       if (!old || !sameContent(old, entry)) await putManifestEntry(kv, entry);
@@ -245,17 +253,15 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   };
 
   let skipped = 0;
-  const skip = async (job: BlobJob, found: Extract<Presence, { state: "present" }>) => {
-    await record(job, found.hashes, found.stamp);
+  await eachLimited([...present], PRESENCE_CONCURRENCY, async ([job, hashes]) => {
+    // a crash between a part's rename and its sidecar's removal leaves a stale sidecar
+    await discardPart(job.partPath);
+    await record(job, hashes);
     for (const file of job.files) {
       skipped++;
       metrics.filesSkipped.inc();
       ctx.onEvent?.({ type: "file", path: file.path, status: "skipped", bytes: job.size });
     }
-  };
-  await eachLimited(present, PRESENCE_CONCURRENCY, async (job) => {
-    await skip(job, presence.get(job) as Extract<Presence, { state: "present" }>);
-    await removeLeftoverParts(job, target.layout, listed);
   });
 
   const perFile = request.connections ?? config.connections;
@@ -266,31 +272,28 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   let bytes = 0;
   let done = 0;
 
-  const runJob = async (job: BlobJob, lock: FileLock) => {
+  const runJob = async (job: BlobJob) => {
     const first = job.files[0];
-    const before = presence.get(job)!.state;
+    const connections = await budget.acquire(connectionsFor(job.size, perFile));
     let meter: TransferMeter | undefined;
-    let connections = 0;
     try {
-      // Whoever held the lock may have finished (or repaired) the file meanwhile.
-      if (before === "absent" || lock.waited) {
-        const now = await known.presence(job, target, {
-          verify: verify || before === "changed",
-          signal,
-        });
-        if (now.state === "present") return await skip(job, now);
-      }
       // Again before each file: another writer may have filled the disk since the preflight.
       await checkSpace();
-      await adoptLeftoverPart(job, target.layout, listed);
-      connections = await budget.acquire(connectionsFor(job.size, perFile));
       // What a resume starts from, so progress shows it as present rather than as transfer.
-      const resumed = await resumableBytes(job.partPath);
-      ctx.onEvent?.({ type: "progress", path: first.path, bytes: resumed, total: job.size });
-      meter = new TransferMeter(resumed);
+      const present = await resumableBytes(job.partPath);
+      ctx.onEvent?.({ type: "progress", path: first.path, bytes: present, total: job.size });
+      meter = new TransferMeter(present);
+      const resolveUrl = client.fileUrl(source, commit, first.path);
       const result = await fetchFile({
-        url: client.fileUrl(source, commit, first.path),
+        url: resolveUrl,
         headers: client.authHeaders(),
+        // An expired signed CDN URL (403 after about an hour) is replaced by asking the
+        // resolve URL again for a freshly signed redirect.
+        reresolve: () => Promise.resolve(resolveUrl),
+        // Pinned by commit and hash: a CDN ETag change (e.g. a move to Xet storage) is not a
+        // content change, and the hash check at the end stands guard anyway.
+        pinned: true,
+        rateLimits,
         partPath: job.partPath,
         finalPath: job.dataPath,
         expected: { size: job.size, sha256: job.sha256, gitSha1: job.gitSha1 },
@@ -308,19 +311,10 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
       });
       meter.finished(result.bytesTransferred);
       bytes += result.bytesTransferred;
-      const hashes = { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 };
-      await record(job, hashes, await fileStamp(job.dataPath));
+      await record(job, { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 });
       for (const file of job.files) {
         done++;
         ctx.onEvent?.({ type: "file", path: file.path, status: "done", bytes: job.size });
-      }
-      if (before === "changed") {
-        metrics.filesRepaired.inc();
-        ctx.logger?.warn("file.repaired", {
-          source: sourceKey,
-          path: first.path,
-          message: `${first.path} had changed on disk; downloaded and verified again`,
-        });
       }
       ctx.logger?.info("pull.file", {
         source: sourceKey,
@@ -339,24 +333,15 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     } finally {
       // finished, or failed and left for the next run: no longer needed by this one
       remaining.delete(job);
-      if (connections > 0) budget.release(connections);
+      budget.release(connections);
     }
   };
 
-  await runLockedJobs(todo, {
-    workers: fileConcurrency,
-    lockPath: (job) => job.lockPath,
-    signal,
-    run: runJob,
-    onWait: (job) => {
-      const path = job.files[0].path;
-      const message = lockWaitMessage(path);
-      ctx.onEvent?.({ type: "waiting", path, message });
-      ctx.logger?.info("file.lock_wait", { source: sourceKey, path, lock: job.lockPath, message });
-    },
-  }).catch((err) => {
-    if (!signal?.aborted) throw err;
-  });
+  const queue = [...todo];
+  const worker = async () => {
+    for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) await runJob(job);
+  };
+  await Promise.all(Array.from({ length: Math.min(fileConcurrency, queue.length) }, worker));
 
   throwIfInterrupted(signal);
   if (errors.length > 0) throw errors[0];
@@ -383,7 +368,6 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
 
 function sameContent(a: ManifestEntry, b: ManifestEntry): boolean {
   return a.sha256 === b.sha256 && a.size === b.size && a.etag === b.etag &&
-    a.mtimeMs === b.mtimeMs && (a.ino ?? null) === (b.ino ?? null) &&
     a.commit === b.commit && a.revision === b.revision && a.layout === b.layout;
 }
 

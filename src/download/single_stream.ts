@@ -167,14 +167,13 @@ export async function streamSingle(
       }
       const watch = ctx.watchdog.watch(ctx.signal);
       try {
-        const probe = offset === 0 && total === undefined && ctx.connections > 1 &&
-          !ctx.forceSingle;
         let got;
         try {
-          got = await ctx.remote.get(
-            offset > 0 || probe ? { start: offset } : undefined,
-            watch.signal,
-          );
+          // A Range also from byte 0: the hub's CDN refuses a GET without one above 50 GB, and
+          // a 206 tells whether ranges work before anything is at stake. Only a server whose
+          // ranges proved unreliable (forceSingle) gets a plain GET for a fresh start.
+          const range = offset > 0 || !ctx.forceSingle ? { start: offset } : undefined;
+          got = await ctx.remote.get(range, watch.signal);
         } catch (err) {
           throw networkFailure(ctx, err, watch);
         }
@@ -208,7 +207,7 @@ export async function streamSingle(
         const etag = res.headers.get("etag");
         if (isStrongEtag(etag)) {
           const now = normalizeEtag(etag);
-          if (serverEtag !== undefined && now !== serverEtag && offset > 0) {
+          if (serverEtag !== undefined && now !== serverEtag && offset > 0 && !ctx.pinned) {
             await res.body?.cancel();
             throw new RestartFromZero(
               `${ctx.name} changed on the server (ETag "${now}", the part had "${serverEtag}")`,

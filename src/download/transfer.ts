@@ -17,9 +17,9 @@ import { metrics } from "../metrics.ts";
 import { PartialFill } from "./body_reader.ts";
 import type { StallWatchdog } from "./connection_watch.ts";
 import type { PartIdentity } from "./part_state.ts";
-import { displayUrl } from "./follow_redirects.ts";
-import type { RemoteFile } from "./remote_file.ts";
-import { isTransientStatus } from "./http_retry.ts";
+import { displayUrl, type RemoteFile } from "./remote_file.ts";
+import { isTransientStatus, serverRetryAfterMs } from "./http_retry.ts";
+import type { RateLimitBudget } from "./rate_limit_budget.ts";
 
 /** Progress of consecutive failures resets once a retry has delivered this many bytes. */
 export const PROGRESS_RESETS_RETRIES = 1024 * 1024;
@@ -36,6 +36,8 @@ export interface TransferContext {
   signal: AbortSignal;
   retries: number;
   retryDelay: (attempt: number, res?: Response) => number;
+  /** The run's budget for 429 waits, shared by all its files and connections. */
+  rateLimits: RateLimitBudget;
   mapHttpError?: (res: Response) => NightpullError | undefined;
   watchdog: StallWatchdog;
   connections: number;
@@ -50,6 +52,8 @@ export interface TransferContext {
   restarted: boolean;
   /** Set when ranges turned out unreliable: the next round streams on one connection. */
   forceSingle: boolean;
+  /** Content fixed by a hash the caller knows: a changed server ETag keeps partial bytes. */
+  pinned: boolean;
 }
 
 /** Something that holds transfers to a rate, such as the shared `RateLimiter`. */
@@ -85,12 +89,15 @@ export class TransientFailure extends Error {
   readonly code: "network_error" | "stalled" | "upstream_error" | "rate_limited";
   /** The failed response (body already released), for Retry-After and `retryDelay`. */
   readonly response?: Response;
+  /** Where the response came from. */
+  readonly url?: URL;
 
-  constructor(code: TransientFailure["code"], message: string, response?: Response) {
+  constructor(code: TransientFailure["code"], message: string, response?: Response, url?: URL) {
     super(message);
     this.name = "TransientFailure";
     this.code = code;
     this.response = response;
+    this.url = url;
   }
 }
 
@@ -165,7 +172,7 @@ export async function triageStatus(
   if (isTransientStatus(status)) {
     await response.body?.cancel();
     const code = status === 429 ? "rate_limited" : "upstream_error";
-    throw new TransientFailure(code, `HTTP ${status} from ${where}`, response);
+    throw new TransientFailure(code, `HTTP ${status} from ${where}`, response, url);
   }
   const mapped = ctx.mapHttpError?.(response);
   await response.body?.cancel();
@@ -188,7 +195,8 @@ export async function triageStatus(
 /**
  * Runs `attempt` until it succeeds. A TransientFailure waits (`retryDelay`, honouring
  * Retry-After) and tries again; more than `ctx.retries` failures in a row without
- * {@link PROGRESS_RESETS_RETRIES} bytes of progress give up with the failure's code.
+ * {@link PROGRESS_RESETS_RETRIES} bytes of progress give up with the failure's code. A 429
+ * that says how long to wait is not a failure: it waits within `ctx.rateLimits` instead.
  * `progress()` reports the bytes made durable so far; `signal` cuts the waits short.
  */
 export async function withRetries<T>(
@@ -204,6 +212,11 @@ export async function withRetries<T>(
       return await attempt();
     } catch (err) {
       if (!(err instanceof TransientFailure) || signal.aborted) throw err;
+      const res = err.response;
+      if (res?.status === 429 && serverRetryAfterMs(429, res.headers, Date.now()) !== undefined) {
+        await ctx.rateLimits.wait(ctx.retryDelay(failures + 1, res), err.url!, signal);
+        continue;
+      }
       const now = progress();
       if (now - mark >= PROGRESS_RESETS_RETRIES) failures = 0;
       mark = now;

@@ -13,7 +13,6 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { outboundCheck } from "../download/outbound_guard.ts";
 import { toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { metrics } from "../metrics.ts";
@@ -374,9 +373,7 @@ export class RunDispatcher {
       const next = (current: Run): Run => {
         if (reopens !== null) return waitingRecord(current, reopens);
         if (interrupted) return interruptedRecord(current, now);
-        if (
-          outcome.ok || current.attempt >= retry.attempts || NOT_RETRIED.has(outcome.error.code)
-        ) {
+        if (outcome.ok || current.attempt >= retry.attempts) {
           return finishedRecord(current, now, outcome);
         }
         const delay = retryDelay(retry, current.attempt, this.#random);
@@ -498,7 +495,6 @@ export class RunDispatcher {
     const outcome = await deliverWebhook(target, webhookPayload(run, schedule), {
       delaysMs: this.#webhookDelays,
       signal: this.#webhookAbort.signal,
-      checkUrl: outboundCheck(this.#config, "webhook.url"),
     });
     await setWebhookOutcome(this.#kv, run.id, outcome, this.#historyMs);
     metrics.webhookDeliveries.inc({ outcome: outcome.status });
@@ -513,9 +509,6 @@ export class RunDispatcher {
     else this.#log.warn("webhook.failed", fields);
   }
 }
-
-/** Failures another attempt cannot change: refused by policy, not by chance. */
-const NOT_RETRIED = new Set(["host_not_allowed", "unsafe_path"]);
 
 /** The download part of a schedule. */
 export function specOf(s: Schedule): DownloadSpec {

@@ -1,8 +1,7 @@
 /**
  * Run-end webhooks: a JSON POST `{event, run, schedule}` signed with
  * `X-Nightpull-Signature: sha256=<hex HMAC-SHA256 of the body>`, retried a few times with
- * backoff, following redirects under the one policy (src/download/follow_redirects.ts). The
- * payload never carries a secret; the outcome is returned for the run record.
+ * backoff. The payload never carries a secret; the outcome is returned for the run record.
  *
  * @example
  * ```ts
@@ -11,9 +10,8 @@
  * @module
  */
 import { createHmac } from "node:crypto";
-import { fetchFollowing } from "../download/follow_redirects.ts";
-import { NightpullError } from "../errors.ts";
 import type { Run, Schedule, WebhookDelivery } from "./schedule.ts";
+import { USER_AGENT } from "../version.ts";
 
 /** Events sent when a run ends. */
 export type WebhookEvent = "run.succeeded" | "run.failed" | "run.skipped";
@@ -33,8 +31,6 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** Stops retrying (shutdown). */
   signal?: AbortSignal;
-  /** Checks the receiver and every redirect hop (the outbound allow-list); throws to refuse. */
-  checkUrl?: (url: URL) => Promise<void> | void;
 }
 
 /** The event name for a final run status, or null when the status sends none. */
@@ -86,7 +82,7 @@ export async function deliverWebhook(
   const body = JSON.stringify(payload);
   const headers: Record<string, string> = {
     "content-type": "application/json",
-    "user-agent": "nightpull",
+    "user-agent": USER_AGENT,
     "x-nightpull-event": payload.event,
   };
   if (target.secret) headers["x-nightpull-signature"] = signBody(body, target.secret);
@@ -98,12 +94,12 @@ export async function deliverWebhook(
     }
     outcome.attempts++;
     try {
-      const { response: res } = await fetchFollowing(target.url, {
+      const res = await fetch(target.url, {
         method: "POST",
         headers,
         body,
+        redirect: "manual",
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-        checkUrl: options.checkUrl,
       });
       await res.body?.cancel();
       outcome.httpStatus = res.status;
@@ -119,8 +115,6 @@ export async function deliverWebhook(
       if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
     } catch (err) {
       outcome.error = `delivery failed: ${(err as Error).message}`;
-      // a refused host or redirect is refused again on every attempt
-      if (err instanceof NightpullError) break;
     }
   }
   if (options.signal?.aborted && outcome.error === undefined) outcome.error = "shut down";

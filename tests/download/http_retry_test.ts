@@ -4,6 +4,7 @@ import {
   isTransientStatus,
   MAX_BACKOFF_MS,
   MAX_SERVER_WAIT_MS,
+  parseRateLimit,
   retryDelayMs,
   serverRetryAfterMs,
 } from "../../src/download/http_retry.ts";
@@ -17,29 +18,61 @@ Deno.test("transient statuses: timeouts, rate limits, 5xx except 501/505", () =>
   }
 });
 
-Deno.test("Retry-After is read as seconds or as an HTTP date", () => {
-  assert.equal(serverRetryAfterMs(new Headers({ "retry-after": "7" }), NOW), 7000);
-  assert.equal(serverRetryAfterMs(new Headers({ "retry-after": "1.5" }), NOW), 1500);
-  const date = new Date(NOW + 30_000).toUTCString();
-  assert.equal(serverRetryAfterMs(new Headers({ "retry-after": date }), NOW), 30_000);
-  const past = new Date(NOW - 30_000).toUTCString();
-  assert.equal(serverRetryAfterMs(new Headers({ "retry-after": past }), NOW), 0);
+Deno.test("Retry-After is read as seconds or as an HTTP date, on any status", () => {
+  for (const status of [429, 503]) {
+    assert.equal(serverRetryAfterMs(status, new Headers({ "retry-after": "7" }), NOW), 7000);
+    assert.equal(serverRetryAfterMs(status, new Headers({ "retry-after": "1.5" }), NOW), 1500);
+    const date = new Date(NOW + 30_000).toUTCString();
+    assert.equal(serverRetryAfterMs(status, new Headers({ "retry-after": date }), NOW), 30_000);
+    const past = new Date(NOW - 30_000).toUTCString();
+    assert.equal(serverRetryAfterMs(status, new Headers({ "retry-after": past }), NOW), 0);
+  }
 });
 
-Deno.test("RateLimit t=, reset= and RateLimit-Reset are honoured when Retry-After is absent", () => {
-  assert.equal(serverRetryAfterMs(new Headers({ ratelimit: '"api";r=0;t=42' }), NOW), 42_000);
-  assert.equal(
-    serverRetryAfterMs(new Headers({ ratelimit: "limit=100, remaining=0, reset=9" }), NOW),
-    9000,
-  );
-  assert.equal(serverRetryAfterMs(new Headers({ "ratelimit-reset": "12" }), NOW), 12_000);
-  assert.equal(
-    serverRetryAfterMs(new Headers({ "x-ratelimit-reset": "1795000000" }), NOW),
-    undefined,
-  );
-  assert.equal(serverRetryAfterMs(new Headers(), NOW), undefined);
-  const both = new Headers({ "retry-after": "3", ratelimit: '"api";r=0;t=42' });
-  assert.equal(serverRetryAfterMs(both, NOW), 3000);
+const WAIT_CASES: [string, number, Record<string, string>, number | undefined][] = [
+  ["429 with the hub's RateLimit t=55 waits t+1", 429, { ratelimit: '"api";r=0;t=55' }, 56_000],
+  [
+    "429 reads the older reset= form",
+    429,
+    { ratelimit: "limit=100, remaining=0, reset=9" },
+    10_000,
+  ],
+  ["429 reads RateLimit-Reset delta seconds", 429, { "ratelimit-reset": "12" }, 12_000],
+  ["429 ignores an epoch X-RateLimit-Reset", 429, { "x-ratelimit-reset": "1795000000" }, undefined],
+  ["429 with requests left ignores t", 429, { ratelimit: '"api";r=5;t=55' }, undefined],
+  ["429 takes the longest of Retry-After and t", 429, {
+    "retry-after": "3",
+    ratelimit: '"api";r=0;t=42',
+  }, 43_000],
+  ["429 without hints says nothing", 429, {}, undefined],
+  ["502 ignores t=60", 502, { ratelimit: '"api";r=0;t=60' }, undefined],
+  ["503 ignores RateLimit-Reset", 503, { "ratelimit-reset": "60" }, undefined],
+  ["503 with Retry-After and t takes Retry-After", 503, {
+    "retry-after": "2",
+    ratelimit: '"api";r=0;t=60',
+  }, 2000],
+];
+
+for (const [name, status, headers, want] of WAIT_CASES) {
+  Deno.test(`serverRetryAfterMs: ${name}`, () => {
+    assert.equal(serverRetryAfterMs(status, new Headers(headers), NOW), want);
+  });
+}
+
+Deno.test("parseRateLimit reads the bucket, remaining, reset and the policy's quota", () => {
+  const headers = new Headers({
+    ratelimit: '"api";r=0;t=55',
+    "ratelimit-policy": '"fixed window";"api";q=500;w=300',
+  });
+  assert.deepEqual(parseRateLimit(headers), {
+    bucket: "api",
+    remaining: 0,
+    resetSeconds: 55,
+    quota: 500,
+    windowSeconds: 300,
+  });
+  assert.equal(parseRateLimit(new Headers({ ratelimit: "nonsense" })), undefined);
+  assert.equal(parseRateLimit(new Headers()), undefined);
 });
 
 Deno.test("backoff doubles per failure with ±20% jitter, capped", () => {
@@ -50,12 +83,18 @@ Deno.test("backoff doubles per failure with ±20% jitter, capped", () => {
   assert.equal(backoffMs(40, () => 0.5), MAX_BACKOFF_MS);
 });
 
-Deno.test("retryDelayMs prefers the server's hint, capped, else backs off", () => {
-  assert.equal(retryDelayMs(1, new Headers({ "retry-after": "5" }), NOW, () => 0.5), 5000);
+Deno.test("retryDelayMs prefers the server's hint, capped except on 429, else backs off", () => {
+  assert.equal(retryDelayMs(1, 503, new Headers({ "retry-after": "5" }), NOW, () => 0.5), 5000);
   assert.equal(
-    retryDelayMs(1, new Headers({ "retry-after": "86400" }), NOW, () => 0.5),
+    retryDelayMs(1, 503, new Headers({ "retry-after": "86400" }), NOW, () => 0.5),
     MAX_SERVER_WAIT_MS,
   );
-  assert.equal(retryDelayMs(2, undefined, NOW, () => 0.5), 1000);
-  assert.equal(retryDelayMs(2, new Headers(), NOW, () => 0.5), 1000);
+  // A 429's wait is bounded by the run's rate-limit budget, not here.
+  assert.equal(retryDelayMs(1, 429, new Headers({ "retry-after": "600" }), NOW), 600_000);
+  assert.equal(
+    retryDelayMs(2, 502, new Headers({ ratelimit: '"api";r=0;t=60' }), NOW, () => 0.5),
+    1000,
+  );
+  assert.equal(retryDelayMs(2, undefined, undefined, NOW, () => 0.5), 1000);
+  assert.equal(retryDelayMs(2, 500, new Headers(), NOW, () => 0.5), 1000);
 });

@@ -142,7 +142,7 @@ Deno.test("listFiles follows pagination and returns every nested file with LFS d
   assert.equal(pages.length, 6);
   assert.ok(
     pages[0].path.startsWith(
-      `/api/models/acme/tiny-model/tree/${commit}?recursive=true&expand=true`,
+      `/api/models/acme/tiny-model/tree/${commit}?recursive=true&expand=false`,
     ),
   );
   assert.ok(pages.slice(1).every((p) => p.path.includes("cursor=")));

@@ -195,6 +195,23 @@ Deno.test("listFiles refuses a next-page link to another origin and never contac
   assert.equal(other.seen.length, 0);
 });
 
+Deno.test("a mirror's next link on huggingface.co is rewritten onto the endpoint, path prefix kept", async () => {
+  await using server = serve((_req, n) => {
+    const entry = { type: "file", path: `f${n}.txt`, size: 1, oid: SHA };
+    const link = `<https://huggingface.co/api/models/acme/m/tree/${SHA}?cursor=${n}>; rel="next"`;
+    return json([entry], n < 3 ? { headers: { link } } : {});
+  });
+  const { hub } = client(`${server.url}/hf`, { token: SECRET });
+  const files = await hub.listFiles(MODEL, SHA);
+  assert.deepEqual(files.map((f) => f.path), ["f1.txt", "f2.txt", "f3.txt"]);
+  assert.deepEqual(server.seen.map((r) => r.path), [
+    `/hf/api/models/acme/m/tree/${SHA}?recursive=true&expand=false`,
+    `/hf/api/models/acme/m/tree/${SHA}?cursor=1`,
+    `/hf/api/models/acme/m/tree/${SHA}?cursor=2`,
+  ]);
+  assert.ok(server.seen.every((r) => r.authorization === `Bearer ${SECRET}`));
+});
+
 Deno.test("listFiles stops a listing whose next link loops", async () => {
   await using server = serve((req) => json([], { headers: { link: `<${req.url}>; rel="next"` } }));
   const { hub } = client(server.url);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { errorBodyText, nextLink, quote, retryAfterMs } from "../../src/download/hub_http.ts";
+import { errorBodyText, nextLink, quote } from "../../src/download/hub_http.ts";
 
 Deno.test("nextLink finds rel=next among several links and resolves it", () => {
   const base = "https://hub.example/api/models/a/b/tree/x?recursive=true";
@@ -18,16 +18,6 @@ Deno.test("nextLink finds rel=next among several links and resolves it", () => {
   assert.equal(nextLink('<https://hub.example/last>; rel="last"', base), undefined);
   assert.equal(nextLink(null, base), undefined);
   assert.equal(nextLink("garbage", base), undefined);
-});
-
-Deno.test("retryAfterMs reads seconds and HTTP dates against the given instant", () => {
-  const now = Date.parse("2026-01-01T00:00:00Z");
-  assert.equal(retryAfterMs("7", now), 7000);
-  assert.equal(retryAfterMs(" 0 ", now), 0);
-  assert.equal(retryAfterMs("Thu, 01 Jan 2026 00:00:30 GMT", now), 30_000);
-  assert.equal(retryAfterMs("Wed, 31 Dec 2025 23:00:00 GMT", now), 0);
-  assert.equal(retryAfterMs(null, now), undefined);
-  assert.equal(retryAfterMs("soon", now), undefined);
 });
 
 Deno.test("errorBodyText takes the hub's {error} text only", () => {

@@ -131,8 +131,7 @@ export async function assertFinalFiles(
   }
   if (complete) {
     const partial = (await listTree(root)).filter((p) =>
-      p.endsWith(".part") || p.endsWith(".incomplete") || p.includes(".part.") ||
-      p.includes(".nightpull")
+      p.endsWith(".part") || p.endsWith(".incomplete") || p.includes(".part.")
     );
     assert.deepEqual(partial, [], "no partial file left after success");
   }
