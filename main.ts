@@ -4,7 +4,7 @@
  * environment (NIGHTPULL_DATA, NIGHTPULL_TOKEN, ...).
  * @module
  */
-import { runCli } from "./src/cli/main.ts";
+import { debugRequested, reportFailure, runCli } from "./src/cli/main.ts";
 import type { ServeFetch } from "./src/cli/serve.ts";
 
 let handler: Promise<ServeFetch> | undefined;
@@ -37,7 +37,25 @@ function underDenoServe(): boolean {
   }
 }
 
+/**
+ * An error nothing caught still ends the process with one line and its exit code, not the
+ * runtime's stack trace (that only with `--log-level debug`).
+ */
+function reportUncaught(): void {
+  const debug = debugRequested(Deno.args, Deno.env.toObject());
+  const fatal = (err: unknown) => Deno.exit(reportFailure("nightpull", err, debug));
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    fatal(e.reason);
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    fatal(e.error);
+  });
+}
+
 if (import.meta.main) {
+  reportUncaught();
   if (underDenoServe()) {
     const nightpull = await serving();
     // arm the scheduler now: schedules must fire even if no request ever comes; a start that

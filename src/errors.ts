@@ -10,6 +10,8 @@
  * @module
  */
 
+import { osWriteError } from "./os_errors.ts";
+
 /** CLI exit codes of the contract (DESIGN.md, CLI). */
 export const EXIT = {
   ok: 0,
@@ -71,6 +73,13 @@ export const ERROR_TABLE = {
   rate_limited: { status: 503, exit: EXIT.failed },
   stalled: { status: 504, exit: EXIT.failed },
   disk_full: { status: 507, exit: EXIT.failed },
+  // the file system refuses a write (src/os_errors.ts), or the listing cannot be laid out
+  read_only_filesystem: { status: 507, exit: EXIT.failed },
+  permission_denied: { status: 403, exit: EXIT.failed },
+  not_a_directory: { status: 409, exit: EXIT.failed },
+  is_a_directory: { status: 409, exit: EXIT.failed },
+  name_too_long: { status: 422, exit: EXIT.failed },
+  path_conflict: { status: 409, exit: EXIT.failed },
   insufficient_space: { status: 507, exit: EXIT.noSpace },
   // process
   interrupted: { status: 503, exit: EXIT.interrupted },
@@ -134,6 +143,8 @@ export function toNightpullError(err: unknown): NightpullError {
   if (err instanceof NightpullError) return err;
   if (err instanceof Error) {
     const text = `${err.name} ${err.message}`;
+    const refused = osWriteError(err);
+    if (refused) return refused;
     if (/ENOSPC|No space left on device|os error 28/i.test(text)) {
       return new NightpullError("disk_full", `disk full: ${err.message}`, undefined, {
         cause: err,

@@ -131,8 +131,9 @@ export function errorHandler(logger: Logger): ErrorHandler {
       method: c.req.method,
       path: c.req.path,
       error: err.message,
-      stack: err.stack,
     });
+    // The stack only where debug logs were asked for (--log-level debug).
+    logger.debug("api.internal_error.stack", { path: c.req.path, stack: err.stack });
     return errorResponse(
       c,
       new NightpullError("internal", "internal error: the server log has the details"),

@@ -56,11 +56,26 @@ export async function runCli(args: string[]): Promise<number> {
   try {
     return await (await load())(rest);
   } catch (err) {
-    const e = toNightpullError(err);
-    console.error(`nightpull ${name}: ${e.message}`);
-    if (e.code === "internal" && err instanceof Error && err.stack) console.error(err.stack);
-    return e.exitCode;
+    return reportFailure(`nightpull ${name}`, err, debugRequested(rest, Deno.env.toObject()));
   }
+}
+
+/**
+ * Prints one line for a failure (`prefix: message`) and returns its exit code. The stack of
+ * an unexpected error follows only when `debug` (`--log-level debug`) asked for it.
+ */
+export function reportFailure(prefix: string, err: unknown, debug: boolean): number {
+  const e = toNightpullError(err);
+  console.error(`${prefix}: ${e.message}`);
+  if (debug && err instanceof Error && err.stack) console.error(err.stack);
+  return e.exitCode;
+}
+
+/** True when `--log-level debug` is among `args` or `NIGHTPULL_LOG_LEVEL=debug` is set. */
+export function debugRequested(args: string[], env: Record<string, string | undefined>): boolean {
+  const at = args.indexOf("--log-level");
+  const flag = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--log-level="))?.slice(12);
+  return (flag ?? env.NIGHTPULL_LOG_LEVEL) === "debug";
 }
 
 /** Throws a usage error; handy inside commands. */

@@ -30,7 +30,7 @@ export const PULL_USAGE =
   `Usage: nightpull pull SOURCE [--local-dir DIR | --cache-dir DIR] [--include G]... [--exclude G]...
                       [--sha256 HEX] [--filename NAME] [--connections N] [--quiet] [--json]
                       [--data DIR] [--kv PATH] [--hf-token-file FILE] [--token TOKEN]
-                      [--bwlimit RATE] [--timezone TZ] [--min-free SIZE]
+                      [--bwlimit RATE] [--timezone TZ] [--min-free SIZE] [--log-level L]
 
 SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.
 Hub repos go to the Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub) unless --local-dir;
@@ -40,7 +40,9 @@ HF_TOKEN or the token file ($HF_TOKEN_PATH, else $HF_HOME/token).
 --bwlimit (or NIGHTPULL_BWLIMIT) caps the total rate: 10M, 512k, or a timetable such as
 "08:00,512k 23:00,off" (steps in --timezone, else the system zone).
 --min-free (or NIGHTPULL_MIN_FREE, default 1G) must stay free on the target filesystem: a
-pull that would not fit exits 6 (insufficient_space) before downloading anything.`;
+pull that would not fit exits 6 (insufficient_space) before downloading anything.
+Errors are one line; --log-level debug (or NIGHTPULL_LOG_LEVEL=debug) adds the stack trace of
+an unexpected one.`;
 
 const OPTIONS = {
   "local-dir": { type: "string" },
@@ -59,6 +61,7 @@ const OPTIONS = {
   bwlimit: { type: "string" },
   "min-free": { type: "string" },
   timezone: { type: "string" },
+  "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -108,6 +111,7 @@ export async function pullCommand(args: string[]): Promise<number> {
     bwlimit: values.bwlimit,
     "min-free": values["min-free"],
     timezone: values.timezone,
+    "log-level": values["log-level"],
   }, Deno.env.toObject());
   const global = rateLimiterFor(config.bwlimit, config.timezone);
 

@@ -130,7 +130,8 @@ export async function linkSnapshotFile(
   }
   await ensureRepoFolders(repo);
   await Deno.mkdir(dirname(link), { recursive: true });
-  const temp = `${link}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  // A short temporary name beside the link: a legal 255-byte file name plus a suffix is not.
+  const temp = join(dirname(link), `.nightpull-${crypto.randomUUID().slice(0, 8)}.tmp`);
   await Deno.symlink(target, temp);
   try {
     await Deno.rename(temp, link);
@@ -191,7 +192,7 @@ export async function writeRef(repo: HfCacheRepo, revision: string, commit: stri
   }
   await ensureRepoFolders(repo);
   await Deno.mkdir(dirname(ref), { recursive: true });
-  const temp = `${ref}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  const temp = join(dirname(ref), `.nightpull-${crypto.randomUUID().slice(0, 8)}.tmp`);
   await Deno.writeTextFile(temp, commit);
   await Deno.rename(temp, ref);
 }

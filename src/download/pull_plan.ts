@@ -72,7 +72,29 @@ export function selectFiles(
       { paths: refused.map((r) => r.path) },
     );
   }
+  checkFileFolderClash(selected);
   return selected;
+}
+
+/**
+ * A listing that holds both a file `a` and a path below `a/` cannot be laid out on a disk:
+ * refuse it before anything is written, naming both.
+ */
+function checkFileFolderClash(files: HubFile[]): void {
+  const paths = new Set(files.map((f) => f.path));
+  for (const file of files) {
+    for (let cut = file.path.indexOf("/"); cut > 0; cut = file.path.indexOf("/", cut + 1)) {
+      const folder = file.path.slice(0, cut);
+      if (!paths.has(folder)) continue;
+      throw new NightpullError(
+        "path_conflict",
+        `the listing holds both the file "${folder}" and "${file.path}" below a folder of that ` +
+          `name; a disk cannot hold both, nothing was downloaded (leave one out with ` +
+          `--exclude "${folder}" or --exclude "${folder}/*")`,
+        { paths: [folder, file.path] },
+      );
+    }
+  }
 }
 
 /**

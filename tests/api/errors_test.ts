@@ -73,6 +73,7 @@ Deno.test("unexpected errors answer 500 internal without message or stack, and a
   assert.ok(!text.includes("hunter2"));
   assert.equal(lines.length, 1);
   assert.equal(JSON.parse(lines[0]).event, "api.internal_error");
+  assert.equal(JSON.parse(lines[0]).stack, undefined, "no stack unless --log-level debug");
   const gate = await app.request("/gate");
   assert.equal(gate.status, 415);
   assert.equal((await gate.json()).error.code, "unsupported_media_type");
@@ -81,4 +82,20 @@ Deno.test("unexpected errors answer 500 internal without message or stack, and a
   assert.deepEqual(await known.json(), {
     error: { code: "not_found", message: 'no schedule "x"' },
   });
+});
+
+Deno.test("with --log-level debug an unexpected error's stack is logged on its own line", async () => {
+  const lines: string[] = [];
+  const app = new Hono();
+  const logger = createLogger({ format: "json", level: "debug", write: (l) => lines.push(l) });
+  app.onError(errorHandler(logger));
+  app.get("/boom", () => {
+    throw new Error("boom");
+  });
+  assert.equal((await app.request("/boom")).status, 500);
+  assert.deepEqual(lines.map((l) => JSON.parse(l).event), [
+    "api.internal_error",
+    "api.internal_error.stack",
+  ]);
+  assert.match(JSON.parse(lines[1]).stack, /Error: boom\n\s+at /);
 });
