@@ -66,8 +66,9 @@ const ERRNO: Record<number, string> = {
 /**
  * The NightpullError for a file-system refusal, or undefined when `err` is not one. A folder
  * that cannot be made because a file holds its name (`mkdir` EEXIST) is `not_a_directory`.
+ * `pathHint` names the path when the runtime's message does not (e.g. `makeTempDir`).
  */
-export function osWriteError(err: unknown): NightpullError | undefined {
+export function osWriteError(err: unknown, pathHint?: string): NightpullError | undefined {
   if (!(err instanceof Error)) return undefined;
   const message = err.message;
   let errno = (err as { code?: unknown }).code;
@@ -77,7 +78,7 @@ export function osWriteError(err: unknown): NightpullError | undefined {
   }
   // The path is the last quoted one: the target of a rename or symlink.
   const quoted = [...message.matchAll(/'([^']*)'/g)];
-  const path = quoted.length > 0 ? quoted[quoted.length - 1][1] : undefined;
+  const path = quoted.length > 0 ? quoted[quoted.length - 1][1] : pathHint;
   if (errno === "EEXIST" && /^[^:]*: mkdir /.test(message) && path !== undefined) {
     return new NightpullError(
       "not_a_directory",

@@ -67,7 +67,10 @@ export async function runCli(args: string[]): Promise<number> {
 export function reportFailure(prefix: string, err: unknown, debug: boolean): number {
   const e = toNightpullError(err);
   console.error(`${prefix}: ${e.message}`);
-  if (debug && err instanceof Error && err.stack) console.error(err.stack);
+  for (let at: unknown = err, depth = 0; debug && at instanceof Error && depth < 5; depth++) {
+    console.error(depth === 0 ? at.stack : `caused by: ${at.stack}`);
+    at = at.cause;
+  }
   return e.exitCode;
 }
 

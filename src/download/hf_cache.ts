@@ -15,6 +15,7 @@
  */
 import { dirname, join, relative, resolve } from "node:path";
 import { NightpullError } from "../errors.ts";
+import { osWriteError } from "../os_errors.ts";
 import { writeCacheDirTag } from "./cachedir_tag.ts";
 import type { RepoType } from "./source.ts";
 
@@ -94,7 +95,9 @@ export function symlinksSupported(cacheRoot: string): Promise<boolean> {
 
 async function probeSymlinks(dir: string): Promise<boolean> {
   await Deno.mkdir(dir, { recursive: true });
-  const probe = await Deno.makeTempDir({ dir, prefix: ".symlink-probe-" });
+  const probe = await Deno.makeTempDir({ dir, prefix: ".symlink-probe-" }).catch((err) => {
+    throw osWriteError(err, dir) ?? err; // its message names no path
+  });
   try {
     await Deno.writeFile(join(probe, "src"), new Uint8Array());
     await Deno.symlink("src", join(probe, "dst"));
