@@ -147,6 +147,10 @@ export const metrics = {
     "nightpull_files_skipped_total",
     "Files already present and verified, not transferred.",
   ),
+  filesRepaired: new Counter(
+    "nightpull_files_repaired_total",
+    "Present files whose bytes had changed on disk, downloaded again.",
+  ),
   activeTransfers: new Gauge("nightpull_active_transfers", "File transfers in progress."),
   retries: new Counter("nightpull_retries_total", "Retries, by kind (run, request)."),
   rateLimitWaits: new Counter(

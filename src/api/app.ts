@@ -30,6 +30,9 @@ import { runRoutes } from "./runs.ts";
 import { schedulerRoutes, type TickingEngine } from "./scheduler.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { timeWindowRoutes } from "./time_window.ts";
+import { type Clock, systemClock } from "../schedule/clock.ts";
+import { ScheduleOverview } from "../schedule/schedule_overview.ts";
+import { DASHBOARD_PATHS, dashboardApp, Sessions } from "../ui/mod.ts";
 
 /** Prefix of every management route. */
 export const API_PREFIX = "/api/v1";
@@ -42,10 +45,14 @@ export interface AppDeps {
   engine: ArmedEngine & TickingEngine & { subscribe?(fn: (e: EngineEvent) => void): () => void };
   /** Live run events; default: a hub fed by `engine`, reading stored runs through `service`. */
   runEvents?: RunEventHub;
-  config: Pick<Config, "apiToken" | "logLevel"> & Partial<Pick<Config, "host" | "allowOrigins">>;
+  config:
+    & Pick<Config, "apiToken" | "logLevel" | "timezone">
+    & Partial<Pick<Config, "host" | "allowOrigins">>;
   logger?: Logger;
   /** The port the server listens on, once known; without it any port passes the origin check. */
   port?: () => number | undefined;
+  /** The dashboard's clock (next runs, relative times); default the system clock. */
+  clock?: Clock;
 }
 
 /** Version shown in the OpenAPI document. */
@@ -89,16 +96,26 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       }),
     );
   }
-  if (deps.config.apiToken) app.use(`${API_PREFIX}/*`, bearerAuth(deps.config.apiToken));
-  else {
+  const clock = deps.clock ?? systemClock;
+  const token = deps.config.apiToken;
+  if (token) {
+    // the dashboard's own calls (event streams, in-place actions) ride on its session cookie
+    const sessions = new Sessions(deps.kv, token, () => clock.now());
     app.use(
       `${API_PREFIX}/*`,
-      originGuard({
-        hosts: deps.config.host ? [deps.config.host] : [],
-        port: deps.port ?? (() => undefined),
-        allowOrigins,
+      bearerAuth(token, async (c) => {
+        const session = await sessions.of(c);
+        return session !== null && sessions.allows(c, session);
       }),
     );
+  } else {
+    // without a token the dashboard's pages follow the API's same-origin rule too
+    const guard = originGuard({
+      hosts: deps.config.host ? [deps.config.host] : [],
+      port: deps.port ?? (() => undefined),
+      allowOrigins,
+    });
+    for (const path of [`${API_PREFIX}/*`, ...DASHBOARD_PATHS]) app.use(path, guard);
   }
 
   app.route("/", healthRoutes(deps.kv, deps.engine));
@@ -125,6 +142,16 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   api.route("/", downloadRoutes(deps.service));
   api.route("/", manifestRoutes(deps.kv));
   app.route(API_PREFIX, api);
+
+  const ui = dashboardApp({
+    service: deps.service,
+    overview: new ScheduleOverview({ kv: deps.kv, config: deps.config, clock }),
+    kv: deps.kv,
+    config: deps.config,
+    clock,
+    logger,
+  });
+  for (const path of DASHBOARD_PATHS) app.all(path, (c) => ui.fetch(c.req.raw));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -10,7 +10,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { NightpullError } from "../errors.ts";
 import { errorResponse } from "./errors.ts";
 
@@ -32,10 +32,18 @@ export function bearerToken(header: string | undefined): string | null {
   return match ? match[1] : null;
 }
 
-/** Middleware answering 401 (`auth_required` / `invalid_token`) unless the bearer token matches. */
-export function bearerAuth(expected: string): MiddlewareHandler {
+/**
+ * Middleware answering 401 (`auth_required` / `invalid_token`) unless the bearer token matches.
+ * A request without an Authorization header may pass through `alternative` instead (the
+ * dashboard's session cookie).
+ */
+export function bearerAuth(
+  expected: string,
+  alternative?: (c: Context) => Promise<boolean>,
+): MiddlewareHandler {
   return async (c, next) => {
     const given = bearerToken(c.req.header("authorization"));
+    if (given === null && alternative && await alternative(c)) return await next();
     if (given === null || !tokensEqual(given, expected)) {
       const err = given === null
         ? new NightpullError(

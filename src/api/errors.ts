@@ -23,11 +23,17 @@ import type { Logger } from "../log.ts";
  */
 export function errorResponse(c: Context, err: NightpullError): Response {
   const body = err.toJSON();
+  body.error.message = clientMessage(err);
+  return c.json(body, err.status as 400);
+}
+
+/** The message a client sees: prefixed with `details.field` when it does not name it. */
+export function clientMessage(err: NightpullError): string {
   const field = err.details?.field;
   if (err.status < 500 && typeof field === "string" && field && !err.message.includes(field)) {
-    body.error.message = `${field}: ${err.message}`;
+    return `${field}: ${err.message}`;
   }
-  return c.json(body, err.status as 400);
+  return err.message;
 }
 
 /** Dotted path of a zod issue (`trigger.expression`, `include[1]`); empty for the root. */

@@ -127,8 +127,8 @@ export const WebhookInput = z.strictObject({
   // not z.url(): it silently drops CR/LF, turning a header-injection attempt into a stored URL;
   // the service parses the URL itself and refuses schemes, credentials and control characters
   url: z.string().max(2048).regex(
-    // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
     // no flags: the OpenAPI document publishes the source alone, where "/i" would be literal
+    // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
     /^[hH][tT][tT][pP][sS]?:\/\/[^\x00-\x20\x7f]+$/,
     "expected an http:// or https:// URL without spaces or control characters",
   ).openapi({ format: "uri" }),

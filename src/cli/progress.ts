@@ -101,6 +101,8 @@ interface FileState {
   size: number | null;
   bytes: number;
   seen: boolean;
+  /** Planned as a download (not already present). */
+  fetch: boolean;
 }
 
 const RATE_WINDOW_MS = 3000;
@@ -146,6 +148,7 @@ export class ProgressDisplay {
     if (this.#opts.mode === "quiet") return;
     if (event.type === "plan") this.#onPlan(event);
     else if (event.type === "progress") this.#onProgress(event);
+    else if (event.type === "waiting") this.#line(event.message);
     else if (event.type === "file") this.#onFile(event);
     else this.#line(`rate limited by ${event.by}, resuming in ${event.seconds} s`);
   }
@@ -192,7 +195,7 @@ export class ProgressDisplay {
     let total: number | null = 0;
     let skipped = 0;
     for (const f of event.files) {
-      this.#files.set(f.path, { size: f.size, bytes: 0, seen: false });
+      this.#files.set(f.path, { size: f.size, bytes: 0, seen: false, fetch: !f.skip });
       if (f.skip) {
         skipped++;
         continue;
@@ -205,7 +208,8 @@ export class ProgressDisplay {
 
   #onProgress(event: Extract<PullEvent, { type: "progress" }>): void {
     const now = this.#opts.now();
-    const file = this.#files.get(event.path) ?? { size: event.total, bytes: 0, seen: false };
+    const file = this.#files.get(event.path) ??
+      { size: event.total, bytes: 0, seen: false, fetch: true };
     this.#files.set(event.path, file);
     if (file.size === null && event.total !== null) file.size = event.total;
     const delta = event.bytes - file.bytes;
@@ -236,8 +240,16 @@ export class ProgressDisplay {
 
   #onFile(event: Extract<PullEvent, { type: "file" }>): void {
     this.#active = this.#active.filter((p) => p !== event.path);
-    if (event.status === "skipped") return;
     const file = this.#files.get(event.path);
+    if (event.status === "skipped") {
+      if (!file?.fetch) return;
+      // another writer finished it while this pull waited for its lock
+      file.fetch = false;
+      this.#done += Math.max(0, event.bytes - file.bytes);
+      this.#filesFinished++;
+      this.#line(`done  ${event.path} (downloaded by another process)`);
+      return;
+    }
     if (file) {
       this.#done += Math.max(0, event.bytes - file.bytes);
       file.bytes = event.bytes;

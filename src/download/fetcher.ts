@@ -51,7 +51,10 @@ export interface FetchFileOptions {
   url: string;
   /** Sent only to the origin of `url`, never to another origin after a redirect. */
   headers?: Record<string, string>;
-  /** Where bytes accumulate (`<final>.part`, or hf-cache `blobs/<etag>.incomplete`). */
+  /**
+   * Where bytes accumulate (names in part_paths.ts). The caller holds the file's lock
+   * (file_lock.ts): the fetcher truncates and rewrites this part as if it were alone.
+   */
   partPath: string;
   /** Atomic rename target after verification (its directory is created). */
   finalPath: string;
@@ -66,6 +69,8 @@ export interface FetchFileOptions {
   onProgress?: (bytesDone: number, total: number | undefined) => void;
   /** On 403 from a non-original origin (expired signed CDN URL): a fresh URL to GET. */
   reresolve?: () => Promise<string>;
+  /** Checks every URL before it is fetched, redirect hops included (the outbound allow-list). */
+  checkUrl?: (url: URL) => Promise<void> | void;
   /**
    * The content is pinned (a hub commit and its hash): a changed server ETag does not
    * discard partial bytes; the hash check at the end still catches other content.
@@ -116,7 +121,12 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
   const expected = { ...opts.expected };
   const watchdog = new StallWatchdog(opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
   const ctx: TransferContext = {
-    remote: new RemoteFile({ url: opts.url, headers: opts.headers, reresolve: opts.reresolve }),
+    remote: new RemoteFile({
+      url: opts.url,
+      headers: opts.headers,
+      reresolve: opts.reresolve,
+      checkUrl: opts.checkUrl,
+    }),
     partPath: opts.partPath,
     name,
     expected,
@@ -265,6 +275,18 @@ async function finish(
         digests[kind]
       }; the partial file was deleted`,
       { expected: want, actual: digests[kind], algorithm: label },
+    );
+  }
+  // What is renamed must be what was hashed: with the file's lock held nobody else writes the
+  // part, and its size on disk is checked once more right before the rename.
+  const onDisk = (await Deno.stat(ctx.partPath)).size;
+  if (onDisk !== outcome.size) {
+    await discardPart(ctx.partPath);
+    throw new NightpullError(
+      "size_mismatch",
+      `size mismatch for ${name}: ${onDisk} bytes on disk, ${outcome.size} downloaded and ` +
+        `verified (another writer changed the partial file); it was deleted, run again`,
+      { expected: outcome.size, actual: onDisk },
     );
   }
   await commitPart(ctx.partPath, finalPath);

@@ -120,6 +120,12 @@ export async function acquireFileLock(
   }
 }
 
+/** One attempt without waiting: the held lock, or undefined when someone else holds it. */
+export async function tryFileLock(lockPath: string): Promise<FileLock | undefined> {
+  const file = await _tryLockFile(lockPath);
+  return file ? heldLock(lockPath, file, false) : undefined;
+}
+
 /** One non-blocking attempt: the open, locked file, or undefined when someone else holds it. */
 export async function _tryLockFile(lockPath: string): Promise<Deno.FsFile | undefined> {
   await Deno.mkdir(dirname(lockPath), { recursive: true });

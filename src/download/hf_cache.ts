@@ -2,8 +2,7 @@
  * The huggingface_hub cache layout, so `transformers` and `huggingface_hub` find our files
  * offline: `<cache>/{models|datasets|spaces}--org--name/` with `blobs/<etag>` (content, named
  * by the LFS sha256 or the git blob sha1), `snapshots/<commit>/<path>` as a relative symlink to
- * the blob, `refs/<revision>` holding the commit, and `blobs/<etag>.incomplete` while
- * downloading.
+ * the blob, and `refs/<revision>` holding the commit. Partial blobs are named in part_paths.ts.
  *
  * @example
  * ```ts
@@ -55,7 +54,10 @@ export function blobPath(repo: HfCacheRepo, etag: string): string {
   return join(repo.dir, "blobs", etag);
 }
 
-/** `blobs/<etag>.incomplete`: the part file huggingface_hub itself uses (and resumes). */
+/**
+ * `blobs/<etag>.incomplete`: the part name of earlier nightpull versions (and of huggingface_hub
+ * before 1.18, which adopts a full-size one unhashed): only ever adopted, never written.
+ */
 export function incompleteBlobPath(repo: HfCacheRepo, etag: string): string {
   return blobPath(repo, etag) + ".incomplete";
 }

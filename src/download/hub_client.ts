@@ -13,6 +13,7 @@
  */
 import { NightpullError } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
+import { fetchFollowing } from "./follow_redirects.ts";
 import { hubHttpError, hubNetworkError, repoPageUrl } from "./hub_errors.ts";
 import { type HubFile, parseTreeEntry, SHA1_HEX } from "./hub_file.ts";
 import { serverRetryAfterMs } from "./http_retry.ts";
@@ -71,7 +72,6 @@ export interface HubErrorContext {
 }
 
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
-const MAX_REDIRECTS = 5;
 const MAX_PAGES = 100_000;
 /** The real hub, whose links a mirror may pass through unchanged. */
 const HF_ORIGIN = "https://huggingface.co";
@@ -335,6 +335,8 @@ export class HubClient {
         text = await readTextCapped(res, this.#maxResponseBytes);
       } catch (err) {
         if (err instanceof BodyTooLarge) throw this.#tooLarge(url, err.limit, context);
+        // a refused redirect (another scheme, too many hops) is final: asking again changes nothing
+        if (err instanceof NightpullError) throw err;
         // Resets, refused connections, cut bodies and our own timeout are all worth a retry.
         if (!last) return {};
         throw this.networkError(
@@ -370,24 +372,14 @@ export class HubClient {
     );
   }
 
-  /** fetch with manual redirects, so Authorization is only ever sent to the endpoint's origin. */
+  /** fetch under the one redirect policy: Authorization only to the endpoint's origin. */
   async #fetchFollowing(url: string, signal: AbortSignal): Promise<Response> {
-    let current = url;
-    for (let hop = 0;; hop++) {
-      const sameOrigin = new URL(current).origin === this.#origin;
-      const res = await fetch(current, {
-        headers: {
-          "user-agent": this.#userAgent,
-          accept: "application/json",
-          ...(sameOrigin ? this.authHeaders() : {}),
-        },
-        redirect: "manual",
-        signal,
-      });
-      const location = res.headers.get("location");
-      if (res.status < 300 || res.status >= 400 || !location || hop >= MAX_REDIRECTS) return res;
-      await res.body?.cancel();
-      current = new URL(location, current).href;
-    }
+    const { response } = await fetchFollowing(url, {
+      headers: { "user-agent": this.#userAgent, accept: "application/json" },
+      credentials: this.authHeaders(),
+      credentialsOrigin: this.#origin,
+      signal,
+    });
+    return response;
   }
 }

@@ -1,13 +1,16 @@
 /**
  * What the manifest already knows about one source's files, indexed for a pull: is a job's
  * content on disk and verified (so its body need not move), and which record a local path
- * has. Files found on disk without a record (left by huggingface_hub, or a lost KV) are
- * re-hashed and adopted when they match the listing.
+ * has. A recorded file is trusted only while its stamp (size, mtime, inode at finalize) is
+ * unchanged; otherwise it is re-hashed, and a file once verified whose bytes changed is
+ * reported `changed` so the pull repairs it. Files found on disk without a record (left by
+ * huggingface_hub, another nightpull, or a lost KV) are re-hashed and adopted when they match;
+ * in a local dir, an unchanged huggingface_hub `.metadata` of the same LFS etag is trusted.
  *
  * @example
  * ```ts
  * const known = await KnownFiles.load(kv, "hf:acme/tiny-model");
- * const hashes = await known.verifiedContent(job, target); // null: must be fetched
+ * const presence = await known.presence(job, target); // { state: "absent" }: fetch it
  * ```
  * @module
  */
@@ -21,6 +24,45 @@ import { hashFile } from "./verify.ts";
 export interface ContentHashes {
   sha256: string;
   gitSha1?: string;
+}
+
+/** A file's identity on disk when it was verified; any change means "hash it again". */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ino: number | null;
+}
+
+/** Whether a job's content is on disk. */
+export type Presence =
+  /** Verified: by an unchanged stamp, or by a re-hash (`rehashed`). */
+  | { state: "present"; hashes: ContentHashes; stamp: FileStamp; rehashed: boolean }
+  /** Nothing usable there: fetch it. */
+  | { state: "absent" }
+  /** A file once verified at this place no longer matches: fetch it again (a repair). */
+  | { state: "changed" };
+
+/** Options of {@linkcode KnownFiles.presence}. */
+export interface PresenceOptions {
+  /** Re-hash even a file whose stamp is unchanged (`pull --verify`). */
+  verify?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The stamp of the regular file at `path` (symlinks followed), or undefined. */
+export async function fileStamp(path: string): Promise<FileStamp | undefined> {
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) return undefined;
+    return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0, ino: info.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a record's stamp is the file's current one. */
+export function sameStamp(entry: Pick<ManifestEntry, "mtimeMs" | "ino" | "size">, s: FileStamp) {
+  return entry.mtimeMs === s.mtimeMs && (entry.ino ?? null) === s.ino && entry.size === s.size;
 }
 
 /** A source's manifest records, indexed by local path and by etag. */
@@ -48,42 +90,41 @@ export class KnownFiles {
     return this.#byLocalPath.get(localPath);
   }
 
-  /**
-   * The job's content is on disk with the right size and known good: in a local dir, an
-   * unchanged huggingface_hub record of the same etag (as huggingface_hub trusts it); else a
-   * manifest record of the same content at that place; else a re-hash matching the listing.
-   * Null when it must be fetched.
-   */
-  async verifiedContent(job: BlobJob, target: PullTarget): Promise<ContentHashes | null> {
-    try {
-      const info = await Deno.stat(job.dataPath);
-      if (!info.isFile || info.size !== job.size) return null;
-    } catch {
-      return null;
+  /** Is the job's content on disk and verified? See {@linkcode Presence}. */
+  async presence(
+    job: BlobJob,
+    target: PullTarget,
+    options: PresenceOptions = {},
+  ): Promise<Presence> {
+    const records = (this.#byEtag.get(job.etag) ?? []).filter((e) =>
+      e.size === job.size && (job.sha256 === undefined || e.sha256 === job.sha256) &&
+      (target.layout === "hf-cache"
+        ? e.layout === "hf-cache" && e.localPath.startsWith(target.repo.dir + sep)
+        : e.localPath === job.dataPath)
+    );
+    const stamp = await fileStamp(job.dataPath);
+    if (!stamp) return { state: "absent" };
+    const wasVerified = records.length > 0;
+    if (stamp.size !== job.size) return wasVerified ? { state: "changed" } : { state: "absent" };
+    const trusted = options.verify ? undefined : records.find((e) => sameStamp(e, stamp));
+    if (trusted) {
+      const hashes = { sha256: trusted.sha256, gitSha1: trusted.gitSha1 };
+      return { state: "present", hashes, stamp, rehashed: false };
     }
-    let changedSince = false;
-    if (target.layout === "local-dir") {
+    if (!wasVerified && !options.verify && target.layout === "local-dir" && job.sha256) {
+      // Written by `hf download --local-dir` and not modified since: trusted as huggingface_hub
+      // trusts it (an LFS etag is the sha256 itself). A record of ours, once there, rules.
       const meta = await readDownloadMetadata(target.dir, job.files[0].path);
-      // An LFS etag is the sha256 itself: nothing to hash. A plain git file is small; its
-      // sha256 (which the manifest keeps) comes from a record or a quick hash below.
-      if (meta?.fresh && meta.etag === job.etag && job.sha256) return { sha256: job.sha256 };
-      // modified after its record: no record of ours can vouch for it either
-      changedSince = meta !== null && !meta.fresh;
+      if (meta?.fresh && meta.etag === job.etag) {
+        return { state: "present", hashes: { sha256: job.sha256 }, stamp, rehashed: false };
+      }
     }
-    const recorded = !changedSince &&
-      (this.#byEtag.get(job.etag) ?? []).find((e) =>
-        e.size === job.size && (job.sha256 === undefined || e.sha256 === job.sha256) &&
-        (target.layout === "hf-cache"
-          ? e.layout === "hf-cache" && e.localPath.startsWith(target.repo.dir + sep)
-          : e.localPath === job.dataPath)
-      );
-    if (recorded) return { sha256: recorded.sha256, gitSha1: recorded.gitSha1 };
-    const hashes = await hashFile(job.dataPath);
-    if (job.sha256 !== undefined) {
-      return hashes.sha256 === job.sha256 ? { sha256: hashes.sha256 } : null;
-    }
-    return hashes.gitSha1 === job.gitSha1
-      ? { sha256: hashes.sha256, gitSha1: hashes.gitSha1 }
-      : null;
+    const hashes = await hashFile(job.dataPath, options.signal);
+    const ok = hashes.size === job.size &&
+      (job.sha256 !== undefined ? hashes.sha256 === job.sha256 : hashes.gitSha1 === job.gitSha1);
+    if (!ok) return wasVerified ? { state: "changed" } : { state: "absent" };
+    // A file replaced while it was hashed gets a new stamp: the next pull hashes it again.
+    const gitSha1 = job.sha256 === undefined ? hashes.gitSha1 : undefined;
+    return { state: "present", hashes: { sha256: hashes.sha256, gitSha1 }, stamp, rehashed: true };
   }
 }

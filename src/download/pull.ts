@@ -19,12 +19,20 @@ import { type BandwidthLimiter, fetchFile } from "./fetcher.ts";
 import { parseBandwidth } from "./bandwidth.ts";
 import { chainLimiters, rateLimiterFor } from "./rate_limiter.ts";
 import { ensureFreeSpace } from "./disk_space.ts";
-import { discardPart } from "./part_file.ts";
 import { hfCacheRepo, linkSnapshotFile, symlinksSupported, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
 import { refreshDownloadMetadata } from "./local_dir_metadata.ts";
+import { type FileLock, lockWaitMessage } from "./file_lock.ts";
+import {
+  type ContentHashes,
+  type FileStamp,
+  fileStamp,
+  KnownFiles,
+  type Presence,
+} from "./known_files.ts";
+import { adoptLeftoverPart, removeLeftoverParts } from "./leftover_parts.ts";
+import { runLockedJobs } from "./locked_jobs.ts";
 import { RateLimitBudget } from "./rate_limit_budget.ts";
-import { type ContentHashes, KnownFiles } from "./known_files.ts";
 import {
   type BlobJob,
   ConnectionBudget,
@@ -59,6 +67,8 @@ export interface PullRequest {
    * shared by all its files and connections.
    */
   bandwidth?: string;
+  /** Re-hash every present file, not only those whose stamp changed (`pull --verify`). */
+  verify?: boolean;
 }
 
 /** What a pull reports while it runs. */
@@ -70,6 +80,8 @@ export type PullEvent =
   }
   | { type: "progress"; path: string; bytes: number; total: number | null }
   | { type: "file"; path: string; status: "done" | "skipped"; bytes: number }
+  /** Another process (or run) holds the file's lock; this pull waits for it. */
+  | { type: "waiting"; path: string; message: string }
   | {
     /** Waiting on a 429 until `until` (ISO); `by` is "the hub" or the URL's host. */
     type: "wait";
@@ -191,18 +203,20 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     ? { layout, repo, commit }
     : { layout, dir: request.dir! };
   const jobs = planJobs(selected, target);
+  const listed = new Set(listing.map((f) => f.path));
   const known = await KnownFiles.load(kv, sourceKey);
+  const verify = request.verify === true;
 
-  // Checking presence is a stat per file (and a re-hash for unrecorded files): run a few at
-  // once so a no-op pull of a large repo stays quick.
-  const present = new Map<BlobJob, ContentHashes>();
+  // Checking presence is a stat per file (and a re-hash for unrecorded or changed files): run
+  // a few at once so a no-op pull of a large repo stays quick.
+  const presence = new Map<BlobJob, Presence>();
   await eachLimited(jobs, PRESENCE_CONCURRENCY, async (job) => {
     throwIfInterrupted(signal);
-    const hashes = await known.verifiedContent(job, target);
-    if (hashes) present.set(job, hashes);
+    presence.set(job, await known.presence(job, target, { verify, signal }));
   });
+  const present = jobs.filter((job) => presence.get(job)!.state === "present");
   // Preflight: what is still to be written, plus the reserve, must fit before any transfer.
-  const todo = jobs.filter((job) => !present.has(job));
+  const todo = jobs.filter((job) => presence.get(job)!.state !== "present");
   const remaining = new Map<BlobJob, number>();
   for (const job of todo) {
     remaining.set(job, Math.max(0, job.size - await resumableBytes(job.partPath)));
@@ -219,14 +233,18 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     type: "plan",
     commit,
     files: jobs.flatMap((job) =>
-      job.files.map((f) => ({ path: f.path, size: job.size, skip: present.has(job) }))
+      job.files.map((f) => ({
+        path: f.path,
+        size: job.size,
+        skip: presence.get(job)!.state === "present",
+      }))
     ),
   });
 
   // Copies where symlinks are disabled or cannot be made, as huggingface_hub does.
   const copy = target.layout === "hf-cache" &&
     (config.disableSymlinks || !(await symlinksSupported(dirname(target.repo.dir))));
-  const record = async (job: BlobJob, hashes: ContentHashes) => {
+  const record = async (job: BlobJob, hashes: ContentHashes, stamp: FileStamp | undefined) => {
     for (const file of job.files) {
       if (target.layout === "hf-cache") {
         await linkSnapshotFile(target.repo, commit, file.path, job.etag, { copy });
@@ -246,6 +264,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         etag: job.etag,
         layout: target.layout,
         downloadedAt: new Date().toISOString(),
+        ...(stamp ? { mtimeMs: stamp.mtimeMs, ino: stamp.ino } : {}),
       };
       const old = known.atLocalPath(file.localPath);
       if (!old || !sameContent(old, entry)) await putManifestEntry(kv, entry);
@@ -253,15 +272,17 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   };
 
   let skipped = 0;
-  await eachLimited([...present], PRESENCE_CONCURRENCY, async ([job, hashes]) => {
-    // a crash between a part's rename and its sidecar's removal leaves a stale sidecar
-    await discardPart(job.partPath);
-    await record(job, hashes);
+  const skip = async (job: BlobJob, found: Extract<Presence, { state: "present" }>) => {
+    await record(job, found.hashes, found.stamp);
     for (const file of job.files) {
       skipped++;
       metrics.filesSkipped.inc();
       ctx.onEvent?.({ type: "file", path: file.path, status: "skipped", bytes: job.size });
     }
+  };
+  await eachLimited(present, PRESENCE_CONCURRENCY, async (job) => {
+    await skip(job, presence.get(job) as Extract<Presence, { state: "present" }>);
+    await removeLeftoverParts(job, target.layout, listed);
   });
 
   const perFile = request.connections ?? config.connections;
@@ -272,17 +293,28 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   let bytes = 0;
   let done = 0;
 
-  const runJob = async (job: BlobJob) => {
+  const runJob = async (job: BlobJob, lock: FileLock) => {
     const first = job.files[0];
-    const connections = await budget.acquire(connectionsFor(job.size, perFile));
+    const before = presence.get(job)!.state;
     let meter: TransferMeter | undefined;
+    let connections = 0;
     try {
+      // Whoever held the lock may have finished (or repaired) the file meanwhile.
+      if (before === "absent" || lock.waited) {
+        const now = await known.presence(job, target, {
+          verify: verify || before === "changed",
+          signal,
+        });
+        if (now.state === "present") return await skip(job, now);
+      }
       // Again before each file: another writer may have filled the disk since the preflight.
       await checkSpace();
+      await adoptLeftoverPart(job, target.layout, listed);
+      connections = await budget.acquire(connectionsFor(job.size, perFile));
       // What a resume starts from, so progress shows it as present rather than as transfer.
-      const present = await resumableBytes(job.partPath);
-      ctx.onEvent?.({ type: "progress", path: first.path, bytes: present, total: job.size });
-      meter = new TransferMeter(present);
+      const resumed = await resumableBytes(job.partPath);
+      ctx.onEvent?.({ type: "progress", path: first.path, bytes: resumed, total: job.size });
+      meter = new TransferMeter(resumed);
       const resolveUrl = client.fileUrl(source, commit, first.path);
       const result = await fetchFile({
         url: resolveUrl,
@@ -311,10 +343,19 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
       });
       meter.finished(result.bytesTransferred);
       bytes += result.bytesTransferred;
-      await record(job, { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 });
+      const hashes = { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 };
+      await record(job, hashes, await fileStamp(job.dataPath));
       for (const file of job.files) {
         done++;
         ctx.onEvent?.({ type: "file", path: file.path, status: "done", bytes: job.size });
+      }
+      if (before === "changed") {
+        metrics.filesRepaired.inc();
+        ctx.logger?.warn("file.repaired", {
+          source: sourceKey,
+          path: first.path,
+          message: `${first.path} had changed on disk; downloaded and verified again`,
+        });
       }
       ctx.logger?.info("pull.file", {
         source: sourceKey,
@@ -333,15 +374,24 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     } finally {
       // finished, or failed and left for the next run: no longer needed by this one
       remaining.delete(job);
-      budget.release(connections);
+      if (connections > 0) budget.release(connections);
     }
   };
 
-  const queue = [...todo];
-  const worker = async () => {
-    for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) await runJob(job);
-  };
-  await Promise.all(Array.from({ length: Math.min(fileConcurrency, queue.length) }, worker));
+  await runLockedJobs(todo, {
+    workers: fileConcurrency,
+    lockPath: (job) => job.lockPath,
+    signal,
+    run: runJob,
+    onWait: (job) => {
+      const path = job.files[0].path;
+      const message = lockWaitMessage(path);
+      ctx.onEvent?.({ type: "waiting", path, message });
+      ctx.logger?.info("file.lock_wait", { source: sourceKey, path, lock: job.lockPath, message });
+    },
+  }).catch((err) => {
+    if (!signal?.aborted) throw err;
+  });
 
   throwIfInterrupted(signal);
   if (errors.length > 0) throw errors[0];
@@ -368,6 +418,7 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
 
 function sameContent(a: ManifestEntry, b: ManifestEntry): boolean {
   return a.sha256 === b.sha256 && a.size === b.size && a.etag === b.etag &&
+    a.mtimeMs === b.mtimeMs && (a.ino ?? null) === (b.ino ?? null) &&
     a.commit === b.commit && a.revision === b.revision && a.layout === b.layout;
 }
 

@@ -10,11 +10,14 @@
  * ```
  * @module
  */
+import { resolve } from "node:path";
 import { NightpullError } from "../errors.ts";
 import { DEFAULT_MIN_SPLIT_SIZE } from "./fetcher.ts";
 import { filterPaths } from "./glob.ts";
+import { hfCacheLockPath, localDirLockPath } from "./file_lock.ts";
 import { blobPath, type HfCacheRepo, incompleteBlobPath, snapshotFilePath } from "./hf_cache.ts";
 import { blobEtag, type HubFile } from "./hub_client.ts";
+import { hfCachePartPath, localDirPartPath } from "./part_paths.ts";
 import { connectionCount } from "./range_plan.ts";
 import { resolveInside, safeRelativePath } from "./safe_path.ts";
 
@@ -40,8 +43,12 @@ export interface BlobJob {
   gitSha1?: string;
   /** Where the verified bytes live (the blob, or the local-dir file). */
   dataPath: string;
-  /** The part file the fetcher resumes. */
+  /** The part file the fetcher resumes (see part_paths.ts). */
   partPath: string;
+  /** The lock held while the job writes (huggingface_hub's own lock path). */
+  lockPath: string;
+  /** Where earlier versions kept the part (`blobs/<blob>.incomplete`, `<path>.part`). */
+  legacyPartPath: string;
   files: JobFile[];
 }
 
@@ -99,7 +106,7 @@ function checkFileFolderClash(files: HubFile[]): void {
 
 /**
  * Groups files into fetch jobs. In the hf cache, files with the same etag share one blob and
- * are fetched once (two fetches into one `.incomplete` would corrupt it); in a local dir every
+ * are fetched once (under one lock); in a local dir every
  * file is its own copy.
  */
 export function planJobs(files: HubFile[], target: PullTarget): BlobJob[] {
@@ -122,7 +129,9 @@ export function planJobs(files: HubFile[], target: PullTarget): BlobJob[] {
         size,
         ...expected,
         dataPath: blobPath(target.repo, etag),
-        partPath: incompleteBlobPath(target.repo, etag),
+        partPath: hfCachePartPath(target.repo, etag),
+        lockPath: hfCacheLockPath(target.repo, etag),
+        legacyPartPath: incompleteBlobPath(target.repo, etag),
         files: [{ path: file.path, localPath }],
       });
     } else {
@@ -132,7 +141,9 @@ export function planJobs(files: HubFile[], target: PullTarget): BlobJob[] {
         size,
         ...expected,
         dataPath: localPath,
-        partPath: `${localPath}.part`,
+        partPath: localDirPartPath(resolve(target.dir), file.path),
+        lockPath: localDirLockPath(resolve(target.dir), file.path),
+        legacyPartPath: `${localPath}.part`,
         files: [{ path: file.path, localPath }],
       });
     }

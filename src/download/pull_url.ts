@@ -5,6 +5,9 @@
  * conditional GET because the name must be known before the target path is, and because
  * servers and CDNs honour HEAD far more consistently than `If-None-Match` across redirects.
  * With an expected `sha256`, a matching intact record skips without any request at all.
+ * "Intact" means the file's stamp (size, mtime, inode) is the recorded one, or its bytes hash
+ * to the recorded SHA-256. The target name is claimed under its lock (url_target.ts): a name
+ * written by another URL is never "present" for this one, which gets `name (2).ext` instead.
  *
  * @example
  * ```ts
@@ -16,16 +19,23 @@ import { dirname, resolve } from "node:path";
 import { resolveHfToken } from "../config.ts";
 import { type ErrorCode, NightpullError } from "../errors.ts";
 import { metrics } from "../metrics.ts";
-import { USER_AGENT } from "../version.ts";
 import { allManifestEntries, type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
 import { filenameFromResponse } from "./content_disposition.ts";
 import { ensureFreeSpace } from "./disk_space.ts";
 import { fetchFile } from "./fetcher.ts";
+import { fetchFollowing } from "./follow_redirects.ts";
+import { outboundCheck } from "./outbound_guard.ts";
 import { chainLimiters } from "./rate_limiter.ts";
 import { type PullContext, pullRateLimits, type PullReport, type PullRequest } from "./pull.ts";
 import { resumableBytes } from "./resume_point.ts";
 import { normalizeEtag } from "./remote_file.ts";
 import { resolveInside, safeFileName } from "./safe_path.ts";
+import { lockWaitMessage } from "./file_lock.ts";
+import { type FileStamp, fileStamp, sameStamp } from "./known_files.ts";
+import { adoptLegacyPart } from "./leftover_parts.ts";
+import { urlPartPath } from "./part_paths.ts";
+import { claimUrlTarget, recordUrlOwner, type UrlTarget } from "./url_target.ts";
+import { hashFile } from "./verify.ts";
 import { TransferMeter } from "./transfer_meter.ts";
 
 /** What a HEAD told about a URL; null fields are unknown. */
@@ -35,8 +45,6 @@ export interface UrlProbe {
   etag: string | null;
   contentDisposition: string | null;
 }
-
-const MAX_REDIRECTS = 10;
 
 /**
  * Maps a failed answer for a URL onto a stable code with a message naming the URL (without
@@ -64,61 +72,55 @@ export function urlHttpError(res: Response, url: URL): NightpullError {
 }
 
 /**
- * HEAD with redirects followed by hand, so an Authorization header never follows a redirect
- * to another origin. Null when the server does not answer HEAD usefully (the GET decides).
+ * HEAD under the one redirect policy (Authorization only to the URL's own origin, every hop
+ * checked by `checkUrl`). Null when the server does not answer HEAD usefully (the GET decides).
  */
 export async function probeUrl(
   url: URL,
   headers: Record<string, string>,
   signal?: AbortSignal,
+  checkUrl?: (url: URL) => Promise<void> | void,
 ): Promise<UrlProbe | null> {
-  let current = url;
-  let sendHeaders = headers;
   let linked: string | null = null;
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    let res: Response;
-    try {
-      res = await fetch(current, {
-        method: "HEAD",
-        headers: { ...sendHeaders, "user-agent": USER_AGENT },
-        redirect: "manual",
-        signal,
-      });
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      return null; // unreachable for HEAD: let the GET (with its retries) find out
-    }
-    await res.body?.cancel();
-    const location = res.headers.get("location");
-    if (res.status >= 300 && res.status < 400 && location) {
-      // Like the fetcher: the first origin's X-Linked-Etag names the content behind a CDN.
-      if (current.origin === url.origin) {
-        linked = res.headers.get("x-linked-etag") ?? res.headers.get("etag") ?? linked;
-      }
-      const next = new URL(location, current);
-      if (next.origin !== current.origin) sendHeaders = {};
-      current = next;
-      continue;
-    }
-    if ([401, 403, 404, 410].includes(res.status)) throw urlHttpError(res, url);
-    if (!res.ok) return null;
-    const length = res.headers.get("content-length");
-    return {
-      size: length !== null && /^\d+$/.test(length) ? Number(length) : null,
-      etag: normalizeEtag(linked ?? res.headers.get("etag")) ?? null,
-      contentDisposition: res.headers.get("content-disposition"),
-    };
-  }
-  return null;
-}
-
-async function intactSize(path: string): Promise<number | null> {
+  let res: Response;
   try {
-    const info = await Deno.stat(path);
-    return info.isFile ? info.size : null;
-  } catch {
+    ({ response: res } = await fetchFollowing(url, {
+      method: "HEAD",
+      credentials: headers,
+      signal,
+      checkUrl,
+      onRedirect: (redirect, from) => {
+        // Like the fetcher: the first origin's X-Linked-Etag names the content behind a CDN.
+        if (from.origin !== url.origin) return;
+        linked = redirect.headers.get("x-linked-etag") ?? redirect.headers.get("etag") ?? linked;
+      },
+    }));
+  } catch (err) {
+    // a refused redirect or host is final; an unreachable HEAD is left to the GET's retries
+    if (signal?.aborted || err instanceof NightpullError) throw err;
     return null;
   }
+  await res.body?.cancel();
+  if ([401, 403, 404, 410].includes(res.status)) throw urlHttpError(res, url);
+  if (!res.ok) return null;
+  const length = res.headers.get("content-length");
+  return {
+    size: length !== null && /^\d+$/.test(length) ? Number(length) : null,
+    etag: normalizeEtag(linked ?? res.headers.get("etag")) ?? null,
+    contentDisposition: res.headers.get("content-disposition"),
+  };
+}
+
+/**
+ * The record's file is still the verified one: its stamp is unchanged, or (stamp changed, or
+ * `verify`) its bytes hash to the recorded SHA-256. The stamp of a re-hashed file is returned.
+ */
+async function intact(entry: ManifestEntry, verify: boolean, signal?: AbortSignal) {
+  const stamp = await fileStamp(entry.localPath);
+  if (!stamp || stamp.size !== entry.size) return undefined;
+  if (!verify && sameStamp(entry, stamp)) return stamp;
+  const hashes = await hashFile(entry.localPath, signal).catch(() => undefined);
+  return hashes?.sha256 === entry.sha256 && hashes.size === entry.size ? stamp : undefined;
 }
 
 /** Pulls one URL; see the module doc for when the body is skipped. */
@@ -131,15 +133,19 @@ export async function pullUrl(
   const dir = resolve(request.dir ?? config.downloadsDir);
   const sourceKey = url.href;
   const wantSha = request.sha256?.toLowerCase();
+  const verify = request.verify === true;
   const known = await allManifestEntries(kv, sourceKey);
   let filename = request.filename === undefined ? undefined : safeFileName(request.filename);
 
-  const skip = (entry: ManifestEntry): PullReport => {
+  const skip = async (entry: ManifestEntry, stamp: FileStamp): Promise<PullReport> => {
     ctx.onEvent?.({
       type: "plan",
       commit: null,
       files: [{ path: entry.path, size: entry.size, skip: true }],
     });
+    if (!sameStamp(entry, stamp)) {
+      await putManifestEntry(kv, { ...entry, mtimeMs: stamp.mtimeMs, ino: stamp.ino });
+    }
     metrics.filesSkipped.inc();
     ctx.onEvent?.({ type: "file", path: entry.path, status: "skipped", bytes: entry.size });
     return {
@@ -156,9 +162,9 @@ export async function pullUrl(
       const placeOk = filename === undefined
         ? dirname(entry.localPath) === dir
         : entry.localPath === resolveInside(dir, filename);
-      if (placeOk && entry.sha256 === wantSha && await intactSize(entry.localPath) === entry.size) {
-        return skip(entry);
-      }
+      if (!placeOk || entry.sha256 !== wantSha) continue;
+      const stamp = await intact(entry, verify, signal);
+      if (stamp) return await skip(entry, stamp);
     }
   }
 
@@ -167,30 +173,74 @@ export async function pullUrl(
     ? resolveHfToken(config, ctx.env ?? Deno.env.toObject())
     : undefined;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const probe = await probeUrl(url, headers, signal);
+  const checkUrl = outboundCheck(config);
+  const probe = await probeUrl(url, headers, signal, checkUrl);
   filename ??= filenameFromResponse(url, probe?.contentDisposition ?? null);
-  const localPath = resolveInside(dir, filename);
-  const entry = known.find((e) => e.localPath === localPath);
-  if (
-    entry && probe?.etag && entry.etag === probe.etag &&
-    (probe.size === null || probe.size === entry.size) &&
-    (!wantSha || entry.sha256 === wantSha) &&
-    await intactSize(localPath) === entry.size
-  ) {
-    return skip(entry);
+  const wanted = filename;
+  const target = await claimUrlTarget(dir, filename, sourceKey, known, {
+    signal,
+    onWait: () => {
+      const message = lockWaitMessage(wanted);
+      ctx.onEvent?.({ type: "waiting", path: wanted, message });
+      ctx.logger?.info("file.lock_wait", { source: sourceKey, path: wanted, message });
+    },
+  });
+  try {
+    return await fetchUrlTarget(request, url, ctx, {
+      target,
+      probe,
+      headers,
+      checkUrl,
+      known,
+      skip,
+    });
+  } finally {
+    await target.lock.release();
   }
+}
+
+interface UrlFetch {
+  target: UrlTarget;
+  probe: UrlProbe | null;
+  headers: Record<string, string>;
+  /** The outbound allow-list check, for every URL the fetch reaches. */
+  checkUrl: (url: URL) => Promise<void> | void;
+  known: ManifestEntry[];
+  skip: (entry: ManifestEntry, stamp: FileStamp) => Promise<PullReport>;
+}
+
+/** With the target claimed (its lock held): skip it when present, else fetch and record it. */
+async function fetchUrlTarget(
+  request: PullRequest,
+  url: URL,
+  ctx: PullContext,
+  { target, probe, headers, checkUrl, known, skip }: UrlFetch,
+): Promise<PullReport> {
+  const { config, kv, signal } = ctx;
+  const sourceKey = url.href;
+  const wantSha = request.sha256?.toLowerCase();
+  const { localPath, name } = target;
+  const entry = known.find((e) => e.localPath === localPath);
+  const sameRemote = entry !== undefined && probe?.etag && entry.etag === probe.etag &&
+    (probe.size === null || probe.size === entry.size) && (!wantSha || entry.sha256 === wantSha);
+  const stamp = entry && await intact(entry, request.verify === true, signal);
+  if (sameRemote && stamp) return await skip(entry, stamp);
+  const repairing = entry !== undefined && stamp === undefined && await exists(localPath);
 
   ctx.onEvent?.({
     type: "plan",
     commit: null,
-    files: [{ path: filename, size: probe?.size ?? null, skip: false }],
+    files: [{ path: name, size: probe?.size ?? null, skip: false }],
   });
-  const name = filename;
-  const partPath = `${localPath}.part`;
+  const partPath = urlPartPath(target.dir, url.href, name);
+  await adoptLegacyPart(`${localPath}.part`, partPath, wantSha ? { sha256: wantSha } : {}, {
+    proven: true,
+  });
+  await recordUrlOwner(target);
   const present = await resumableBytes(partPath);
   // an unknown size cannot be weighed: only the reserve is checked then
   const needed = probe?.size != null ? Math.max(0, probe.size - present) : 0;
-  await ensureFreeSpace({ path: dir, needed, reserve: config.minFree });
+  await ensureFreeSpace({ path: target.dir, needed, reserve: config.minFree });
   ctx.onEvent?.({ type: "progress", path: name, bytes: present, total: probe?.size ?? null });
   const meter = new TransferMeter(present);
   let result;
@@ -198,6 +248,7 @@ export async function pullUrl(
     result = await fetchFile({
       url: url.href,
       headers,
+      checkUrl,
       partPath,
       finalPath: localPath,
       expected: wantSha ? { sha256: wantSha } : {},
@@ -217,9 +268,10 @@ export async function pullUrl(
     throw err;
   }
   meter.finished(result.bytesTransferred);
+  const finalStamp = await fileStamp(localPath);
   await putManifestEntry(kv, {
     source: sourceKey,
-    path: filename,
+    path: name,
     localPath,
     commit: null,
     revision: null,
@@ -228,11 +280,20 @@ export async function pullUrl(
     etag: result.etag ?? probe?.etag ?? null,
     layout: "url",
     downloadedAt: new Date().toISOString(),
+    ...(finalStamp ? { mtimeMs: finalStamp.mtimeMs, ino: finalStamp.ino } : {}),
   });
-  ctx.onEvent?.({ type: "file", path: filename, status: "done", bytes: result.size });
+  ctx.onEvent?.({ type: "file", path: name, status: "done", bytes: result.size });
+  if (repairing && entry.sha256 === result.sha256) {
+    metrics.filesRepaired.inc();
+    ctx.logger?.warn("file.repaired", {
+      source: sourceKey,
+      path: name,
+      message: `${name} had changed on disk; downloaded and verified again`,
+    });
+  }
   ctx.logger?.info("pull.file", {
     source: sourceKey,
-    path: filename,
+    path: name,
     size: result.size,
     transferred: result.bytesTransferred,
     resumedFrom: result.resumedFrom,
@@ -244,4 +305,8 @@ export async function pullUrl(
     bytes: result.bytesTransferred,
     paths: [localPath],
   };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
 }

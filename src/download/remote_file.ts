@@ -11,10 +11,7 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
-import { USER_AGENT } from "../version.ts";
-
-/** Most redirects followed for one request. */
-export const MAX_REDIRECTS = 10;
+import { displayUrl, fetchFollowing } from "./follow_redirects.ts";
 
 /** Options of {@link RemoteFile}. */
 export interface RemoteFileOptions {
@@ -23,6 +20,8 @@ export interface RemoteFileOptions {
   headers?: Record<string, string>;
   /** Gives a fresh URL when a signed URL on another origin has expired. */
   reresolve?: () => Promise<string>;
+  /** Checks every URL before it is fetched, redirect hops included (the outbound allow-list). */
+  checkUrl?: (url: URL) => Promise<void> | void;
 }
 
 /** A requested byte range; `end` is exclusive, absent for "to the end". */
@@ -49,16 +48,6 @@ export function isStrongEtag(value: string | null | undefined): boolean {
   return !!value && !value.trim().startsWith("W/");
 }
 
-/** A URL without its query, for messages: signed URLs carry credentials-like signatures. */
-export function displayUrl(url: string | URL): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return String(url).replace(/\?.*$/, "");
-  }
-}
-
 /** One remote file, reachable through redirects; remembers where the redirects led. */
 export class RemoteFile {
   /** Origin the caller's headers belong to. */
@@ -69,12 +58,14 @@ export class RemoteFile {
   #target: URL | undefined;
   #headers: Record<string, string>;
   #reresolve: (() => Promise<string>) | undefined;
+  #checkUrl: ((url: URL) => Promise<void> | void) | undefined;
 
   constructor(options: RemoteFileOptions) {
     this.#start = parseHttpUrl(options.url);
     this.origin = this.#start.origin;
     this.#headers = options.headers ?? {};
     this.#reresolve = options.reresolve;
+    this.#checkUrl = options.checkUrl;
   }
 
   /**
@@ -100,40 +91,28 @@ export class RemoteFile {
     signal: AbortSignal,
     client: Deno.HttpClient | undefined,
   ): Promise<RemoteResponse> {
-    let url = this.#target ?? this.#start;
-    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const headers = new Headers(url.origin === this.origin ? this.#headers : {});
-      // Identity encoding keeps byte offsets meaningful for Range and Content-Length.
-      headers.set("accept-encoding", "identity");
-      headers.set("user-agent", USER_AGENT);
-      if (range) {
-        const last = range.end === undefined ? "" : String(range.end - 1);
-        headers.set("range", `bytes=${range.start}-${last}`);
-      }
-      const response = await fetch(url, { headers, redirect: "manual", signal, client });
-      const location = response.headers.get("location");
-      if (response.status < 300 || response.status >= 400 || !location) {
-        if (url !== this.#start) this.#target = url;
-        return { response, url };
-      }
-      if (url.origin === this.origin) {
+    // Identity encoding keeps byte offsets meaningful for Range and Content-Length.
+    const headers: Record<string, string> = { "accept-encoding": "identity" };
+    if (range) {
+      const last = range.end === undefined ? "" : String(range.end - 1);
+      headers.range = `bytes=${range.start}-${last}`;
+    }
+    const start = this.#target ?? this.#start;
+    const followed = await fetchFollowing(start, {
+      headers,
+      credentials: this.#headers,
+      credentialsOrigin: this.origin,
+      signal,
+      client,
+      checkUrl: this.#checkUrl,
+      onRedirect: (response, from) => {
+        if (from.origin !== this.origin) return;
         const linked = response.headers.get("x-linked-etag") ?? response.headers.get("etag");
         this.linkedEtag = normalizeEtag(linked) ?? this.linkedEtag;
-      }
-      await response.body?.cancel();
-      const next = new URL(location, url);
-      if (next.protocol !== "http:" && next.protocol !== "https:") {
-        throw new NightpullError(
-          "upstream_error",
-          `${displayUrl(url)} redirected to an unsupported scheme "${next.protocol}"`,
-        );
-      }
-      url = next;
-    }
-    throw new NightpullError(
-      "upstream_error",
-      `${displayUrl(this.#start)}: more than ${MAX_REDIRECTS} redirects`,
-    );
+      },
+    });
+    if (followed.url.href !== this.#start.href) this.#target = followed.url;
+    return followed;
   }
 }
 

@@ -17,7 +17,8 @@ import { metrics } from "../metrics.ts";
 import { PartialFill } from "./body_reader.ts";
 import type { StallWatchdog } from "./connection_watch.ts";
 import type { PartIdentity } from "./part_state.ts";
-import { displayUrl, type RemoteFile } from "./remote_file.ts";
+import { displayUrl } from "./follow_redirects.ts";
+import type { RemoteFile } from "./remote_file.ts";
 import { isTransientStatus, serverRetryAfterMs } from "./http_retry.ts";
 import type { RateLimitBudget } from "./rate_limit_budget.ts";
 

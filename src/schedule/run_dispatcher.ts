@@ -13,6 +13,7 @@
  * @module
  */
 import type { Config } from "../config.ts";
+import { outboundCheck } from "../download/outbound_guard.ts";
 import { toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { metrics } from "../metrics.ts";
@@ -373,7 +374,9 @@ export class RunDispatcher {
       const next = (current: Run): Run => {
         if (reopens !== null) return waitingRecord(current, reopens);
         if (interrupted) return interruptedRecord(current, now);
-        if (outcome.ok || current.attempt >= retry.attempts) {
+        if (
+          outcome.ok || current.attempt >= retry.attempts || NOT_RETRIED.has(outcome.error.code)
+        ) {
           return finishedRecord(current, now, outcome);
         }
         const delay = retryDelay(retry, current.attempt, this.#random);
@@ -495,6 +498,7 @@ export class RunDispatcher {
     const outcome = await deliverWebhook(target, webhookPayload(run, schedule), {
       delaysMs: this.#webhookDelays,
       signal: this.#webhookAbort.signal,
+      checkUrl: outboundCheck(this.#config, "webhook.url"),
     });
     await setWebhookOutcome(this.#kv, run.id, outcome, this.#historyMs);
     metrics.webhookDeliveries.inc({ outcome: outcome.status });
@@ -509,6 +513,9 @@ export class RunDispatcher {
     else this.#log.warn("webhook.failed", fields);
   }
 }
+
+/** Failures another attempt cannot change: refused by policy, not by chance. */
+const NOT_RETRIED = new Set(["host_not_allowed", "unsafe_path"]);
 
 /** The download part of a schedule. */
 export function specOf(s: Schedule): DownloadSpec {

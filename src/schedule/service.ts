@@ -12,6 +12,7 @@
  * @module
  */
 import type { Config } from "../config.ts";
+import { checkOutboundTargets } from "../download/outbound_guard.ts";
 import { parseSource } from "../download/source.ts";
 import { NightpullError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
@@ -28,6 +29,7 @@ import {
   listSchedules,
   newId,
   type Page,
+  type RunCounters,
   type ScheduleState,
   updateSchedule,
 } from "../store/mod.ts";
@@ -84,6 +86,19 @@ export function maskSchedule<T extends Schedule>(s: T): T {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The stats of a schedule from its stored run counters. */
+export function statsOf(c: RunCounters): ScheduleStats {
+  const finished = c.succeeded + c.failed;
+  return {
+    runs: c.runs,
+    succeeded: c.succeeded,
+    failed: c.failed,
+    skipped: c.skipped,
+    successRate: finished ? c.succeeded / finished : null,
+    meanDurationMs: c.timed ? Math.round(c.durationMs / c.timed) : null,
+  };
+}
+
 function conflict(message: string, id: string): NightpullError {
   return new NightpullError("conflict", message, { id });
 }
@@ -130,6 +145,7 @@ export class ScheduleService {
   ): Promise<Schedule> {
     const now = this.#clock.now();
     const fields = normalizeScheduleInput(input, new Date(now), this.#config);
+    await checkOutboundTargets(this.#config, fields);
     const schedule: Schedule = {
       ...fields,
       id: newId(now),
@@ -154,20 +170,12 @@ export class ScheduleService {
   async get(id: string): Promise<ScheduleDetail> {
     const { schedule: s, counters: c } = await getScheduleWithCounters(this.#kv, id);
     const now = this.#clock.now();
-    const finished = c.succeeded + c.failed;
     const detail: ScheduleDetail = {
       ...s,
       nextRuns: s.status === "active"
         ? this.#upcoming.next(s.trigger, this.#config.timezone, now, 5).map(iso)
         : [],
-      stats: {
-        runs: c.runs,
-        succeeded: c.succeeded,
-        failed: c.failed,
-        skipped: c.skipped,
-        successRate: finished ? c.succeeded / finished : null,
-        meanDurationMs: c.timed ? Math.round(c.durationMs / c.timed) : null,
-      },
+      stats: statsOf(c),
     };
     if (s.timeWindow) {
       const { open, nextOpen, nextClose } = windowState(s.timeWindow, this.#config.timezone, now);
@@ -278,6 +286,8 @@ export class ScheduleService {
     if (schedule.status === "deleted") {
       throw conflict(`cannot trigger schedule "${id}": it is deleted`, id);
     }
+    // the allow-list may have changed since the schedule was stored
+    await checkOutboundTargets(this.#config, schedule);
     const now = this.#clock.now();
     const window = schedule.timeWindow &&
       compileTimeWindow(schedule.timeWindow, this.#config.timezone);
@@ -333,6 +343,7 @@ export class ScheduleService {
     },
   ): Promise<Run> {
     const input = normalizeDownloadInput(spec);
+    await checkOutboundTargets(this.#config, { source: input.spec.source, webhook: input.webhook });
     const now = this.#clock.now();
     let dueAt = now;
     if (input.timeWindow) {
@@ -365,6 +376,7 @@ export class ScheduleService {
   async #rewrite(id: string, input: ScheduleInput, retrigger: boolean): Promise<Schedule> {
     const now = this.#clock.now();
     const fields: ScheduleFields = normalizeScheduleInput(input, new Date(now), this.#config);
+    await checkOutboundTargets(this.#config, fields);
     let windowChanged = false;
     const entry = await updateSchedule(this.#kv, id, ({ schedule, state }) => {
       if (schedule.status === "deleted") {

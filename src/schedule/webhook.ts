@@ -1,7 +1,8 @@
 /**
  * Run-end webhooks: a JSON POST `{event, run, schedule}` signed with
  * `X-Nightpull-Signature: sha256=<hex HMAC-SHA256 of the body>`, retried a few times with
- * backoff. The payload never carries a secret; the outcome is returned for the run record.
+ * backoff, following redirects under the one policy (src/download/follow_redirects.ts). The
+ * payload never carries a secret; the outcome is returned for the run record.
  *
  * @example
  * ```ts
@@ -10,6 +11,8 @@
  * @module
  */
 import { createHmac } from "node:crypto";
+import { fetchFollowing } from "../download/follow_redirects.ts";
+import { NightpullError } from "../errors.ts";
 import type { Run, Schedule, WebhookDelivery } from "./schedule.ts";
 import { USER_AGENT } from "../version.ts";
 
@@ -31,6 +34,8 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** Stops retrying (shutdown). */
   signal?: AbortSignal;
+  /** Checks the receiver and every redirect hop (the outbound allow-list); throws to refuse. */
+  checkUrl?: (url: URL) => Promise<void> | void;
 }
 
 /** The event name for a final run status, or null when the status sends none. */
@@ -94,12 +99,12 @@ export async function deliverWebhook(
     }
     outcome.attempts++;
     try {
-      const res = await fetch(target.url, {
+      const { response: res } = await fetchFollowing(target.url, {
         method: "POST",
         headers,
         body,
-        redirect: "manual",
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        checkUrl: options.checkUrl,
       });
       await res.body?.cancel();
       outcome.httpStatus = res.status;
@@ -115,6 +120,8 @@ export async function deliverWebhook(
       if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
     } catch (err) {
       outcome.error = `delivery failed: ${(err as Error).message}`;
+      // a refused host or redirect is refused again on every attempt
+      if (err instanceof NightpullError) break;
     }
   }
   if (options.signal?.aborted && outcome.error === undefined) outcome.error = "shut down";

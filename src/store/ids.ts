@@ -33,12 +33,18 @@ export function newId(timeMs: number): string {
     lastTail[0] &= 15;
     lastTime = time;
   }
+  return idTimePrefix(time) + lastTail.map((v) => ALPHABET[v]).join("");
+}
+
+/** The 10 characters that encode `timeMs` at the start of an id: ids made at or after it sort at or after it. */
+export function idTimePrefix(timeMs: number): string {
+  let time = Math.max(0, Math.floor(timeMs));
   let head = "";
   for (let i = 0; i < 10; i++) {
     head = ALPHABET[time % 32] + head;
     time = Math.floor(time / 32);
   }
-  return head + lastTail.map((v) => ALPHABET[v]).join("");
+  return head;
 }
 
 /** The millisecond instant encoded at the start of an id. */

@@ -39,6 +39,13 @@ export interface ManifestEntry {
   layout: ManifestLayout;
   /** ISO 8601 instant the file was finalized. */
   downloadedAt: string;
+  /**
+   * Modification time (ms) and inode of the data file when it was verified: while they and
+   * the size are unchanged the file is trusted, otherwise it is hashed again.
+   */
+  mtimeMs?: number;
+  /** See `mtimeMs`; null where the platform has no inode numbers. */
+  ino?: number | null;
 }
 
 /** Options of {@link listManifest}. */

@@ -28,6 +28,9 @@
  * - ["np", "declared", name]                       -> schedule id of a schedule the config
  *   file declares under that name (declared.ts), set atomically with its creation
  *
+ * - ["np", "sessions", sha256(sessionId)]          -> SessionRecord {csrf, expiresAt, tokenTag}
+ *   of a signed-in dashboard browser (sessions.ts), expireIn its lifetime
+ *
  * Sections below are added by the modules that own them; keep this list complete.
  * @module
  */
@@ -42,3 +45,5 @@ export * from "./runs.ts";
 export * from "./claims.ts";
 export * from "./leases.ts";
 export * from "./declared.ts";
+export * from "./recent_runs.ts";
+export * from "./sessions.ts";

@@ -76,7 +76,7 @@ export async function startApi(
   });
   await engine.start();
   const service = new ScheduleService({ kv, config, clock, engine, logger });
-  const app = createApp({ service, kv, engine, config, logger });
+  const app = createApp({ service, kv, engine, config, logger, clock });
   const call: TestApi["call"] = async (method, path, body, headers = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {

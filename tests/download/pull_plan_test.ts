@@ -40,7 +40,7 @@ Deno.test("selectFiles filters first, then refuses any unsafe selected path, nam
   ]);
 });
 
-Deno.test("hf-cache jobs share one blob per etag, largest first, with .incomplete parts", () => {
+Deno.test("hf-cache jobs share one blob per etag, largest first, parts named ours alone", () => {
   const repo = hfCacheRepo("/c", "model", "acme/m");
   const jobs = planJobs(LISTING, { layout: "hf-cache", repo, commit: COMMIT });
   assert.deepEqual(jobs.map((j) => j.etag), [sha("a"), sha1("3"), sha1("1")]);
@@ -48,7 +48,9 @@ Deno.test("hf-cache jobs share one blob per etag, largest first, with .incomplet
   assert.equal(model.sha256, sha("a"));
   assert.equal(model.gitSha1, undefined);
   assert.equal(model.dataPath, `/c/models--acme--m/blobs/${sha("a")}`);
-  assert.equal(model.partPath, `/c/models--acme--m/blobs/${sha("a")}.incomplete`);
+  assert.equal(model.partPath, `/c/models--acme--m/blobs/${sha("a")}.part.nightpull`);
+  assert.equal(model.lockPath, `/c/.locks/models--acme--m/${sha("a")}.lock`);
+  assert.equal(model.legacyPartPath, `/c/models--acme--m/blobs/${sha("a")}.incomplete`);
   assert.equal(tok.gitSha1, sha1("3"));
   assert.deepEqual(config.files, [
     { path: "config.json", localPath: `/c/models--acme--m/snapshots/${COMMIT}/config.json` },
@@ -59,12 +61,17 @@ Deno.test("hf-cache jobs share one blob per etag, largest first, with .incomplet
   ]);
 });
 
-Deno.test("local-dir jobs are one copy per file with a .part beside it", () => {
+Deno.test("local-dir jobs are one copy per file, part and lock under .cache/huggingface", () => {
   const jobs = planJobs(LISTING, { layout: "local-dir", dir: "/out" });
   assert.equal(jobs.length, 4);
   const copy = jobs.find((j) => j.files[0].path === "copy/config.json")!;
   assert.equal(copy.dataPath, "/out/copy/config.json");
-  assert.equal(copy.partPath, "/out/copy/config.json.part");
+  assert.match(
+    copy.partPath,
+    /^\/out\/\.cache\/huggingface\/download\/[A-Za-z0-9_-]{27}\.part\.nightpull$/,
+  );
+  assert.equal(copy.lockPath, "/out/.cache/huggingface/download/copy/config.json.lock");
+  assert.equal(copy.legacyPartPath, "/out/copy/config.json.part");
 });
 
 Deno.test("connections: several for large files only; the budget never oversubscribes", async () => {

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  displayUrl,
-  isStrongEtag,
-  normalizeEtag,
-  RemoteFile,
-} from "../../src/download/remote_file.ts";
+import { displayUrl } from "../../src/download/follow_redirects.ts";
+import { isStrongEtag, normalizeEtag, RemoteFile } from "../../src/download/remote_file.ts";
 import { NightpullError } from "../../src/errors.ts";
 
 interface Seen {

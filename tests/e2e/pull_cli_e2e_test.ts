@@ -141,7 +141,7 @@ Deno.test("Ctrl+C (SIGINT) stops the pull: exit 130, what arrived kept, the next
     r.hub.setRepo(bigRepo(size));
     const info = r.hub.fileInfo("acme/big", "big.bin");
     const etag = info.lfs ? info.sha256 : info.gitSha1;
-    const part = join(r.hubCache, "models--acme--big", "blobs", `${etag}.incomplete`);
+    const part = join(r.hubCache, "models--acme--big", "blobs", `${etag}.part.nightpull`);
     r.hub.addFault({ path: "big.bin", stallAfterBytes: stallAt });
     const child = r.spawn(["pull", "hf:acme/big"]);
     const ended = finish(child);

@@ -89,7 +89,7 @@ async function killMidFile(r: CliRig): Promise<{ part: string; blob: string; kep
   const info = r.hub.fileInfo("acme/big", "big.bin");
   const etag = info.lfs ? info.sha256 : info.gitSha1;
   const blobs = join(r.hubCache, "models--acme--big", "blobs");
-  const part = join(blobs, `${etag}.incomplete`);
+  const part = join(blobs, `${etag}.part.nightpull`);
   r.hub.addFault({ path: "big.bin", stallAfterBytes: STALL_AT });
   const child = r.spawn(["pull", "hf:acme/big"]);
   const ended = finish(child);

@@ -131,7 +131,8 @@ export async function assertFinalFiles(
   }
   if (complete) {
     const partial = (await listTree(root)).filter((p) =>
-      p.endsWith(".part") || p.endsWith(".incomplete") || p.includes(".part.")
+      p.endsWith(".part") || p.endsWith(".incomplete") || p.includes(".part.") ||
+      p.includes(".nightpull")
     );
     assert.deepEqual(partial, [], "no partial file left after success");
   }

@@ -90,7 +90,7 @@ Deno.test({
       const kept = CHAOS_FILES.filter((p) => present.includes(p));
       await assertFinalFiles(hub, REPO, "local-dir", root, CHAOS_FILES, false);
       assert.ok(kept.length >= 1, "the files finished before the disk filled are there, verified");
-      const parts = (await listTree(root)).filter((p) => p.endsWith(".part"));
+      const parts = (await listTree(root)).filter((p) => p.endsWith(".part.nightpull"));
       assert.ok(parts.length >= 1, "the file being written when the disk filled keeps its part");
       // the failed transfers closed their connections (none left streaming until a timeout)
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,7 +1,7 @@
 /**
  * `onEnd: "pause"` end to end, on the wall clock: a real `serve` downloads a file throttled to
  * outlast its time window; at the window's end the transfer stops (run `waiting_window`, the
- * `.incomplete` part kept), `serve` is SIGKILLed and started again, and at the next opening the
+ * `.part.nightpull` part kept), `serve` is SIGKILLed and started again, and at the next opening the
  * same run resumes with a Range request from the part's size and ends `succeeded` with the
  * blob's SHA-256 equal to the hub's.
  *
@@ -46,7 +46,7 @@ Deno.test("onEnd pause: stopped at the window's end, serve restarted, resumed wi
   const dir = await Deno.makeTempDir({ prefix: "nightpull-window-pause-" });
   const hubCache = join(dir, "hub");
   const blobs = join(hubCache, "models--acme--slow", "blobs");
-  const part = join(blobs, `${info.sha256}.incomplete`);
+  const part = join(blobs, `${info.sha256}.part.nightpull`);
   const blob = join(blobs, info.sha256);
   const env = {
     HOME: dir,
