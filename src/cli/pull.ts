@@ -65,6 +65,9 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** A second SIGINT sooner than this after the first is the same Ctrl+C delivered twice. */
+export const REPEATED_INTERRUPT_MS = 1000;
+
 /** Parses `pull`'s arguments strictly; unknown flags are usage errors naming the flag. */
 export function parsePullArgs(args: string[]) {
   try {
@@ -138,11 +141,19 @@ export async function pullCommand(args: string[]): Promise<number> {
 
   const kv = await openKv(config.kv);
   const controller = new AbortController();
-  let interrupts = 0;
+  let firstInterrupt: number | undefined;
   const onInterrupt = () => {
-    // A second Ctrl+C means "now": the partial files are already safe on disk.
-    if (++interrupts > 1) Deno.exit(EXIT.interrupted);
-    controller.abort();
+    const now = performance.now();
+    if (firstInterrupt === undefined) {
+      firstInterrupt = now; // stop: the transfers write what they hold, then the pull returns
+      controller.abort();
+      return;
+    }
+    // One Ctrl+C under `deno task` arrives twice (the terminal signals the whole process
+    // group and the task forwards it again): a repeat this soon is the same key press.
+    if (now - firstInterrupt < REPEATED_INTERRUPT_MS) return;
+    // A later Ctrl+C means "now": what was written is on disk and resumes.
+    Deno.exit(EXIT.interrupted);
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
   const started = performance.now();
