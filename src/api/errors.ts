@@ -69,12 +69,23 @@ function describe(issue: z.core.$ZodIssue): string {
 }
 
 /**
+ * The issues of the union member the input came closest to (fewest issues), in place of a
+ * bare "Invalid input": `{"start": "22:00"}` against window-or-range says `"end" is required`.
+ */
+function closestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || !issue.errors?.length) return [issue];
+  const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+  if (best.length === 0) return [issue];
+  return best.flatMap((i) => closestBranch({ ...i, path: [...issue.path, ...i.path] }));
+}
+
+/**
  * One NightpullError for a failed zod parse: `unknown_field` when the input names a field the
  * schema does not know (those are the likeliest typos), else `invalid_input`. `details.field`
  * is the first offending path, `details.issues` lists all of them.
  */
 export function validationError(error: z.ZodError, target: string): NightpullError {
-  const issues = error.issues;
+  const issues = error.issues.flatMap(closestBranch);
   const unknown = issues.find((i) => i.code === "unrecognized_keys");
   const where = target === "json" ? "request body" : target === "param" ? "path" : target;
   const list = issues.map((i) => ({ path: issuePath(i.path), message: describe(i) }));

@@ -12,6 +12,9 @@ const COMMIT = "607a30d783dfa663caf39e06633721c8d4cfcd7e";
 /** Body of `POST /schedules` (DESIGN.md's example). */
 export const SCHEDULE_INPUT_EXAMPLE = {
   name: "gpt2-nightly",
+  description: "GPT-2 weights for the nightly evaluation",
+  labels: { team: "nlp" },
+  priority: 7,
   source: "hf:openai-community/gpt2@main",
   include: ["*.json", "*.safetensors"],
   exclude: [],
@@ -50,6 +53,7 @@ export const SCHEDULE_EXAMPLE = {
   status: "active",
   createdAt: "2026-11-20T09:15:00.000Z",
   updatedAt: "2026-11-20T09:15:00.000Z",
+  nextRunAt: "2026-11-23T01:00:00.000Z",
 };
 
 /** A schedule's detail. */

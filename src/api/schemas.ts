@@ -15,6 +15,7 @@ import {
   SCHEDULE_EXAMPLE,
   SCHEDULE_INPUT_EXAMPLE,
   SCHEDULE_PATCH_EXAMPLE,
+  TIME_WINDOW_INPUT_EXAMPLE,
 } from "./examples.ts";
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -135,11 +136,53 @@ export const WebhookInput = z.strictObject({
   secret: text(512).optional(),
 });
 
+const DaysInput = z.union([
+  text(64).openapi({ example: "mon-fri" }),
+  z.array(text(16)).min(1).max(14),
+]).openapi({ description: 'day names, ranges ("mon-fri", "sat-mon") or "weekdays"/"weekends"' });
+
+/** One window range as people write it: an object, days as text or a list. */
+export const WindowRangeInputSchema = z.strictObject({
+  start: text(5).openapi({ example: "22:00" }),
+  end: text(5).openapi({ example: "07:00" }),
+  days: DaysInput.optional(),
+});
+
+/** A window as people write it: ranges as `"22:00-07:00"` or objects, days as text or a list. */
+export const TimeWindowInputSchema = z.strictObject({
+  windows: z.array(z.union([
+    text(16).openapi({ example: "22:00-07:00" }),
+    WindowRangeInputSchema,
+  ])).min(1).max(32),
+  timezone: text(64).optional().openapi({ example: "Europe/Berlin" }),
+  onEnd: z.enum(["continue", "pause"]).optional(),
+}).openapi("TimeWindowInput", { example: TIME_WINDOW_INPUT_EXAMPLE });
+
+/** Labels: `{"team": "nlp"}`; keys without `:` (the list filter is `?label=team:nlp`). */
+export const LabelsSchema = z.record(
+  z.string().regex(
+    /^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/,
+    "label keys are 1 to 63 letters, digits, '_', '.', '/' or '-'",
+  ),
+  text(128),
+).openapi({ example: { team: "nlp" } });
+
 const scheduleFields = {
   ...DownloadFields,
-  name: text(128).optional().openapi({ example: "gpt2-nightly" }),
+  name: text(200).optional().openapi({
+    example: "gpt2-nightly",
+    description: "unique among schedules that are not deleted (default: the repo or file name)",
+  }),
+  description: z.string().max(2000).optional().openapi({
+    example: "GPT-2 weights for the nightly eval",
+  }),
+  labels: LabelsSchema.optional(),
+  priority: z.number().int().min(1).max(10).optional().openapi({
+    example: 5,
+    description: "1-10, default 5: when --max-downloads holds runs back, higher starts first",
+  }),
   trigger: TriggerSchema,
-  timeWindow: TimeWindowSchema.optional(),
+  timeWindow: TimeWindowInputSchema.optional(),
   retry: RetrySchema.optional(),
   misfireGrace: text(32).optional().openapi({ example: "10m" }),
   overlap: z.enum(["skip", "queue"]).optional(),
@@ -164,15 +207,18 @@ export const SchedulePatchSchema = z.strictObject(
   },
 ).openapi("SchedulePatch", { example: SCHEDULE_PATCH_EXAMPLE });
 
-/** Body of `POST /downloads`: a schedule without its trigger. */
+/** Body of `POST /downloads`: a schedule without its trigger, description and labels. */
 export const DownloadInputSchema = z.strictObject(
-  (({ trigger: _trigger, ...rest }) => rest)(scheduleFields),
+  (({ trigger: _t, description: _d, labels: _l, ...rest }) => rest)(scheduleFields),
 ).openapi("DownloadInput", { example: DOWNLOAD_INPUT_EXAMPLE });
 
 /** A schedule as the API shows it (`webhook.secret` is `"***"`). */
 export const ScheduleSchema = z.object({
   id: z.string(),
   name: z.string(),
+  description: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  priority: z.number().int().min(1).max(10),
   source: z.string(),
   include: z.array(z.string()),
   exclude: z.array(z.string()),
@@ -196,6 +242,9 @@ export const ScheduleSchema = z.object({
   status: z.enum(["active", "paused", "completed", "deleted"]),
   createdAt: instant,
   updatedAt: instant,
+  nextRunAt: instant.nullable().optional().openapi({
+    description: "the occurrence the engine fires next (null when paused or ended)",
+  }),
 }).openapi("Schedule", { example: SCHEDULE_EXAMPLE });
 
 /** Schedule detail: the next five occurrences and run statistics. */

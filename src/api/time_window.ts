@@ -16,35 +16,25 @@ import {
   IdParam,
   jsonRequest,
   jsonResponse,
+  TimeWindowInputSchema,
   TimeWindowSchema,
+  WindowRangeInputSchema,
 } from "./schemas.ts";
-import {
-  SCHEDULE_WINDOW_EXAMPLE,
-  TIME_WINDOW_INPUT_EXAMPLE,
-  WINDOW_CHECK_EXAMPLE,
-} from "./examples.ts";
+import { SCHEDULE_WINDOW_EXAMPLE, WINDOW_CHECK_EXAMPLE } from "./examples.ts";
 
 const text = (max: number) => z.string().min(1).max(max);
 const instant = z.string().openapi({ format: "date-time", example: "2026-11-22T22:00:00.000Z" });
 
-const DaysInput = z.union([
-  text(64).openapi({ example: "mon-fri" }),
-  z.array(text(16)).min(1).max(14),
-]).openapi({ description: 'day names, ranges ("mon-fri", "sat-mon") or "weekdays"/"weekends"' });
+/** The window schema lives with the schedule schemas, which take it too. */
+export { TimeWindowInputSchema };
 
-/** A window as people write it: ranges as `"22:00-07:00"` or objects, days as text or a list. */
-export const TimeWindowInputSchema = z.strictObject({
-  windows: z.array(z.union([
-    text(16).openapi({ example: "22:00-07:00" }),
-    z.strictObject({
-      start: text(5).openapi({ example: "22:00" }),
-      end: text(5).openapi({ example: "07:00" }),
-      days: DaysInput.optional(),
-    }),
-  ])).min(1).max(32),
+/** One range as a whole body (what the time-window clients of the seeds send). */
+export const SingleWindowInputSchema = WindowRangeInputSchema.extend({
   timezone: text(64).optional().openapi({ example: "Europe/Berlin" }),
   onEnd: z.enum(["continue", "pause"]).optional(),
-}).openapi("TimeWindowInput", { example: TIME_WINDOW_INPUT_EXAMPLE });
+}).openapi("SingleWindowInput", {
+  example: { start: "22:00", end: "07:00", days: "mon-fri", timezone: "Europe/Berlin" },
+});
 
 const stateFields = {
   timezone: z.string().openapi({ description: "the zone the window is read in" }),
@@ -130,9 +120,17 @@ const routes = {
     path: "/time-window/validate",
     tags,
     summary: "Validate a window: its normalized form and next transitions",
+    description: 'The body is a window (`{"windows": [...]}`) or one range as the whole body ' +
+      '(`{"start": "22:00", "end": "07:00", "days"?, "timezone"?}`); both answer alike.',
     security: bearerSecurity,
     middleware: [jsonBody()] as const,
-    request: { body: jsonRequest(TimeWindowInputSchema) },
+    request: {
+      body: jsonRequest(
+        z.union([TimeWindowInputSchema, SingleWindowInputSchema]).openapi({
+          example: { start: "22:00", end: "07:00", days: "mon-fri", timezone: "Europe/Berlin" },
+        }),
+      ),
+    },
     responses: {
       200: jsonResponse(WindowCheckSchema, "valid"),
       ...errorResponses(400, 401, 413, 415, 422),

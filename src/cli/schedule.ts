@@ -25,6 +25,7 @@ import { windowInputFromFlags } from "./window.ts";
 /** Usage of `nightpull schedule`. */
 export const SCHEDULE_USAGE = `Usage:
   nightpull schedule add SOURCE (--cron EXPR | --every DUR | --at ISO) [--tz TZ] [--name N]
+                     [--description TEXT] [--label KEY=VALUE]... [--priority 1-10]
                      [--include G]... [--exclude G]... [--local-dir DIR] [--retries N]
                      [--overlap skip|queue] [--webhook URL] [--webhook-secret S]
                      [--misfire-grace DUR] [--window 22:00-07:00]... [--days mon-fri]
@@ -109,6 +110,17 @@ function limitOf(values: Parsed["values"]): number | undefined {
 
 const path = (id: string, suffix = "") => `/api/v1/schedules/${encodeURIComponent(id)}${suffix}`;
 
+/** `--label team=nlp` flags as `{"team": "nlp"}` (the server checks keys and values). */
+function labelsFromFlags(flags: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf("=");
+    if (eq < 1) usage(`invalid --label "${flag}": expected KEY=VALUE such as team=nlp`);
+    out[flag.slice(0, eq)] = flag.slice(eq + 1);
+  }
+  return out;
+}
+
 /** Builds the API body of `schedule add` from its flags. */
 export function scheduleInputFromFlags(source: string, v: Parsed["values"]): ScheduleInput {
   const triggers = (["cron", "every", "at"] as const).filter((k) => v[k] !== undefined);
@@ -131,6 +143,16 @@ export function scheduleInputFromFlags(source: string, v: Parsed["values"]): Sch
     : { type: "once", at: v.at as string };
   const input: ScheduleInput = { source, trigger };
   if (v.name !== undefined) input.name = v.name as string;
+  if (v.description !== undefined) input.description = v.description as string;
+  const labels = (v.label as string[] | undefined) ?? [];
+  if (labels.length) input.labels = labelsFromFlags(labels);
+  if (v.priority !== undefined) {
+    const raw = v.priority as string;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 10) {
+      usage(`invalid --priority "${raw}": expected a whole number from 1 to 10 (higher first)`);
+    }
+    input.priority = Number(raw);
+  }
   if ((v.include as string[] | undefined)?.length) input.include = v.include as string[];
   if ((v.exclude as string[] | undefined)?.length) input.exclude = v.exclude as string[];
   if (v["local-dir"] !== undefined) {
@@ -183,6 +205,9 @@ async function add(args: string[]): Promise<number> {
     at: { type: "string" },
     tz: { type: "string" },
     name: { type: "string" },
+    description: { type: "string" },
+    label: { type: "string", multiple: true },
+    priority: { type: "string" },
     include: { type: "string", multiple: true },
     exclude: { type: "string", multiple: true },
     "local-dir": { type: "string" },

@@ -26,6 +26,11 @@ export function describeTrigger(trigger: Trigger): string {
   }
 }
 
+/** Labels as `team=nlp, env=prod`. */
+export function labelText(labels: Record<string, string> | undefined): string {
+  return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
+}
+
 /** The schedules table of `ls`. */
 export function scheduleTable(rows: { schedule: Schedule; nextRun?: string | null }[]): string {
   return formatTable(
@@ -56,7 +61,10 @@ export function scheduleSheet(d: ScheduleDetail): string {
     ["trigger", describeTrigger(d.trigger)],
     ["status", d.status],
     ["layout", d.layout + (d.dir ? ` ${d.dir}` : "")],
+    ["priority", String(d.priority ?? 5)],
   ];
+  if (d.description) fields.splice(2, 0, ["description", d.description.replace(/\s+/g, " ")]);
+  if (d.labels && Object.keys(d.labels).length) fields.push(["labels", labelText(d.labels)]);
   if (d.include.length) fields.push(["include", d.include.join(", ")]);
   if (d.exclude.length) fields.push(["exclude", d.exclude.join(", ")]);
   fields.push(

@@ -513,7 +513,7 @@ export class Engine {
         });
         this.#runs.afterFinal(run, schedule);
       } else if (run.status === "pending" && run.dueAt) {
-        this.#runs.enqueue(run.id, Date.parse(run.dueAt));
+        this.#runs.enqueue(run.id, Date.parse(run.dueAt), run.priority);
       }
     }
     const run = p.startNow;
@@ -547,7 +547,7 @@ export class Engine {
     for (const [id, entry] of active) {
       if (this.#runs.isRunning(id)) continue;
       const waits = entry.status === "pending" || entry.status === "waiting_window";
-      if (waits && entry.dueAt !== null) this.#runs.enqueue(id, entry.dueAt);
+      if (waits && entry.dueAt !== null) this.#runs.enqueue(id, entry.dueAt, entry.priority);
       else if (entry.status === "running" && sweep) abandoned.push(id);
     }
     for (const key of [...this.#heap.keys()]) {

@@ -50,7 +50,12 @@ export function planClaim(entry: ScheduleEntry, ctx: ClaimContext): PlannedClaim
   const plan = planDueOccurrences(schedule.trigger, ctx.timezone, state.nextAt!, now, grace);
   const runs: Run[] = [];
   const newState = { ...state, cursor: plan.cursor, nextAt: plan.next };
-  const common = { scheduleId: schedule.id, source: schedule.source, now };
+  const common = {
+    scheduleId: schedule.id,
+    source: schedule.source,
+    now,
+    priority: schedule.priority,
+  };
   if (plan.missed) {
     runs.push({
       ...newRun({

@@ -34,7 +34,7 @@ import type { Clock } from "./clock.ts";
 import type { EngineEvent, Executor } from "./engine.ts";
 import { finishedRecord, interruptedRecord, retryRecord, waitingRecord } from "./run_records.ts";
 import { holdUntil, nextWindowCheck, pausesAtEnd, reopensAt } from "./run_window.ts";
-import { DEFAULT_RETRY } from "./schedule_input.ts";
+import { DEFAULT_PRIORITY, DEFAULT_RETRY } from "./schedule_input.ts";
 import type { DownloadSpec, RetryPolicy, Run, Schedule, TimeWindow } from "./schedule.ts";
 import { type CompiledTimeWindow, compileTimeWindow } from "./time_window.ts";
 import { deliverWebhook, webhookEvent, webhookPayload } from "./webhook.ts";
@@ -97,8 +97,10 @@ export class RunDispatcher {
   readonly #running = new Map<string, Running>();
   /** Slots reserved by starts in flight, so concurrent starts never exceed maxDownloads. */
   #starting = 0;
-  /** Due pending runs waiting for a slot, earliest due first. */
-  #ready: { id: string; at: number }[] = [];
+  /** Due pending runs waiting for a slot: highest priority first, then earliest due. */
+  #ready: { id: string; at: number; priority: number }[] = [];
+  /** Priorities of runs queued or armed here (runs older than the field have none: 5). */
+  readonly #priorities = new Map<string, number>();
   readonly #finishedSincePrune = new Map<string, number>();
   #webhookAbort = new AbortController();
 
@@ -147,6 +149,7 @@ export class RunDispatcher {
   /** Drops queued runs that are no longer pending anywhere (`active`: every non-final run). */
   keepReady(active: { has(id: string): boolean }): void {
     this.#ready = this.#ready.filter((r) => active.has(r.id));
+    for (const id of this.#priorities.keys()) if (!active.has(id)) this.#priorities.delete(id);
   }
 
   /** Starts nothing more; aborts running transfers and webhook retries. */
@@ -163,23 +166,30 @@ export class RunDispatcher {
     return !this.#stopping && this.#running.size + this.#starting < this.#config.maxDownloads;
   }
 
-  /** Queues a pending run due at `at`: started when due and a slot is free. */
-  enqueue(id: string, at: number): void {
+  /**
+   * Queues a pending run due at `at`: started when due and a slot is free, higher `priority`
+   * first (remembered from an earlier call when not given).
+   */
+  enqueue(id: string, at: number, priority?: number): void {
     if (this.#running.has(id)) return;
+    if (priority !== undefined) this.#priorities.set(id, priority);
     if (at > this.#clock.now()) {
       this.#armRun(id, at);
       return;
     }
     this.#armRun(id, null);
-    if (this.#ready.some((r) => r.id === id)) return;
-    this.#ready.push({ id, at });
-    this.#ready.sort((a, b) => a.at - b.at);
+    const p = this.#priorities.get(id) ?? DEFAULT_PRIORITY;
+    const queued = this.#ready.find((r) => r.id === id);
+    if (queued) queued.priority = p;
+    else this.#ready.push({ id, at, priority: p });
+    this.#ready.sort((a, b) => b.priority - a.priority || a.at - b.at);
   }
 
   /** Starts due pending runs while slots are free. */
   dispatch(): void {
     while (this.hasSlot() && this.#ready.length) {
       const { id } = this.#ready.shift()!;
+      this.#priorities.delete(id);
       this.#starting++;
       this.#track(
         this.#startPending(id).finally(() => {
@@ -225,7 +235,7 @@ export class RunDispatcher {
         started: false,
       });
       this.#emit({ type: "run", run });
-      this.enqueue(run.id, Date.parse(run.dueAt!));
+      this.enqueue(run.id, Date.parse(run.dueAt!), run.priority);
       return;
     }
     // the schedule or one-off spec vanished: the lease lapses and the sweep settles the run
@@ -397,7 +407,7 @@ export class RunDispatcher {
           nextOpen: stored.nextOpen,
           started: true,
         });
-        this.enqueue(run.id, Date.parse(stored.dueAt!));
+        this.enqueue(run.id, Date.parse(stored.dueAt!), stored.priority);
         return;
       }
       if (stored.status === "pending") {
@@ -411,7 +421,7 @@ export class RunDispatcher {
             dueAt: stored.dueAt,
             error: stored.error?.code,
           });
-          this.enqueue(run.id, Date.parse(stored.dueAt!));
+          this.enqueue(run.id, Date.parse(stored.dueAt!), stored.priority);
         }
         return;
       }
@@ -467,7 +477,7 @@ export class RunDispatcher {
         attempt: stored.attempt,
       });
       this.#emit({ type: "run", run: stored });
-      if (stored.status === "pending") this.enqueue(id, now);
+      if (stored.status === "pending") this.enqueue(id, now, stored.priority);
       else {
         const schedule = stored.scheduleId
           ? (await getScheduleEntry(this.#kv, stored.scheduleId))?.schedule ?? null

@@ -25,6 +25,8 @@ export interface NewRun {
   reason?: Run["reason"];
   /** Pending only: when it may start; null = queued behind another run. */
   dueAt?: number | null;
+  /** Its schedule's or download's priority (left out when absent). */
+  priority?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -32,7 +34,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** A new run record. */
 export function newRun(f: NewRun): Run {
   const status = f.status ?? "pending";
-  return {
+  const run: Run = {
     id: f.id,
     scheduleId: f.scheduleId,
     source: f.source,
@@ -51,6 +53,8 @@ export function newRun(f: NewRun): Run {
       ? (f.dueAt === undefined ? iso(f.now) : f.dueAt === null ? null : iso(f.dueAt))
       : null,
   };
+  if (f.priority !== undefined) run.priority = f.priority;
+  return run;
 }
 
 function endedAttempt(run: Run, now: number, error: Run["error"]): RunAttempt[] {

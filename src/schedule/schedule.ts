@@ -64,7 +64,17 @@ export type ScheduleStatus = "active" | "paused" | "completed" | "deleted";
 /** A stored schedule. `webhook.secret` is stored but never shown (`"***"`). */
 export interface Schedule extends DownloadSpec {
   id: string;
+  /** Unique among schedules that are not deleted. */
   name: string;
+  /** Free text for people; never interpreted. */
+  description?: string;
+  /** Tags to filter by (`?label=team:nlp`), e.g. `{"team": "nlp"}`. */
+  labels?: Record<string, string>;
+  /**
+   * 1-10 (records older than the field: 5). When `--max-downloads` holds runs back, higher
+   * priorities start first, then earlier due times.
+   */
+  priority?: number;
   trigger: Trigger;
   timeWindow?: TimeWindow;
   retry: RetryPolicy;
@@ -118,6 +128,8 @@ export interface Run {
   nextOpen?: string | null;
   /** A manual run forced outside its window: it ignores the window (no pause at its end). */
   forced?: boolean;
+  /** Its schedule's (or one-off download's) priority when it was created (absent: 5). */
+  priority?: number;
 }
 
 /** One finished attempt of a run, kept when the run is retried. */

@@ -16,12 +16,15 @@ import { parseSource, type Source } from "../download/source.ts";
 import { NightpullError } from "../errors.ts";
 import { parseDuration } from "./duration.ts";
 import type { DownloadSpec, RetryPolicy, Schedule, TimeWindow, Trigger } from "./schedule.ts";
-import { normalizeTimeWindow } from "./time_window_input.ts";
+import { normalizeTimeWindow, type TimeWindowInput } from "./time_window_input.ts";
 import { validateTrigger } from "./trigger.ts";
 
 /** A schedule as a user sends it (POST/PUT /schedules). */
 export interface ScheduleInput {
   name?: string;
+  description?: string;
+  labels?: Record<string, string>;
+  priority?: number;
   source: string;
   include?: string[];
   exclude?: string[];
@@ -31,7 +34,7 @@ export interface ScheduleInput {
   filename?: string;
   connections?: number;
   trigger: Trigger;
-  timeWindow?: TimeWindow;
+  timeWindow?: TimeWindowInput;
   retry?: Partial<RetryPolicy>;
   misfireGrace?: string;
   overlap?: "skip" | "queue";
@@ -42,15 +45,21 @@ export interface ScheduleInput {
 /** The stored part of a schedule that comes from the user's input. */
 export type ScheduleFields = Omit<Schedule, "id" | "status" | "createdAt" | "updatedAt">;
 
-/** Defaults of DESIGN.md. */
+/** Defaults of DESIGN.md: a failed run is retried up to 3 times (4 attempts in all). */
 export const DEFAULT_RETRY: RetryPolicy = {
-  attempts: 3,
+  attempts: 4,
   backoff: "30s",
   factor: 2,
   maxBackoff: "30m",
 };
 /** Default misfire grace. */
 export const DEFAULT_MISFIRE_GRACE = "10m";
+/** Priority of a schedule or download that names none (and of records older than the field). */
+export const DEFAULT_PRIORITY = 5;
+/** Most labels one schedule may carry. */
+export const MAX_LABELS = 32;
+/** A label key: letters, digits, `_ . / -`, starting with a letter or digit (no `:`). */
+export const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/;
 
 const SPEC_FIELDS = [
   "source",
@@ -64,6 +73,9 @@ const SPEC_FIELDS = [
 ];
 const SCHEDULE_FIELDS = [
   "name",
+  "description",
+  "labels",
+  "priority",
   ...SPEC_FIELDS,
   "trigger",
   "timeWindow",
@@ -73,8 +85,10 @@ const SCHEDULE_FIELDS = [
   "webhook",
   "bandwidth",
 ];
-// a one-off download takes a schedule's body without its trigger
-const DOWNLOAD_FIELDS = SCHEDULE_FIELDS.filter((f) => f !== "trigger");
+// a one-off download takes a schedule's body without its trigger (and what only lists show)
+const DOWNLOAD_FIELDS = SCHEDULE_FIELDS.filter((f) =>
+  f !== "trigger" && f !== "description" && f !== "labels"
+);
 // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\x00-\x1f\x7f]/;
 
@@ -114,6 +128,56 @@ function globs(value: unknown, field: string): string[] {
     throw invalid(field, `invalid ${field}: expected a list of glob patterns such as ["*.json"]`);
   }
   return value.map((g, i) => text(g, `${field}[${i}]`, 1000));
+}
+
+/** A description: free text of up to 2000 characters; line breaks and tabs are fine. */
+function description(value: unknown): string {
+  if (
+    typeof value !== "string" || value.length > 2000 ||
+    // deno-lint-ignore no-control-regex -- control characters other than \t \n \r are refused
+    /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value) || !value.isWellFormed()
+  ) {
+    throw invalid(
+      "description",
+      "invalid description: expected text of at most 2000 characters without control characters",
+    );
+  }
+  return value;
+}
+
+/** Labels: `{"team": "nlp"}`, at most MAX_LABELS, keys as LABEL_KEY, values short text. */
+export function normalizeLabels(value: unknown): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalid("labels", 'invalid labels: expected an object of texts such as {"team": "nlp"}');
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_LABELS) {
+    throw invalid("labels", `invalid labels: ${entries.length} labels, at most ${MAX_LABELS}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, v] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!LABEL_KEY.test(key)) {
+      throw invalid(
+        `labels.${key}`,
+        `invalid label key ${JSON.stringify(key)}: expected 1 to 63 letters, digits, ` +
+          "'_', '.', '/' or '-', starting with a letter or digit",
+      );
+    }
+    out[key] = text(v, `labels.${key}`, 128);
+  }
+  return out;
+}
+
+/** A priority: a whole number from 1 to 10 (higher starts first). */
+export function normalizePriority(value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 10) {
+    throw invalid(
+      "priority",
+      `invalid priority ${JSON.stringify(value)}: expected a whole number from 1 to 10 ` +
+        `(default ${DEFAULT_PRIORITY}; higher starts first)`,
+    );
+  }
+  return value;
 }
 
 /** Name for a schedule that has none: the repo name (with a non-main revision) or file name. */
@@ -323,7 +387,10 @@ export function normalizeScheduleInput(input: unknown, now: Date, config: Config
     retry: normalizeRetry(obj.retry),
     misfireGrace: DEFAULT_MISFIRE_GRACE,
     overlap: "skip",
+    priority: obj.priority === undefined ? DEFAULT_PRIORITY : normalizePriority(obj.priority),
   };
+  if (obj.description !== undefined) fields.description = description(obj.description);
+  if (obj.labels !== undefined) fields.labels = normalizeLabels(obj.labels);
   if (obj.misfireGrace !== undefined) {
     parseDuration(obj.misfireGrace, "misfireGrace");
     fields.misfireGrace = (obj.misfireGrace as string).trim();
@@ -350,6 +417,7 @@ export function normalizeScheduleInput(input: unknown, now: Date, config: Config
 export function normalizeDownloadInput(input: unknown): {
   spec: DownloadSpec;
   retry: RetryPolicy;
+  priority: number;
   webhook?: { url: string; secret?: string };
   timeWindow?: TimeWindow;
 } {
@@ -365,6 +433,7 @@ export function normalizeDownloadInput(input: unknown): {
   const out: ReturnType<typeof normalizeDownloadInput> = {
     spec: normalizeSpec(obj),
     retry: normalizeRetry(obj.retry),
+    priority: obj.priority === undefined ? DEFAULT_PRIORITY : normalizePriority(obj.priority),
   };
   // name, misfireGrace and overlap mean nothing for one run but must still be valid
   if (obj.name !== undefined) text(obj.name, "name", 200);

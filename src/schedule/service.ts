@@ -308,6 +308,7 @@ export class ScheduleService {
       plannedAt: now,
       trigger: "manual",
       now,
+      priority: schedule.priority,
     });
     // forced past a closed window: the run ignores the window (never held, never paused)
     if (closed) run.forced = true;
@@ -340,6 +341,7 @@ export class ScheduleService {
       source: string;
       webhook?: { url: string; secret?: string };
       retry?: Partial<RetryPolicy>;
+      priority?: number;
     },
   ): Promise<Run> {
     const input = normalizeDownloadInput(spec);
@@ -358,6 +360,7 @@ export class ScheduleService {
       trigger: "manual",
       now,
       dueAt,
+      priority: input.priority,
     });
     await addOneOffRun(this.#kv, run, input, this.#historyMs);
     this.#log.info("run.planned", { runId: run.id, scheduleId: null, trigger: "manual" });

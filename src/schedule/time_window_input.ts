@@ -15,6 +15,13 @@ import { isValidTimezone } from "../config.ts";
 import { NightpullError } from "../errors.ts";
 import type { TimeWindow, Weekday, WindowRange } from "./schedule.ts";
 
+/** A window as people send it: ranges as `"22:00-07:00"` or objects, days as text or a list. */
+export interface TimeWindowInput {
+  windows: (string | { start: string; end: string; days?: string | string[] })[];
+  timezone?: string;
+  onEnd?: "continue" | "pause";
+}
+
 /** Weekdays, Monday first. */
 export const WEEKDAYS: readonly Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 

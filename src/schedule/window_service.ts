@@ -150,9 +150,13 @@ export class WindowService {
     return out;
   }
 
-  /** Normalizes `input` and tells its state now and its next three transitions. */
+  /**
+   * Normalizes `input` and tells its state now and its next three transitions. `input` is a
+   * window (`{"windows": [...]}`) or one range as the whole body (`{"start", "end", "days"?,
+   * "timezone"?, "onEnd"?}`), answered alike.
+   */
   validate(input: unknown): WindowCheck {
-    const window = normalizeTimeWindow(input, "window");
+    const window = normalizeTimeWindow(asWindows(input), "window");
     const now = this.#clock.now();
     const compiled = compileTimeWindow(window, this.#config.timezone);
     const transitions = nextTransitions(compiled, now, 3);
@@ -216,4 +220,15 @@ export async function retimeWaitingRuns(
   const compiled = window ? compileTimeWindow(window, timezone) : null;
   const dueAt = !compiled || isOpenAt(compiled, now) ? now : reopensAt(compiled, now);
   await retimeWaitingRun(kv, runId, dueAt);
+}
+
+/** One range sent as the whole body, as `{"windows": [range], "timezone"?, "onEnd"?}`. */
+function asWindows(input: unknown): unknown {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) return input;
+  const { windows, timezone, onEnd, ...range } = input as Record<string, unknown>;
+  if (windows !== undefined || !("start" in range || "end" in range)) return input;
+  const out: Record<string, unknown> = { windows: [range] };
+  if (timezone !== undefined) out.timezone = timezone;
+  if (onEnd !== undefined) out.onEnd = onEnd;
+  return out;
 }

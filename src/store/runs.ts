@@ -51,6 +51,8 @@ export interface ActiveRun {
    * behind another run.
    */
   dueAt: number | null;
+  /** The run's priority (absent on runs older than the field: 5). */
+  priority?: number;
 }
 
 /** What a one-off download (POST /downloads) runs; kept apart so the secret never sits in a run. */
@@ -96,6 +98,7 @@ export function putRunOps(op: Deno.AtomicOperation, run: Run, historyMs: number)
       ? Date.parse(run.dueAt)
       : null,
   };
+  if (run.priority !== undefined) active.priority = run.priority;
   op.set(runKey(run.id), run)
     .set(runByScheduleKey(run.scheduleId, run.id), null)
     .set(activeRunKey(run.id), active);

@@ -16,7 +16,9 @@ Deno.test("POST /schedules creates: 201, Location, the stored schedule with defa
     assert.deepEqual(s.include, ["*.json"]);
     assert.equal(s.status, "active");
     assert.equal(s.layout, "hf-cache");
-    assert.deepEqual(s.retry, { attempts: 3, backoff: "30s", factor: 2, maxBackoff: "30m" });
+    // "retried up to 3 times": 4 attempts in all
+    assert.deepEqual(s.retry, { attempts: 4, backoff: "30s", factor: 2, maxBackoff: "30m" });
+    assert.equal(s.priority, 5);
     assert.equal(s.createdAt, new Date(NOW).toISOString());
     const detail = await api.call("GET", res.headers.get("location")!);
     assert.equal(detail.status, 200);

@@ -26,7 +26,7 @@ Deno.test("service: create fills defaults and lists, masks secrets on request", 
     assert.deepEqual(s.include, ["*"]);
     assert.deepEqual(s.exclude, []);
     assert.equal(s.layout, "hf-cache");
-    assert.deepEqual(s.retry, { attempts: 3, backoff: "30s", factor: 2, maxBackoff: "30m" });
+    assert.deepEqual(s.retry, { attempts: 4, backoff: "30s", factor: 2, maxBackoff: "30m" });
     assert.equal(s.misfireGrace, "10m");
     assert.equal(s.overlap, "skip");
     assert.deepEqual(s.trigger, { ...DAILY, timezone: "UTC" });

@@ -132,6 +132,7 @@ Deno.test("window onEnd pause: stopped at the boundary, waiting_window without a
       scheduleId: s.id,
       status: "waiting_window",
       dueAt: T0 + DAY,
+      priority: 5,
     });
     // nothing happens until the opening
     r.clock.set(T0 + DAY - 1);
