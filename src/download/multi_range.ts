@@ -29,8 +29,10 @@ import {
 import { isStrongEtag, normalizeEtag } from "./remote_file.ts";
 import type { TransferOutcome } from "./single_stream.ts";
 import {
+  bodyGoesOn,
   interrupted,
   networkFailure,
+  overlongBody,
   pacer,
   RestartFromZero,
   SizeAnnounced,
@@ -46,8 +48,13 @@ export const MULTI_BUFFER_BUDGET = 2 * 1024 * 1024;
 export const MULTI_SCRATCH_SIZE = 128 * 1024;
 /** Read-back size of the in-order hasher. */
 export const HASH_READ_SIZE = 1024 * 1024;
-/** New bytes between two checkpoints (data fsync + sidecar). */
-export const CHECKPOINT_BYTES = 64 * 1024 * 1024;
+/**
+ * Most bytes one connection writes before a checkpoint (data fsync + sidecar) records them:
+ * a SIGKILL loses at most this much per connection.
+ */
+export const CHECKPOINT_BYTES = 8 * 1024 * 1024;
+/** Written bytes are recorded at least this often, however slow the connections. */
+export const CHECKPOINT_INTERVAL_MS = 1000;
 
 /** Where a multi-connection transfer starts. */
 export interface RangesStart {
@@ -86,7 +93,8 @@ export async function transferRanges(
 
   let present = coveredBytes(written);
   let inHand = 0;
-  let sinceCheckpoint = 0;
+  // Bytes each connection wrote since the last checkpoint began.
+  const unrecorded = new Array<number>(workers).fill(0);
   let checkpointing: Promise<void> | undefined;
   let waiter: (() => void) | undefined;
   const wake = () => {
@@ -114,21 +122,26 @@ export async function transferRanges(
   // sharing its window, which is what splitting a download is meant to get around.
   const client = Deno.createHttpClient({ http2: false });
 
+  const startCheckpoint = () => {
+    if (checkpointing || !unrecorded.some((n) => n > 0)) return;
+    unrecorded.fill(0);
+    checkpointing = checkpoint().catch(fail).finally(() => checkpointing = undefined);
+  };
+  const ticker = setInterval(startCheckpoint, CHECKPOINT_INTERVAL_MS);
+
   try {
     if ((await syncHandle.stat()).size !== total) await syncHandle.truncate(total);
 
-    const markWritten = (range: ByteRange) => {
+    const markWritten = (range: ByteRange, connection: number) => {
       written = addRange(written, range);
       present += range.end - range.start;
-      sinceCheckpoint += range.end - range.start;
+      unrecorded[connection] += range.end - range.start;
       wake();
-      if (sinceCheckpoint >= CHECKPOINT_BYTES && !checkpointing) {
-        sinceCheckpoint = 0;
-        checkpointing = checkpoint().catch(fail).finally(() => checkpointing = undefined);
-      }
+      if (unrecorded[connection] >= CHECKPOINT_BYTES) startCheckpoint();
     };
 
     const runPiece = async (
+      connection: number,
       piece: ByteRange,
       file: PositionedFile,
       buffer: Uint8Array,
@@ -199,7 +212,7 @@ export async function transferRanges(
               await file.writeAt(at, target.subarray(0, filled.filled));
               held -= filled.filled;
               inHand -= filled.filled;
-              markWritten({ start: at, end: at + filled.filled });
+              markWritten({ start: at, end: at + filled.filled }, connection);
               at += filled.filled;
             }
             if (failure !== undefined) throw networkFailure(ctx, failure, watch);
@@ -211,6 +224,10 @@ export async function transferRanges(
               );
             }
           }
+          // A 206 body longer than its range: nothing past the range was written; stop here.
+          if (await bodyGoesOn(reader, () => watch.stopping)) {
+            throw overlongBody(ctx, total, piece);
+          }
           finished = true;
         } finally {
           inHand -= held;
@@ -221,13 +238,13 @@ export async function transferRanges(
       }, stop);
     };
 
-    const worker = async () => {
+    const worker = async (connection: number) => {
       const file = new PositionedFile(await Deno.open(ctx.partPath, { write: true }));
       const buffer = new Uint8Array(bufferSize);
       const scratch = { buffer: new ArrayBuffer(MULTI_SCRATCH_SIZE) as ArrayBuffer | undefined };
       try {
         for (let piece = queue.shift(); piece && !stop.aborted; piece = queue.shift()) {
-          await runPiece(piece, file, buffer, scratch);
+          await runPiece(connection, piece, file, buffer, scratch);
         }
       } finally {
         file.close();
@@ -261,7 +278,8 @@ export async function transferRanges(
       fail(err);
       return undefined;
     });
-    await Promise.all(Array.from({ length: workers }, () => worker().catch(fail)));
+    await Promise.all(Array.from({ length: workers }, (_, i) => worker(i).catch(fail)));
+    clearInterval(ticker); // no timed checkpoint may race the final one below
     wake();
     const digests = await hashing;
     await checkpointing;
@@ -274,6 +292,7 @@ export async function transferRanges(
     if (ctx.signal.aborted) throw interrupted(ctx, coveredBytes(written), total);
     throw failure;
   } finally {
+    clearInterval(ticker);
     halt.abort();
     syncHandle.close();
     client.close();

@@ -19,8 +19,10 @@ import { writePartState } from "./part_state.ts";
 import { connectionCount, parseContentRange } from "./range_plan.ts";
 import { isStrongEtag, normalizeEtag } from "./remote_file.ts";
 import {
+  bodyGoesOn,
   interrupted,
   networkFailure,
+  overlongBody,
   pacer,
   RestartFromZero,
   SizeAnnounced,
@@ -91,6 +93,9 @@ export async function streamSingle(
 
     const pump = async (body: ReadableStream<Uint8Array>, watch: ConnectionWatch) => {
       let seen = offset;
+      // Never past the known size: an overlong (or endless) body stops at its first extra byte.
+      const limit = ctx.expected.size ?? total ?? Infinity;
+      let received = offset;
       ctx.progress(seen, total);
       const reader = new BodyReader(body, {
         onChunk: (chunk) => {
@@ -124,7 +129,14 @@ export async function streamSingle(
       let finished = false;
       try {
         for (;;) {
-          const target = ring[cur];
+          const room = Math.max(0, Math.min(ring[cur].length, limit - received));
+          const target = ring[cur].subarray(0, room);
+          if (room === 0) {
+            await settle();
+            if (await bodyGoesOn(reader, () => watch.stopping)) throw overlongBody(ctx, limit);
+            finished = true;
+            break;
+          }
           let filled: FillResult;
           let failure: unknown;
           try {
@@ -133,6 +145,7 @@ export async function streamSingle(
             failure = err; // the bytes gathered before the failure are still good
             filled = { filled: filledBeforeError(err), done: false };
           }
+          received += filled.filled;
           if (filled.filled > 0) {
             const view = target.subarray(0, filled.filled);
             digest!.update(view);

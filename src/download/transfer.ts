@@ -14,7 +14,7 @@
  */
 import { NightpullError } from "../errors.ts";
 import { metrics } from "../metrics.ts";
-import { PartialFill } from "./body_reader.ts";
+import { type BodyReader, PartialFill } from "./body_reader.ts";
 import type { StallWatchdog } from "./connection_watch.ts";
 import type { PartIdentity } from "./part_state.ts";
 import { displayUrl } from "./follow_redirects.ts";
@@ -242,4 +242,37 @@ export class SizeAnnounced extends Error {
     super(`server announced ${announced} bytes, expected ${expected}`);
     this.name = "SizeAnnounced";
   }
+}
+
+/**
+ * After the expected bytes of a body: true when it goes on (reads at most one byte). A body
+ * that fails or is stopped at that point has delivered everything asked of it: false.
+ */
+export async function bodyGoesOn(reader: BodyReader, stop: () => boolean): Promise<boolean> {
+  try {
+    const probe = await reader.fill(new Uint8Array(1), stop);
+    return probe.filled > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The `size_mismatch` of a body longer than the file (`size`) or than the `range` it was
+ * asked for: nothing past it was written.
+ */
+export function overlongBody(
+  ctx: TransferContext,
+  size: number,
+  range?: { start: number; end: number },
+): NightpullError {
+  const what = range
+    ? `the range bytes=${range.start}-${range.end - 1} it was asked for`
+    : `the ${size} bytes expected`;
+  return new NightpullError(
+    "size_mismatch",
+    `size mismatch for ${ctx.name}: the server sent more than ${what}; stopped at the first ` +
+      `extra byte, and the partial file keeps only the bytes of the file`,
+    { expected: size, path: ctx.partPath },
+  );
 }
