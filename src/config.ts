@@ -14,6 +14,7 @@ import { parseBandwidth } from "./download/bandwidth.ts";
 import { DEFAULT_MIN_FREE } from "./download/disk_space.ts";
 import { isHostPattern } from "./download/host_allow_list.ts";
 import { NightpullError } from "./errors.ts";
+import { registerSecret } from "./secrets.ts";
 import { expandPath } from "./path_expand.ts";
 
 /** Settings shared by `serve`, `pull` and the management commands. */
@@ -248,6 +249,7 @@ export function resolveConfig(
     }
     apiToken = apiTokenValue(text, `--token-file "${tokenFile}"`);
   }
+  registerSecret(apiToken);
   const port = flags.port ?? env.NIGHTPULL_PORT;
   return {
     dataDir,
@@ -313,6 +315,16 @@ export function resolveConfig(
  * `--hf-token-file`. Undefined when none is set.
  */
 export function resolveHfToken(
+  config: Pick<Config, "hfTokenPath" | "hfTokenFile" | "hfToken">,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  const token = findHfToken(config, env);
+  // whoever holds the token, every message is scrubbed of it from now on
+  registerSecret(token);
+  return token;
+}
+
+function findHfToken(
   config: Pick<Config, "hfTokenPath" | "hfTokenFile" | "hfToken">,
   env: Record<string, string | undefined>,
 ): string | undefined {

@@ -1,7 +1,7 @@
 /**
  * One line per event, as text or JSON (`--log-format`), filtered by `--log-level`. Values that
- * look like secrets (hub tokens, bearer tokens) and fields named like secrets are masked, so a
- * careless caller still cannot leak one.
+ * look like secrets (hub tokens, bearer tokens), every secret the process holds (src/secrets.ts)
+ * and fields named like secrets are masked, so a careless caller still cannot leak one.
  *
  * @example
  * ```ts
@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { scrubSecrets } from "./secrets.ts";
 
 /** Severity levels in increasing order. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -31,7 +32,7 @@ const SECRET_VALUE = /\b(hf_[A-Za-z0-9]{6,}|Bearer\s+\S+)/g;
 
 /** Masks secret-looking values and fields named like secrets. */
 export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return value.replace(SECRET_VALUE, "***");
+  if (typeof value === "string") return scrubSecrets(value).replace(SECRET_VALUE, "***");
   if (depth > 6 || value === null || typeof value !== "object") return value;
   if (value instanceof Error) return redact(value.message, depth + 1);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));

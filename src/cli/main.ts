@@ -9,6 +9,7 @@
  * @module
  */
 import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
+import { scrubSecrets } from "../secrets.ts";
 
 /** A command: takes its own arguments, returns an exit code. */
 export type Command = (args: string[]) => Promise<number>;
@@ -66,9 +67,10 @@ export async function runCli(args: string[]): Promise<number> {
  */
 export function reportFailure(prefix: string, err: unknown, debug: boolean): number {
   const e = toNightpullError(err);
-  console.error(`${prefix}: ${e.message}`);
+  console.error(`${prefix}: ${scrubSecrets(e.message)}`);
   for (let at: unknown = err, depth = 0; debug && at instanceof Error && depth < 5; depth++) {
-    console.error(depth === 0 ? at.stack : `caused by: ${at.stack}`);
+    const stack = scrubSecrets(at.stack ?? "");
+    console.error(depth === 0 ? stack : `caused by: ${stack}`);
     at = at.cause;
   }
   return e.exitCode;

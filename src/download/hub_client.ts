@@ -13,6 +13,7 @@
  */
 import { NightpullError } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
+import { registerSecret, remoteSnippet } from "../secrets.ts";
 import { fetchFollowing } from "./follow_redirects.ts";
 import { hubHttpError, hubNetworkError, repoPageUrl } from "./hub_errors.ts";
 import { type HubFile, parseTreeEntry, SHA1_HEX } from "./hub_file.ts";
@@ -149,7 +150,7 @@ export class HubClient {
       throw new NightpullError(
         "upstream_error",
         `the hub sent no valid commit sha for ${source.repoId}@${source.revision} ` +
-          `(got ${JSON.stringify(sha)?.slice(0, 60)}); is ${this.endpoint} a Hugging Face hub?`,
+          `(got ${remoteSnippet(sha, 60)}); is ${this.endpoint} a Hugging Face hub?`,
         this.#details(context),
       );
     }
@@ -197,7 +198,7 @@ export class HubClient {
           throw new NightpullError(
             "upstream_error",
             `the hub's file listing of ${source.repoId}@${commit} has a malformed entry: ` +
-              JSON.stringify(entry)?.slice(0, 200),
+              remoteSnippet(entry, 200),
             this.#details(context),
           );
         }
@@ -352,7 +353,7 @@ export class HubClient {
         throw new NightpullError(
           "upstream_error",
           `the hub answered ${new URL(url).pathname} with something that is not JSON ` +
-            `(${JSON.stringify(text.slice(0, 80))}); is ${this.endpoint} a Hugging Face hub?`,
+            `(${remoteSnippet(text, 80)}); is ${this.endpoint} a Hugging Face hub?`,
           { ...this.#details(context), status: res.status },
         );
       }

@@ -9,6 +9,7 @@
  * ```
  * @module
  */
+import { registerSecret, scrubSecrets } from "../secrets.ts";
 import { NightpullError } from "../errors.ts";
 import { REPO_URL_PREFIX, type RepoType } from "./source.ts";
 
@@ -44,9 +45,10 @@ export function repoPageUrl(endpoint: string, repoType: RepoType, repoId: string
   return `${endpoint}/${REPO_URL_PREFIX[repoType]}${repoId}`;
 }
 
-/** Removes the token and control characters from server text and bounds its length. */
+/** Removes every secret and control characters from server text, then bounds its length. */
 export function scrubServerText(text: string, token?: string): string {
-  let clean = token ? text.split(token).join("***") : text;
+  registerSecret(token);
+  let clean = scrubSecrets(text);
   // deno-lint-ignore no-control-regex -- server text goes into one-line messages and logs
   clean = clean.replace(/[\x00-\x1f\x7f-\x9f]+/g, " ").trim();
   return clean.length > 300 ? clean.slice(0, 300) + "…" : clean;

@@ -14,6 +14,7 @@
  */
 import type { Config } from "../config.ts";
 import { outboundCheck } from "../download/outbound_guard.ts";
+import { scrubSecrets } from "../secrets.ts";
 import { toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { metrics } from "../metrics.ts";
@@ -372,7 +373,8 @@ export class RunDispatcher {
       outcome = { ok: true, ...result };
     } catch (err) {
       const e = toNightpullError(err);
-      outcome = { ok: false, error: { code: e.code, message: e.message } };
+      // the last line of defence before the run record, SSE and the webhook payload
+      outcome = { ok: false, error: { code: e.code, message: scrubSecrets(e.message) } };
     }
     if (running.leaseTimer !== null) this.#clock.clearTimer(running.leaseTimer);
     if (running.windowTimer !== null) this.#clock.clearTimer(running.windowTimer);

@@ -13,6 +13,7 @@ import { isAbsolute } from "node:path";
 import type { Config } from "../config.ts";
 import { parseBandwidth } from "../download/bandwidth.ts";
 import { parseSource, type Source } from "../download/source.ts";
+import { registerSecret } from "../secrets.ts";
 import { NightpullError } from "../errors.ts";
 import { parseDuration } from "./duration.ts";
 import type { DownloadSpec, RetryPolicy, Schedule, TimeWindow, Trigger } from "./schedule.ts";
@@ -216,6 +217,7 @@ export function normalizeWebhook(value: unknown): { url: string; secret?: string
     );
   }
   const out: { url: string; secret?: string } = { url: raw as string };
+  if (typeof w.secret === "string") registerSecret(w.secret);
   if (w.secret !== undefined) {
     if (typeof w.secret !== "string" || w.secret.length < 1 || w.secret.length > 1024) {
       throw invalid(

@@ -13,6 +13,7 @@
 import { createHmac } from "node:crypto";
 import { fetchFollowing } from "../download/follow_redirects.ts";
 import { NightpullError } from "../errors.ts";
+import { registerSecret, scrubSecrets } from "../secrets.ts";
 import type { Run, Schedule, WebhookDelivery } from "./schedule.ts";
 import { USER_AGENT } from "../version.ts";
 
@@ -91,6 +92,7 @@ export async function deliverWebhook(
     "x-nightpull-event": payload.event,
   };
   if (target.secret) headers["x-nightpull-signature"] = signBody(body, target.secret);
+  registerSecret(target.secret);
   const outcome: WebhookDelivery = { status: "failed", attempts: 0 };
   for (let attempt = 0; attempt <= delays.length; attempt++) {
     if (attempt > 0) {
@@ -119,7 +121,7 @@ export async function deliverWebhook(
       outcome.error = `receiver answered HTTP ${res.status}`;
       if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
     } catch (err) {
-      outcome.error = `delivery failed: ${(err as Error).message}`;
+      outcome.error = `delivery failed: ${scrubSecrets((err as Error).message)}`;
       // a refused host or redirect is refused again on every attempt
       if (err instanceof NightpullError) break;
     }
