@@ -29,15 +29,17 @@ export const USAGE =
 
 Usage:
   nightpull serve    [--host 127.0.0.1] [--port 8080] [--data DIR] [--kv PATH|URL] [--timezone TZ]
-  nightpull pull     SOURCE [--local-dir DIR | --cache-dir DIR] [--include G]... [--exclude G]...
-                     [--sha256 HEX] [--connections N] [--quiet]
+  nightpull pull     SOURCE [PATH]... [--local-dir DIR | --cache-dir DIR] [--include G]...
+                     [--exclude G]... [--repo-type T] [--revision REV] [--dry-run]
+                     [--force-download] [--max-workers N] [--connections N] [--quiet]
   nightpull schedule add|ls|show|pause|resume|rm|run|history ...
   nightpull window   set ID 22:00-07:00 [--days mon-fri] [--on-end pause] [--tz TZ]
                      | clear ID | status | validate 22:00-07:00
   nightpull run      watch RUN_ID [--json]          # live progress of a run of the server
   nightpull manifest ls | verify
 
-SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.
+SOURCE is <org>/<name>, hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...,
+hf:kernels/...), hf://[datasets/|...]<org>/<name>[@<revision>] or an http(s) URL.
 Exit codes: 0 ok, 1 failed, 2 usage, 3 auth, 4 not found, 5 checksum mismatch, 130 interrupted.`;
 
 /** Runs the CLI with `args` (without the program name) and returns the exit code. */

@@ -14,7 +14,8 @@ import { resolveConfig } from "../config.ts";
 import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
 import { pull, type PullRequest } from "../download/pull.ts";
 import { rateLimiterFor } from "../download/rate_limiter.ts";
-import { parseSource } from "../download/source.ts";
+import { cliSource, parseRepoType } from "./pull_source.ts";
+import { planText } from "./dry_run_view.ts";
 import { openKv } from "../store/open_kv.ts";
 import { usageError } from "./main.ts";
 import {
@@ -27,12 +28,19 @@ import {
 
 /** Usage text of `nightpull pull`. */
 export const PULL_USAGE =
-  `Usage: nightpull pull SOURCE [--local-dir DIR | --cache-dir DIR] [--include G]... [--exclude G]...
-                      [--sha256 HEX] [--filename NAME] [--connections N] [--quiet] [--json]
+  `Usage: nightpull pull SOURCE [PATH]... [--local-dir DIR | --cache-dir DIR] [--include G]...
+                      [--exclude G]... [--repo-type model|dataset|space|kernel] [--revision REV]
+                      [--dry-run] [--force-download] [--max-workers N] [--connections N]
+                      [--sha256 HEX] [--filename NAME] [--quiet] [--json]
                       [--data DIR] [--kv PATH] [--hf-token-file FILE] [--token TOKEN]
                       [--bwlimit RATE] [--timezone TZ] [--min-free SIZE] [--log-level L]
 
-SOURCE is hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...) or an http(s) URL.
+SOURCE is <org>/<name>, hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...,
+hf:kernels/...), hf://[datasets/|spaces/|kernels/]<org>/<name>[@<revision>][/<path>], or an
+http(s) URL. PATHs pull only those repo files (or folders), as \`hf download REPO PATH...\`.
+--dry-run prints the plan (each file, its size, present / fetch / repair, the totals and the
+commit; --json gives it as data) and transfers no file body. --force-download fetches every
+selected file again. --max-workers N downloads N files at once (default 8).
 Hub repos go to the Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub) unless --local-dir;
 URLs go to <data>/downloads unless --local-dir. Interrupted pulls resume when run again.
 --token gives the hub token; other local users can read it in the process list (ps), so prefer
@@ -58,6 +66,11 @@ const OPTIONS = {
   kv: { type: "string" },
   "hf-token-file": { type: "string" },
   token: { type: "string" },
+  "repo-type": { type: "string" },
+  revision: { type: "string" },
+  "dry-run": { type: "boolean" },
+  "force-download": { type: "boolean" },
+  "max-workers": { type: "string" },
   bwlimit: { type: "string" },
   "min-free": { type: "string" },
   timezone: { type: "string" },
@@ -84,18 +97,25 @@ export async function pullCommand(args: string[]): Promise<number> {
     console.log(PULL_USAGE);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) {
-    usageError(
-      positionals.length === 0
-        ? `missing SOURCE\n${PULL_USAGE}`
-        : `expected one SOURCE, got ${positionals.length}: ${positionals.join(" ")}`,
-    );
-  }
+  if (positionals.length === 0) usageError(`missing SOURCE\n${PULL_USAGE}`);
   if (values["local-dir"] !== undefined && values["cache-dir"] !== undefined) {
     usageError("--local-dir and --cache-dir exclude each other: pick one layout");
   }
-  const sourceText = positionals[0];
-  const source = parseSource(sourceText);
+  const picked = cliSource(positionals[0], {
+    ...(values["repo-type"] !== undefined ? { repoType: parseRepoType(values["repo-type"]) } : {}),
+    ...(values.revision !== undefined ? { revision: values.revision } : {}),
+  });
+  const { source } = picked;
+  const sourceText = picked.text;
+  const paths = [...picked.paths, ...positionals.slice(1)];
+  if (source.kind === "url") {
+    if (positionals.length > 1) {
+      usageError(`a URL source takes no PATH arguments, got: ${positionals.slice(1).join(" ")}`);
+    }
+    if (values["dry-run"] || values["force-download"]) {
+      usageError("--dry-run and --force-download apply to hub sources, not to a URL");
+    }
+  }
   if (source.kind === "url" && values["cache-dir"] !== undefined) {
     usageError("--cache-dir applies to hf: sources; use --local-dir DIR for a URL's target folder");
   }
@@ -104,6 +124,7 @@ export async function pullCommand(args: string[]): Promise<number> {
       "--sha256 and --filename apply to URL sources; hub files are verified from the listing",
     );
   }
+  const maxWorkers = parseMaxWorkers(values["max-workers"]);
   const config = resolveConfig({
     data: values.data,
     kv: values.kv,
@@ -129,6 +150,9 @@ export async function pullCommand(args: string[]): Promise<number> {
     ...(values.sha256 !== undefined ? { sha256: values.sha256 } : {}),
     ...(values.filename !== undefined ? { filename: values.filename } : {}),
     ...(values.connections !== undefined ? { connections: config.connections } : {}),
+    ...(paths.length > 0 ? { paths } : {}),
+    ...(values["force-download"] ? { force: true } : {}),
+    ...(values["dry-run"] ? { dryRun: true } : {}),
   };
 
   const mode: ProgressMode = values.quiet ? "quiet" : Deno.stderr.isTerminal() ? "tty" : "plain";
@@ -164,8 +188,15 @@ export async function pullCommand(args: string[]): Promise<number> {
       signal: controller.signal,
       onEvent: (e) => display.onEvent(e),
       limiters: global ? [global] : [],
+      ...(maxWorkers !== undefined ? { fileConcurrency: maxWorkers } : {}),
     });
     display.finish();
+    if (report.plan) {
+      console.log(
+        values.json ? JSON.stringify({ dryRun: true, ...report.plan }) : planText(report.plan),
+      );
+      return EXIT.ok;
+    }
     const ms = performance.now() - started;
     if (values.json) {
       console.log(JSON.stringify({ ...report, durationMs: Math.round(ms) }));
@@ -192,6 +223,14 @@ export async function pullCommand(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGINT", onInterrupt);
     kv.close();
   }
+}
+
+function parseMaxWorkers(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 64) {
+    usageError(`invalid --max-workers "${raw}": expected a whole number from 1 to 64`);
+  }
+  return Number(raw);
 }
 
 function terminalColumns(): number | undefined {

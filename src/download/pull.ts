@@ -30,6 +30,7 @@ import {
   KnownFiles,
   type Presence,
 } from "./known_files.ts";
+import { discardPart } from "./part_file.ts";
 import { adoptLeftoverPart, removeLeftoverParts } from "./leftover_parts.ts";
 import { runLockedJobs } from "./locked_jobs.ts";
 import { RateLimitBudget } from "./rate_limit_budget.ts";
@@ -46,6 +47,9 @@ import { parseSource, type Source } from "./source.ts";
 import { pullUrl } from "./pull_url.ts";
 import { resumableBytes } from "./resume_point.ts";
 import { TransferMeter } from "./transfer_meter.ts";
+import { eachLimited } from "./each_limited.ts";
+import { describeFileError } from "./file_error.ts";
+import { type DryRunPlan, dryRunPlan } from "./dry_run.ts";
 import { metrics } from "../metrics.ts";
 
 /** What to pull (the schedule's DownloadSpec, minus scheduling). */
@@ -62,6 +66,12 @@ export interface PullRequest {
   filename?: string;
   /** Connections per large file (else config.connections). */
   connections?: number;
+  /** Only these repo paths (a file, or a folder for all under it), as `hf download REPO PATH...`. */
+  paths?: string[];
+  /** Fetch every selected file again, even when present and verified (`--force-download`). */
+  force?: boolean;
+  /** Plan only: resolve, list and check presence, write and transfer nothing (`--dry-run`). */
+  dryRun?: boolean;
   /**
    * This pull's own bandwidth limit (rclone syntax; timetable steps in `config.timezone`),
    * shared by all its files and connections.
@@ -131,6 +141,8 @@ export interface PullReport {
   bytes: number;
   /** Final local paths (largest file first). */
   paths: string[];
+  /** With `dryRun`: what the pull would do; nothing was written or transferred. */
+  plan?: DryRunPlan;
 }
 
 /** Default number of files downloaded at once. */
@@ -156,6 +168,9 @@ function checkRequest(request: PullRequest, source: Source): void {
   }
   if (source.kind === "hf" && (request.sha256 !== undefined || request.filename !== undefined)) {
     bad("sha256 and filename apply to URL sources only; hub files are verified from the listing");
+  }
+  if (source.kind === "url" && (request.paths?.length || request.dryRun || request.force)) {
+    bad("paths, dryRun and force apply to hub sources only");
   }
   if (request.layout === "local-dir" && source.kind === "hf" && !request.dir) {
     bad('layout "local-dir" needs a target directory (--local-dir DIR)');
@@ -195,7 +210,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   throwIfInterrupted(signal);
   const listing = await client.listFiles(source, commit);
   throwIfInterrupted(signal);
-  const selected = selectFiles(listing, request.include, request.exclude);
+  const selected = selectFiles(listing, request.include, request.exclude, request.paths);
   const layout = request.layout ?? "hf-cache";
   // Absolute, because manifest records name files by their absolute local path.
   const repo = hfCacheRepo(resolve(request.dir ?? config.hubCache), source.repoType, source.repoId);
@@ -208,12 +223,18 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   const verify = request.verify === true;
 
   // Checking presence is a stat per file (and a re-hash for unrecorded or changed files): run
-  // a few at once so a no-op pull of a large repo stays quick.
+  // a few at once so a no-op pull of a large repo stays quick. --force-download: nothing counts
+  // as present, and no partial file is resumed.
   const presence = new Map<BlobJob, Presence>();
-  await eachLimited(jobs, PRESENCE_CONCURRENCY, async (job) => {
+  if (request.force) { for (const job of jobs) presence.set(job, { state: "absent" }); }
+  await eachLimited(request.force ? [] : jobs, PRESENCE_CONCURRENCY, async (job) => {
     throwIfInterrupted(signal);
     presence.set(job, await known.presence(job, target, { verify, signal }));
   });
+  if (request.dryRun) {
+    const plan = await dryRunPlan(request.source, commit, jobs, (job) => presence.get(job)!.state);
+    return { ...emptyReport(request.source, commit, plan.totals.files), plan };
+  }
   const present = jobs.filter((job) => presence.get(job)!.state === "present");
   // Preflight: what is still to be written, plus the reserve, must fit before any transfer.
   const todo = jobs.filter((job) => presence.get(job)!.state !== "present");
@@ -300,7 +321,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     let connections = 0;
     try {
       // Whoever held the lock may have finished (or repaired) the file meanwhile.
-      if (before === "absent" || lock.waited) {
+      if (!request.force && (before === "absent" || lock.waited)) {
         const now = await known.presence(job, target, {
           verify: verify || before === "changed",
           signal,
@@ -310,6 +331,8 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
       // Again before each file: another writer may have filled the disk since the preflight.
       await checkSpace();
       await adoptLeftoverPart(job, target.layout, listed);
+      // --force-download starts over (with the lock held: the part is nobody else's now)
+      if (request.force) await discardPart(job.partPath);
       connections = await budget.acquire(connectionsFor(job.size, perFile));
       // What a resume starts from, so progress shows it as present rather than as transfer.
       const resumed = await resumableBytes(job.partPath);
@@ -407,44 +430,12 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   };
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+function emptyReport(source: string, commit: string, total: number): PullReport {
+  return { source, commit, files: { total, done: 0, skipped: 0 }, bytes: 0, paths: [] };
 }
 
 function sameContent(a: ManifestEntry, b: ManifestEntry): boolean {
   return a.sha256 === b.sha256 && a.size === b.size && a.etag === b.etag &&
     a.mtimeMs === b.mtimeMs && (a.ino ?? null) === (b.ino ?? null) &&
     a.commit === b.commit && a.revision === b.revision && a.layout === b.layout;
-}
-
-/**
- * The fetcher names the blob (an etag in the hf cache); users know the repo path, so errors
- * are re-worded around it. Checksum errors keep both hashes.
- */
-function describeFileError(err: NightpullError, path: string, job: BlobJob): NightpullError {
-  if (err.code === "interrupted" || err.message.includes(JSON.stringify(path))) return err;
-  const d = err.details ?? {};
-  if (err.code === "checksum_mismatch") {
-    const algo = String(d.algorithm ?? (job.sha256 ? "sha256" : "git-sha1"));
-    return new NightpullError(
-      err.code,
-      `checksum mismatch for ${JSON.stringify(path)}: expected ${algo} ${
-        String(d.expected ?? job.sha256 ?? job.gitSha1)
-      }, got ${String(d.actual ?? "unknown")}; the bad download was deleted, run again`,
-      { ...d, path },
-      { cause: err },
-    );
-  }
-  const message = err.message.replaceAll(job.etag, JSON.stringify(path));
-  return new NightpullError(
-    err.code,
-    message.includes(JSON.stringify(path)) ? message : `${JSON.stringify(path)}: ${message}`,
-    { ...d, path },
-    { cause: err },
-  );
 }

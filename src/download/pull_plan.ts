@@ -60,8 +60,9 @@ export function selectFiles(
   files: HubFile[],
   include?: string[],
   exclude?: string[],
+  paths?: string[],
 ): HubFile[] {
-  const selected = filterPaths(files, include, exclude);
+  const selected = filterPaths(paths?.length ? onlyPaths(files, paths) : files, include, exclude);
   const refused: { path: string; why: string }[] = [];
   for (const file of selected) {
     try {
@@ -102,6 +103,31 @@ function checkFileFolderClash(files: HubFile[]): void {
       );
     }
   }
+}
+
+/**
+ * The files named by `paths` (`hf download REPO a.json sub/`): a file exactly, or every file
+ * under a folder. A name that matches nothing refuses the pull with `entry_not_found`, naming
+ * each such name, before anything is transferred.
+ */
+export function onlyPaths(files: HubFile[], paths: string[]): HubFile[] {
+  const wanted = paths.map((p) => p.replace(/^\.?\/+/, "").replace(/\/+$/, ""));
+  const hit = new Set<string>();
+  const chosen = files.filter((file) => {
+    const match = wanted.find((w) => file.path === w || file.path.startsWith(`${w}/`));
+    if (match !== undefined) hit.add(match);
+    return match !== undefined;
+  });
+  const missing = wanted.filter((w) => !hit.has(w));
+  if (missing.length > 0) {
+    throw new NightpullError(
+      "entry_not_found",
+      `not in the repo at this revision: ${missing.map((m) => JSON.stringify(m)).join(", ")}; ` +
+        "give paths as the repo lists them (a file, or a folder for everything under it)",
+      { paths: missing },
+    );
+  }
+  return chosen;
 }
 
 /**

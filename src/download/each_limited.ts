@@ -1,0 +1,22 @@
+/**
+ * A bounded worker pool over a list: at most `limit` calls of `fn` run at once.
+ *
+ * @example
+ * ```ts
+ * await eachLimited(jobs, 8, async (job) => await check(job));
+ * ```
+ * @module
+ */
+
+/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure. */
+export async function eachLimited<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
