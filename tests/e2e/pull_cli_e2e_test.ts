@@ -175,7 +175,7 @@ Deno.test("usage errors exit 2 and say what was wrong", async () => {
         /exclude each other/,
       ],
       [["pull"], /missing SOURCE/],
-      [["pull", "acme/tiny-model"], /invalid source/],
+      [["pull", "ftp://host/file"], /invalid source "ftp:\/\/host\/file": unknown scheme/],
       [["pull", "hf:acme/tiny-model", "--sha256", "00"], /URL sources/],
       [["pull", "hf:acme/tiny-model", "--connections", "0"], /--connections/],
       [["manifest", "frob"], /unknown manifest command "frob"/],
