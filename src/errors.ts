@@ -59,6 +59,8 @@ export const ERROR_TABLE = {
   repo_not_found: { status: 404, exit: EXIT.notFound },
   revision_not_found: { status: 404, exit: EXIT.notFound },
   entry_not_found: { status: 404, exit: EXIT.notFound },
+  /** HF_HUB_OFFLINE is set and a wanted file (or the revision) is not in the cache. */
+  offline_missing: { status: 404, exit: EXIT.notFound },
   // state
   conflict: { status: 409, exit: EXIT.failed },
   outside_window: { status: 409, exit: EXIT.failed },

@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type Config, resolveHfToken } from "../config.ts";
 import { NightpullError, toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -48,6 +48,8 @@ import { pullUrl } from "./pull_url.ts";
 import { resumableBytes } from "./resume_point.ts";
 import { TransferMeter } from "./transfer_meter.ts";
 import { eachLimited } from "./each_limited.ts";
+import { pullOffline } from "./pull_offline.ts";
+import { writeTreeCache } from "./tree_cache.ts";
 import { describeFileError } from "./file_error.ts";
 import { type DryRunPlan, dryRunPlan } from "./dry_run.ts";
 import { metrics } from "../metrics.ts";
@@ -195,6 +197,8 @@ export function throwIfInterrupted(signal: AbortSignal | undefined): void {
 type HubSource = Extract<Source, { kind: "hf" }>;
 
 async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext) {
+  // HF_HUB_OFFLINE: not a single hub request; the cache alone answers.
+  if (ctx.config.offline) return await pullOffline(request, source, ctx);
   const { config, kv, signal } = ctx;
   const limiter = chainLimiters(ctx.limiters ?? []);
   const env = ctx.env ?? Deno.env.toObject();
@@ -217,6 +221,13 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   const target: PullTarget = layout === "hf-cache"
     ? { layout, repo, commit }
     : { layout, dir: request.dir! };
+  if (!request.dryRun) {
+    // huggingface_hub's tree cache: it (and an offline pull) then knows the commit's files
+    const treeFolder = layout === "hf-cache"
+      ? repo.dir
+      : join(request.dir!, ".cache", "huggingface");
+    await writeTreeCache(treeFolder, commit, listing);
+  }
   const jobs = planJobs(selected, target);
   const listed = new Set(listing.map((f) => f.path));
   const known = await KnownFiles.load(kv, sourceKey);

@@ -176,10 +176,12 @@ Deno.test("include/exclude select files; local-dir writes plain files and no par
     assert.deepEqual(report.files, { total: 3, done: 3, skipped: 0 });
     const found: string[] = [];
     for await (const e of walk(dir)) found.push(e);
-    // huggingface_hub's bookkeeping folder holds the locks (and metadata), never a part
+    // huggingface_hub's bookkeeping folder holds the locks, metadata and tree listing, never a part
     const kept = found.filter((p) => p.startsWith(".cache/"));
     assert.ok(
-      kept.every((p) => /\.(lock|metadata|gitignore)$|CACHEDIR\.TAG$/.test(p)),
+      kept.every((p) =>
+        /\.(lock|metadata|gitignore)$|CACHEDIR\.TAG$|\/trees\/[0-9a-f]{40}\.json$/.test(p)
+      ),
       kept.join(),
     );
     found.splice(0, found.length, ...found.filter((p) => !p.startsWith(".cache/")));

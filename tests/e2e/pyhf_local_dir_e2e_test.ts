@@ -53,7 +53,9 @@ pyhfTest("pyhf peer: hf download --local-dir after nightpull moves no file body"
     await r.hub.settled();
     const after = r.hub.requests.slice(mark);
     assert.deepEqual(bodies(after).map((q) => q.file), [], "no body served to Python");
-    assert.ok(after.some((q) => q.path.includes("/tree/")), "Python did ask the hub");
+    // Python resolved the revision online, and took the listing from the tree cache we wrote
+    assert.ok(after.some((q) => q.path.includes("/revision/")), "Python did ask the hub");
+    assert.ok(!after.some((q) => q.path.includes("/tree/")), "our trees/<commit>.json served");
     for (const path of PATHS) {
       assert.equal(sha256(await Deno.readFile(join(dir, path))), r.hub.fileInfo(REPO, path).sha256);
     }
