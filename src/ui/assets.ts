@@ -23,6 +23,11 @@ interface Asset {
 
 const encoder = new TextEncoder();
 
+// a moon over a down arrow, in the accent color
+const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">' +
+  '<circle cx="16" cy="16" r="15" fill="#1f5fbf"/>' +
+  '<path d="M16 7v13m-6-6 6 6 6-6M9 25h14" stroke="#fff" stroke-width="3" fill="none"/></svg>';
+
 function asset(text: string, type: string): Asset {
   const body = encoder.encode(text);
   return { body, type, hash: createHash("sha256").update(body).digest("hex").slice(0, 16) };
@@ -32,6 +37,7 @@ function asset(text: string, type: string): Asset {
 export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["style.css", asset(STYLE_CSS, "text/css; charset=utf-8")],
   ["app.js", asset(CLIENT_JS, "text/javascript; charset=utf-8")],
+  ["icon.svg", asset(ICON_SVG, "image/svg+xml")],
 ]);
 
 /** The versioned URL of an asset. */

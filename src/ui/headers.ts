@@ -1,7 +1,7 @@
 /**
  * Headers of every dashboard page: a strict Content-Security-Policy (scripts, styles, images
  * and connections only from this origin; no inline script or style, no eval, no framing, forms
- * post only here), no caching of pages that show live state, no referrer.
+ * post only here), no caching of pages that show live state, no referrer to other sites.
  * @module
  */
 import type { MiddlewareHandler } from "hono";
@@ -24,7 +24,8 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   const h = c.res.headers;
   h.set("content-security-policy", CSP);
   h.set("x-content-type-options", "nosniff");
-  h.set("referrer-policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts
+  h.set("referrer-policy", "same-origin");
   h.set("x-frame-options", "DENY");
   h.set("cross-origin-opener-policy", "same-origin");
   h.set("cross-origin-resource-policy", "same-origin");

@@ -34,6 +34,7 @@ export function Page(
           <meta name="color-scheme" content="light dark" />
           {props.ctx?.csrf ? <meta name="csrf-token" content={props.ctx.csrf} /> : null}
           <title>{props.title} · nightpull</title>
+          <link rel="icon" type="image/svg+xml" href={assetPath("icon.svg")} />
           <link rel="stylesheet" href={assetPath("style.css")} />
           <script type="module" src={assetPath("app.js")}></script>
         </head>
