@@ -66,6 +66,10 @@ export function inputOf(v: FormValues, existing?: Schedule): ScheduleInput {
     if (value !== "" && value !== undefined) input[key] = value;
   };
   set("name", one(v, "name"));
+  set("description", one(v, "description"));
+  const labels = labelsOf(one(v, "labels"));
+  if (labels) input.labels = labels;
+  if (one(v, "priority")) input.priority = numeric(one(v, "priority"));
   const include = list(v, "include");
   const exclude = list(v, "exclude");
   if (include.length) input.include = include;
@@ -93,6 +97,17 @@ export function inputOf(v: FormValues, existing?: Schedule): ScheduleInput {
     input.webhook = { url, ...(kept ? { secret: kept } : {}) };
   }
   return input as unknown as ScheduleInput;
+}
+
+/** `team=nlp` or `team: nlp` per line -> {"team": "nlp"}; a line without either is a key. */
+function labelsOf(text: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+    const m = /^([^=:]+)[=:](.*)$/.exec(line);
+    if (m) out[m[1].trim()] = m[2].trim();
+    else out[line] = "";
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 const DIRECT: Record<string, string> = {
@@ -147,6 +162,9 @@ export function formFieldOf(field: string, trigger: Trigger): string {
 export function valuesOf(s: Schedule): FormValues {
   const v: FormValues = {
     name: s.name,
+    description: s.description ?? "",
+    labels: Object.entries(s.labels ?? {}).map(([k, x]) => `${k}=${x}`).join("\n"),
+    priority: s.priority === undefined ? "" : String(s.priority),
     source: s.source,
     include: s.include.join("\n"),
     exclude: s.exclude.join("\n"),

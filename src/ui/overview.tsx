@@ -18,10 +18,9 @@ import { formatInstant, rateWords, relativeTime, triggerWords } from "./words.ts
 export const OVERVIEW_PAGE = 50;
 const STATES = ["active", "paused", "completed"] as const;
 
-/** Labels of a schedule as `key:value` strings (none before labels exist). */
+/** Labels of a schedule as `key:value` strings (the list filter's `?label=` form). */
 export function labelsOf(s: Schedule): string[] {
-  const labels = (s as { labels?: Record<string, string> }).labels;
-  return labels ? Object.entries(labels).map(([k, v]) => `${k}:${v}`) : [];
+  return s.labels ? Object.entries(s.labels).map(([k, v]) => `${k}:${v}`) : [];
 }
 
 interface Filters {
@@ -183,6 +182,7 @@ function ScheduleRow(props: { row: ScheduleSummary; now: number; zone: string })
       <td data-label="Name">
         <a href={`/schedules/${s.id}`}>{s.name}</a>
         <div class="muted small">{s.source}</div>
+        {labelsOf(s).length ? <div class="small">{labelsOf(s).join(" · ")}</div> : null}
       </td>
       <td data-label="State">
         <StatusBadge status={s.status} />

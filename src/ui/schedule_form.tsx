@@ -141,6 +141,23 @@ export function ScheduleForm(props: { state: FormState; ctx: PageContext; childr
         <fieldset>
           <legend>What</legend>
           <Field name="name" label="Name" state={state} hint="Default: taken from the source" />
+          <Field name="description" label="Description" state={state} multiline />
+          <div class="grid">
+            <Field
+              name="labels"
+              label="Labels"
+              state={state}
+              multiline
+              hint="One key=value per line, e.g. team=nlp"
+            />
+            <Field
+              name="priority"
+              label="Priority (1-10)"
+              state={state}
+              type="number"
+              hint="When downloads are held back, higher runs first; default 5"
+            />
+          </div>
           <Field
             name="source"
             label="Source"

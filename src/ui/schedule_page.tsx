@@ -149,9 +149,13 @@ function Settings(props: { s: ScheduleDetail; zone: string }) {
     ["Created", formatInstant(s.createdAt, zone)],
     ["Updated", formatInstant(s.updatedAt, zone)],
   ];
-  const extra = s as unknown as { keepRevisions?: number; description?: string };
-  if (extra.keepRevisions !== undefined) rows.push(["Keep revisions", String(extra.keepRevisions)]);
-  if (extra.description) rows.unshift(["Description", extra.description]);
+  const keep = (s as unknown as { keepRevisions?: number }).keepRevisions;
+  if (keep !== undefined) rows.push(["Keep revisions", String(keep)]);
+  if (s.labels && Object.keys(s.labels).length) {
+    rows.unshift(["Labels", Object.entries(s.labels).map(([k, v]) => `${k}:${v}`).join(", ")]);
+  }
+  rows.push(["Priority", String(s.priority ?? 5)]);
+  if (s.description) rows.unshift(["Description", s.description]);
   return (
     <dl class="kv card">
       {rows.map(([k, v]) => (

@@ -182,3 +182,45 @@ Deno.test("with a token: nothing before sign-in, a session cookie after, CSRF an
     await api.close();
   }
 });
+
+Deno.test("the overview filters by state and label and searches name and source; the form takes labels", async () => {
+  const api = await startApi();
+  try {
+    await api.call(
+      "POST",
+      "/api/v1/schedules",
+      cronBody({ name: "nlp-one", labels: { team: "nlp" } }),
+    );
+    await api.call(
+      "POST",
+      "/api/v1/schedules",
+      cronBody({ name: "vision-two", labels: { team: "cv" } }),
+    );
+    const paused =
+      (await api.call("POST", "/api/v1/schedules", cronBody({ name: "idle-three" }))).json;
+    await api.call("POST", `/api/v1/schedules/${paused.id}/pause`);
+    const names = async (query: string) => {
+      const html = await (await api.app.request(`/?${query}`)).text();
+      return [...html.matchAll(/<a href="\/schedules\/[0-9A-Z]{26}">([^<]+)<\/a>/g)].map((m) =>
+        m[1]
+      ).sort();
+    };
+    assert.deepEqual(await names(""), ["idle-three", "nlp-one", "vision-two"]);
+    assert.deepEqual(await names("label=team%3Anlp"), ["nlp-one"]);
+    assert.deepEqual(await names("state=paused"), ["idle-three"]);
+    assert.deepEqual(await names("q=VISION"), ["vision-two"]);
+    assert.deepEqual(await names("q=tiny-model"), ["idle-three", "nlp-one", "vision-two"]);
+
+    const res = await api.app.request(
+      "/schedules/new",
+      post({ ...valid, name: "labelled", labels: "team=nlp\nowner: ana", priority: "7" }),
+    );
+    assert.equal(res.status, 303);
+    const id = res.headers.get("location")!.split("/").pop()!;
+    const stored = (await api.call("GET", `/api/v1/schedules/${id}`)).json;
+    assert.deepEqual(stored.labels, { team: "nlp", owner: "ana" });
+    assert.equal(stored.priority, 7);
+  } finally {
+    await api.close();
+  }
+});
