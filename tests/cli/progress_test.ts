@@ -145,3 +145,25 @@ Deno.test("quiet mode writes nothing", () => {
   d.finish();
   assert.deepEqual(out, []);
 });
+
+Deno.test("a rate-limit wait is one line: who limits and when it resumes", () => {
+  const out: string[] = [];
+  const d = new ProgressDisplay({ mode: "plain", write: (s) => out.push(s) });
+  d.onEvent({
+    type: "wait",
+    reason: "rate_limited",
+    by: "the hub",
+    seconds: 55,
+    until: "2026-12-02T03:00:55.000Z",
+  });
+  assert.deepEqual(out, ["rate limited by the hub, resuming in 55 s\n"]);
+  const quiet: string[] = [];
+  new ProgressDisplay({ mode: "quiet", write: (s) => quiet.push(s) }).onEvent({
+    type: "wait",
+    reason: "rate_limited",
+    by: "the hub",
+    seconds: 55,
+    until: "2026-12-02T03:00:55.000Z",
+  });
+  assert.deepEqual(quiet, []);
+});
