@@ -282,7 +282,7 @@ export const RunSchema = z.object({
     "skipped",
     "cancelled",
   ]),
-  reason: z.enum(["outside_window", "missed", "overlap", "interrupted"]).nullable(),
+  reason: z.enum(["outside_window", "missed", "overlap", "interrupted", "offline"]).nullable(),
   attempt: z.number(),
   startedAt: instant.nullable(),
   finishedAt: instant.nullable(),

@@ -467,6 +467,7 @@ export class Engine {
       slotFree: this.#runs.hasSlot(),
       windowOpen,
       nextOpen: windowOpen ? null : reopensAt(this.#compiledWindow(schedule)!, now),
+      offline: this.#config.offline,
     });
     if (planned.startNow) this.#runs.reserve();
     return planned;

@@ -1,7 +1,7 @@
 /**
  * What handling the due occurrences of one schedule writes (pure): the misfire plan (one run
  * for the recent ones, one `missed` record for the old ones), then the run's fate: skipped
- * outside the window or on overlap, queued behind the active run, started at once when a slot
+ * outside the window, offline (`HF_HUB_OFFLINE`, hub sources) or on overlap, queued behind the active run, started at once when a slot
  * is free, else pending. The engine commits the result as one claim.
  *
  * @example
@@ -33,6 +33,8 @@ export interface ClaimContext {
   windowOpen: boolean;
   /** When the window is closed: when it opens next (ms), stored on the skipped run. */
   nextOpen?: number | null;
+  /** `HF_HUB_OFFLINE`: scheduled runs of hub sources are skipped (reason `offline`). */
+  offline?: boolean;
 }
 
 /** A claim to commit, the run to start if it commits, and the schedule's next time. */
@@ -87,6 +89,9 @@ export function planClaim(entry: ScheduleEntry, ctx: ClaimContext): PlannedClaim
         ...newRun({ ...base, status: "skipped", reason: "outside_window" }),
         nextOpen: next === null ? null : new Date(next).toISOString(),
       });
+    } else if (ctx.offline && /^hf:/i.test(schedule.source)) {
+      // nothing a run could fetch: say so in the history rather than fail every night
+      runs.push(newRun({ ...base, status: "skipped", reason: "offline" }));
     } else if (ctx.activeBusy && (schedule.overlap === "skip" || state.queuedRunId)) {
       runs.push(newRun({ ...base, status: "skipped", reason: "overlap" }));
     } else if (ctx.activeBusy) {

@@ -103,7 +103,7 @@ export interface Run {
   plannedAt: string;
   trigger: "schedule" | "manual" | "retry" | "catchup";
   status: RunStatus;
-  reason: "outside_window" | "missed" | "overlap" | "interrupted" | null;
+  reason: "outside_window" | "missed" | "overlap" | "interrupted" | "offline" | null;
   attempt: number;
   startedAt: string | null;
   finishedAt: string | null;

@@ -378,3 +378,35 @@ function settle<T>(clock: ManualClock, check: () => Promise<T> | T): Promise<Non
     return await check();
   }, "the engine to settle") as Promise<NonNullable<T>>;
 }
+
+Deno.test("HF_HUB_OFFLINE: scheduled runs of hub sources are skipped/offline; URL sources still run", async () => {
+  const calls: { runId: string; attempt: number }[] = [];
+  const log = capture();
+  const r = await rig(recordingExecutor(calls), {
+    config: { offline: true },
+    engine: { logger: log.logger },
+  });
+  try {
+    const hub = await r.service.create({
+      source: "hf:org/m",
+      trigger: { type: "cron", expression: "* * * * *" },
+    });
+    const url = await r.service.create({
+      source: "https://example.org/f.bin",
+      trigger: { type: "cron", expression: "* * * * *" },
+    });
+    await r.engine.start();
+    await tick({ clock: r.clock, engines: [r.engine] }, 2, MIN);
+    const hubRuns = (await r.service.listRuns(hub.id)).items;
+    assert.deepEqual(hubRuns.map((x) => [x.status, x.reason]), [
+      ["skipped", "offline"],
+      ["skipped", "offline"],
+    ]);
+    const urlRuns = (await r.service.listRuns(url.id)).items;
+    assert.deepEqual(urlRuns.map((x) => x.status), ["succeeded", "succeeded"]);
+    assert.equal(calls.length, 2, "only the URL schedule's runs executed");
+    assert.ok(log.events("run.skipped").some((e) => e.reason === "offline"));
+  } finally {
+    await r.close();
+  }
+});
