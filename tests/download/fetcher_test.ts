@@ -278,3 +278,28 @@ Deno.test("a bandwidth limiter is asked for every byte, in small steps, on every
     }
   });
 });
+
+Deno.test("pinned: a changed ETag on split ranges keeps every range already written", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    env.hub.addFault({ path: LFS_FILE, cutAfterBytes: 200_000, times: 1 });
+    let changed = false;
+    const opts = env.options(LFS_FILE, {
+      expected: { size: info.size, sha256: info.sha256 },
+      connections: 4,
+      minSplitSize: 256 * 1024,
+      pinned: true,
+      onProgress: (bytes) => {
+        if (bytes >= 200_000 && !changed) {
+          changed = true;
+          env.hub.addFault({ path: LFS_FILE, etag: '"moved-to-xet"' });
+        }
+      },
+    });
+    const result = await fetchFile(opts);
+    assert.ok(changed);
+    assert.equal(result.restarted, false);
+    assert.equal(result.bytesTransferred, info.size, "no byte fetched twice");
+    assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes());
+  });
+});
