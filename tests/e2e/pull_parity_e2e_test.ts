@@ -98,7 +98,7 @@ Deno.test("--dry-run prints the plan and requests no body; --json gives it as da
     const fresh = await r.run(["pull", REPO, "--dry-run"]);
     assert.equal(fresh.code, 0, fresh.stderr);
     assert.deepEqual(bodyGets(r, mark), [], "no file body requested");
-    assert.match(fresh.stdout, /^fetch +2\.0 MiB  model\.safetensors$/m);
+    assert.match(fresh.stdout, /^fetch +2\.0 MiB {2}model\.safetensors$/m);
     assert.match(fresh.stdout, new RegExp(`at ${commit}: 8 files .*0 present .*8 to fetch`));
     await assert.rejects(
       Deno.stat(join(r.hubCache, "models--acme--tiny-model")),
