@@ -58,7 +58,7 @@ Deno.test(`faulty network: ${RUNS} pulls under random cuts, stalls, 429s, 5xx an
         kinds.add(kind);
         const path = rnd.next() < 0.7 ? rnd.pick(lfs) : undefined;
         const size = path ? hub.fileInfo(REPO, path).size : 1 << 20;
-        // every fourth run has a fault that outlasts the retries (a 429 waits 1 s each)
+        // every fourth run has a fault that outlasts the retries (a 429 with t=1 waits 2 s each)
         const times = i % 4 === 1 && f === 0 ? 8 : rnd.int(1, 3);
         const spec: FaultSpec = kind === "cut"
           ? { path, times, cutAfterBytes: rnd.int(0, size - 1) }
@@ -80,7 +80,8 @@ Deno.test(`faulty network: ${RUNS} pulls under random cuts, stalls, 429s, 5xx an
       try {
         const report = await pull(
           { source: `hf:${REPO}`, layout, dir: root, connections: rnd.pick([1, 4, 8]) },
-          { config, kv, env, signal: AbortSignal.timeout(90_000) },
+          // a short rate-limit budget, so a 429 that keeps coming fails rate_limited in seconds
+          { config, kv, env, signal: AbortSignal.timeout(90_000), rateLimitBudgetMs: 6_000 },
         );
         assert.equal(report.files.total, CHAOS_FILES.length);
         await assertFinalFiles(hub, REPO, layout, root, CHAOS_FILES, true);
