@@ -121,6 +121,10 @@ export const DownloadFields = {
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, "64 hex digits").optional(),
   filename: text(255).optional(),
   connections: z.number().int().min(1).max(32).optional(),
+  verify: z.enum(["changed", "always"]).optional().openapi({
+    description: 'Hash again before trusting present files: "changed" (default: files whose ' +
+      'size, mtime or inode differ from the record) or "always" (every present file).',
+  }),
 };
 
 /** Webhook as given: the secret is write-only. */
@@ -227,6 +231,7 @@ export const ScheduleSchema = z.object({
   sha256: z.string().optional(),
   filename: z.string().optional(),
   connections: z.number().optional(),
+  verify: z.enum(["changed", "always"]).optional(),
   trigger: TriggerSchema,
   timeWindow: TimeWindowSchema.optional(),
   retry: z.object({

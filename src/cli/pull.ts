@@ -17,6 +17,7 @@ import { rateLimiterFor } from "../download/rate_limiter.ts";
 import { cliSource, parseRepoType } from "./pull_source.ts";
 import { planText } from "./dry_run_view.ts";
 import { openKv } from "../store/open_kv.ts";
+import { createLogger } from "../log.ts";
 import { usageError } from "./main.ts";
 import {
   countText,
@@ -34,6 +35,7 @@ export const PULL_USAGE =
                       [--sha256 HEX] [--filename NAME] [--quiet] [--json]
                       [--data DIR] [--kv PATH] [--hf-token-file FILE] [--token TOKEN]
                       [--bwlimit RATE] [--timezone TZ] [--min-free SIZE] [--log-level L]
+                      [--verify]
 
 SOURCE is <org>/<name>, hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...,
 hf:kernels/...), hf://[datasets/|spaces/|kernels/]<org>/<name>[@<revision>][/<path>], or an
@@ -50,7 +52,9 @@ HF_TOKEN or the token file ($HF_TOKEN_PATH, else $HF_HOME/token).
 --min-free (or NIGHTPULL_MIN_FREE, default 1G) must stay free on the target filesystem: a
 pull that would not fit exits 6 (insufficient_space) before downloading anything.
 Errors are one line; --log-level debug (or NIGHTPULL_LOG_LEVEL=debug) adds the stack trace of
-an unexpected one.`;
+an unexpected one.
+Present files are trusted while their size, mtime and inode are unchanged, else hashed again
+(and downloaded again when their bytes changed); --verify hashes every present file.`;
 
 const OPTIONS = {
   "local-dir": { type: "string" },
@@ -75,6 +79,7 @@ const OPTIONS = {
   "min-free": { type: "string" },
   timezone: { type: "string" },
   "log-level": { type: "string" },
+  verify: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -153,6 +158,7 @@ export async function pullCommand(args: string[]): Promise<number> {
     ...(paths.length > 0 ? { paths } : {}),
     ...(values["force-download"] ? { force: true } : {}),
     ...(values["dry-run"] ? { dryRun: true } : {}),
+    ...(values.verify ? { verify: "always" as const } : {}),
   };
 
   const mode: ProgressMode = values.quiet ? "quiet" : Deno.stderr.isTerminal() ? "tty" : "plain";
@@ -187,6 +193,11 @@ export async function pullCommand(args: string[]): Promise<number> {
       kv,
       signal: controller.signal,
       onEvent: (e) => display.onEvent(e),
+      // warnings only (a repaired file, a failed one) unless debugging: progress lines tell the rest
+      logger: createLogger({
+        format: config.logFormat,
+        level: config.logLevel === "debug" ? "debug" : "warn",
+      }),
       limiters: global ? [global] : [],
       ...(maxWorkers !== undefined ? { fileConcurrency: maxWorkers } : {}),
     });

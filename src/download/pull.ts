@@ -79,8 +79,8 @@ export interface PullRequest {
    * shared by all its files and connections.
    */
   bandwidth?: string;
-  /** Re-hash every present file, not only those whose stamp changed (`pull --verify`). */
-  verify?: boolean;
+  /** `"always"`: re-hash every present file, not only those whose stamp changed (`--verify`). */
+  verify?: "changed" | "always";
 }
 
 /** What a pull reports while it runs. */
@@ -231,7 +231,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   const jobs = planJobs(selected, target);
   const listed = new Set(listing.map((f) => f.path));
   const known = await KnownFiles.load(kv, sourceKey);
-  const verify = request.verify === true;
+  const verify = request.verify === "always";
 
   // Checking presence is a stat per file (and a re-hash for unrecorded or changed files): run
   // a few at once so a no-op pull of a large repo stays quick. --force-download: nothing counts

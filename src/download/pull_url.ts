@@ -133,7 +133,7 @@ export async function pullUrl(
   const dir = resolve(request.dir ?? config.downloadsDir);
   const sourceKey = url.href;
   const wantSha = request.sha256?.toLowerCase();
-  const verify = request.verify === true;
+  const verify = request.verify === "always";
   const known = await allManifestEntries(kv, sourceKey);
   let filename = request.filename === undefined ? undefined : safeFileName(request.filename);
 
@@ -223,7 +223,7 @@ async function fetchUrlTarget(
   const entry = known.find((e) => e.localPath === localPath);
   const sameRemote = entry !== undefined && probe?.etag && entry.etag === probe.etag &&
     (probe.size === null || probe.size === entry.size) && (!wantSha || entry.sha256 === wantSha);
-  const stamp = entry && await intact(entry, request.verify === true, signal);
+  const stamp = entry && await intact(entry, request.verify === "always", signal);
   if (sameRemote && stamp) return await skip(entry, stamp);
   const repairing = entry !== undefined && stamp === undefined && await exists(localPath);
 

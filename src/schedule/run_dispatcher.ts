@@ -542,5 +542,6 @@ export function specOf(s: Schedule): DownloadSpec {
   if (s.filename !== undefined) spec.filename = s.filename;
   if (s.connections !== undefined) spec.connections = s.connections;
   if (s.bandwidth !== undefined) spec.bandwidth = s.bandwidth;
+  if (s.verify !== undefined) spec.verify = s.verify;
   return spec;
 }

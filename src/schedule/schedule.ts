@@ -56,6 +56,11 @@ export interface DownloadSpec {
    * (`"08:00,512k 23:00,off"`, steps in the server's zone). Under the global `--bwlimit`.
    */
   bandwidth?: string;
+  /**
+   * Which present files are hashed again before they count as present: `"changed"` (default:
+   * those whose size, mtime or inode differ from the record) or `"always"` (every file).
+   */
+  verify?: "changed" | "always";
 }
 
 /** Lifecycle states of a schedule. */

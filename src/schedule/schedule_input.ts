@@ -34,6 +34,7 @@ export interface ScheduleInput {
   sha256?: string;
   filename?: string;
   connections?: number;
+  verify?: "changed" | "always";
   trigger: Trigger;
   timeWindow?: TimeWindowInput;
   retry?: Partial<RetryPolicy>;
@@ -71,6 +72,7 @@ const SPEC_FIELDS = [
   "sha256",
   "filename",
   "connections",
+  "verify",
 ];
 const SCHEDULE_FIELDS = [
   "name",
@@ -351,6 +353,16 @@ export function normalizeSpec(input: Record<string, unknown>): DownloadSpec {
       );
     }
     spec.connections = c;
+  }
+  if (input.verify !== undefined) {
+    if (input.verify !== "changed" && input.verify !== "always") {
+      throw invalid(
+        "verify",
+        `invalid verify ${JSON.stringify(input.verify)}: expected "changed" (hash files whose ` +
+          `size, mtime or inode changed) or "always" (hash every present file)`,
+      );
+    }
+    spec.verify = input.verify;
   }
   return spec;
 }

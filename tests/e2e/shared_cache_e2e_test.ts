@@ -1,0 +1,238 @@
+/**
+ * Sharing the cache with other writers (issue 9): concurrent `pull` processes of one repo, the
+ * truncation race, repo names that collide with part names, and self-repair of a present file
+ * edited in place. Real CLI processes against the fake hub; figures printed for the record.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { FakeHub, FakeRepoSpec } from "../../fixtures/fake_hub.ts";
+import { cliRig, finish, pollUntil } from "./_pull_cli.ts";
+
+const KIB = 1024;
+const MIB = 1024 * 1024;
+
+function sharedRepo(): FakeRepoSpec {
+  return {
+    id: "acme/shared",
+    branches: {
+      main: [
+        { path: "config.json", content: '{"model_type":"shared"}\n' },
+        { path: "vocab.txt", size: 200 * KIB + 3, seed: "shared-vocab", lfs: false },
+        { path: "a.bin", size: 2 * MIB + 1, seed: "shared-a", lfs: true },
+        { path: "b.bin", size: 2 * MIB + 3, seed: "shared-b", lfs: true },
+        { path: "sub/c.safetensors", size: 3 * MIB + 5, seed: "shared-c", lfs: true },
+      ],
+    },
+  };
+}
+
+function collisionRepo(): FakeRepoSpec {
+  return {
+    id: "acme/collide",
+    branches: {
+      main: [
+        { path: "w.bin", size: 1 * MIB + 7, seed: "collide-w", lfs: true },
+        { path: "w.bin.part", content: "a user file that ends in .part!!\n" },
+        // shaped like our own sidecar, to tempt a cleanup into deleting or trusting it
+        { path: "w.bin.part.json", content: '{"version":1,"identity":{},"layout":"append"}' },
+        { path: "w.bin.incomplete", content: "a user file that ends in .incomplete\n" },
+        { path: "sub/x", content: "x\n" },
+      ],
+    },
+  };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const gitSha1 = (bytes: Uint8Array) =>
+  createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+
+async function listTree(root: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(join(root, prefix))) {
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory) out.push(...await listTree(root, rel));
+      else out.push(rel);
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return out;
+}
+
+/** Every blob of the repo's cache folder is named by its own hash; nothing else is there. */
+async function assertBlobsVerify(hub: FakeHub, cache: string, repo: FakeRepoSpec) {
+  const blobs = join(cache, `models--${repo.id.replace("/", "--")}`, "blobs");
+  const names = (await listTree(blobs)).sort();
+  const expected = repo.branches.main.map((f) => {
+    const info = hub.fileInfo(repo.id, f.path);
+    return info.lfs ? info.sha256 : info.gitSha1;
+  });
+  assert.deepEqual(names, [...new Set(expected)].sort(), "only finished blobs, no part or sidecar");
+  for (const name of names) {
+    const bytes = await Deno.readFile(join(blobs, name));
+    assert.ok(name === sha256(bytes) || name === gitSha1(bytes), `blob ${name} hashes to its name`);
+  }
+}
+
+/** Bytes of each file body the hub and CDN served (GETs only). */
+function servedPerFile(hub: FakeHub): Map<string, number> {
+  const served = new Map<string, number>();
+  for (const r of hub.requests) {
+    if (r.file === undefined || r.method !== "GET") continue;
+    served.set(r.file, (served.get(r.file) ?? 0) + r.bodyBytes);
+  }
+  return served;
+}
+
+Deno.test("three pulls of one repo into one cache at once: each file served about once", async () => {
+  const r = await cliRig();
+  try {
+    const repo = sharedRepo();
+    r.hub.setRepo(repo);
+    // the first holder of c's lock is slowed for a while, so the three pulls surely overlap
+    r.hub.addFault({ path: "sub/c.safetensors", stallAfterBytes: 512 * KIB, stallMs: 2500 });
+    const children = [0, 1, 2].map(() =>
+      r.spawn(["pull", "hf:acme/shared", "--bwlimit", "3M"], { NIGHTPULL_MIN_FREE: "0" })
+    );
+    const results = await Promise.all(children.map(finish));
+    for (const [i, res] of results.entries()) assert.equal(res.code, 0, `pull ${i}: ${res.stderr}`);
+    await r.hub.settled();
+    const waited = results.filter((res) => res.stderr.includes("another process is downloading"));
+    assert.ok(waited.length >= 1, "at least one pull waited for another's lock");
+    await assertBlobsVerify(r.hub, r.hubCache, repo);
+    const served = servedPerFile(r.hub);
+    let total = 0;
+    let size = 0;
+    for (const f of repo.branches.main) {
+      const info = r.hub.fileInfo(repo.id, f.path);
+      const got = served.get(f.path) ?? 0;
+      total += got;
+      size += info.size;
+      assert.ok(got <= 1.25 * info.size, `${f.path}: served ${got} bytes for ${info.size}`);
+    }
+    assert.ok(total <= 1.25 * size);
+    console.log(
+      `three concurrent pulls: served ${total} bytes for ${size} bytes of files ` +
+        `(${(total / size).toFixed(3)}x); ${waited.length} pull(s) waited for a lock`,
+    );
+    const stray = (await listTree(r.hubCache)).filter((p) =>
+      /\.(nightpull|incomplete|json\.tmp)$|\.nightpull\.json$/.test(p)
+    );
+    assert.deepEqual(stray, [], "no part or sidecar left anywhere in the cache");
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("truncation race: a later pull whose Range gets 200 never touches the first's part", async () => {
+  const r = await cliRig();
+  try {
+    const size = 3 * MIB + 17;
+    r.hub.setRepo({
+      id: "acme/race",
+      branches: { main: [{ path: "big.bin", size, seed: "race", lfs: true }] },
+    });
+    const info = r.hub.fileInfo("acme/race", "big.bin");
+    const blobs = join(r.hubCache, "models--acme--race", "blobs");
+    for (let round = 1; round <= 5; round++) {
+      await Deno.remove(r.hubCache, { recursive: true }).catch(() => {});
+      r.hub.clearFaults();
+      // A stalls a while after 1 MiB, holding the lock; B's request would get a full 200 body
+      r.hub.addFault({ path: "big.bin", stallAfterBytes: MIB, stallMs: 3000, times: 1 });
+      const a = r.spawn(["pull", "hf:acme/race"], { NIGHTPULL_MIN_FREE: "0" });
+      const aEnded = finish(a);
+      // the sidecar is written once A's response arrived, before its body is read
+      const sidecar = join(blobs, `${info.sha256}.part.nightpull.json`);
+      await pollUntil(() => Deno.stat(sidecar).then(() => true, () => false), "A's transfer");
+      r.hub.addFault({ path: "big.bin", ignoreRange: true });
+      const b = r.spawn(["pull", "hf:acme/race"], { NIGHTPULL_MIN_FREE: "0" });
+      const bEnded = finish(b);
+      const aResult = await aEnded;
+      assert.equal(aResult.code, 0, `round ${round}: A failed: ${aResult.stderr}`);
+      try {
+        b.kill("SIGKILL");
+      } catch {
+        // B already finished
+      }
+      const bResult = await bEnded;
+      const blob = await Deno.readFile(join(blobs, info.sha256));
+      assert.equal(blob.length, size, `round ${round}: A's blob has its size`);
+      assert.equal(sha256(blob), info.sha256, `round ${round}: A's blob is correct`);
+      assert.ok(
+        bResult.stderr.includes("waiting for big.bin: another process is downloading it"),
+        `round ${round}: B waited for A's lock (${bResult.stderr})`,
+      );
+      await r.hub.settled();
+    }
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("collisions: w.bin, w.bin.part, w.bin.part.json, w.bin.incomplete keep their own bytes", async () => {
+  const r = await cliRig();
+  try {
+    const repo = collisionRepo();
+    r.hub.setRepo(repo);
+    const local = join(r.tmp, "local");
+    const commit = r.hub.commitOf(repo.id, "main");
+    const snapshot = join(r.hubCache, "models--acme--collide", "snapshots", commit);
+    for (const round of ["first", "next"]) {
+      for (const [args, root] of [[[], snapshot], [["--local-dir", local], local]] as const) {
+        const res = await r.run(["pull", "hf:acme/collide", "--json", ...args], {
+          NIGHTPULL_MIN_FREE: "0",
+        });
+        assert.equal(res.code, 0, `${round} pull ${args.join(" ")}: ${res.stderr}`);
+        for (const f of repo.branches.main) {
+          const bytes = await Deno.readFile(join(root, f.path));
+          assert.deepEqual(bytes, r.hub.fileBytes(repo.id, f.path), `${round}: ${root} ${f.path}`);
+        }
+        if (round === "next") assert.equal(JSON.parse(res.stdout).bytes, 0, "nothing re-fetched");
+      }
+    }
+    await assertBlobsVerify(r.hub, r.hubCache, repo);
+    const beside = (await listTree(local)).filter((p) => !p.startsWith(".cache/")).sort();
+    assert.deepEqual(beside, repo.branches.main.map((f) => f.path).sort(), "no file of ours");
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("self-repair: a present file edited in place (same size) is downloaded again", async () => {
+  const r = await cliRig();
+  try {
+    const local = join(r.tmp, "local");
+    const args = ["pull", "hf:acme/tiny-model", "--local-dir", local, "--json"];
+    const env = { NIGHTPULL_MIN_FREE: "0" };
+    assert.equal((await r.run(args, env)).code, 0);
+    const info = r.hub.fileInfo("acme/tiny-model", "model.safetensors");
+    const path = join(local, "model.safetensors");
+    const edit = async () => {
+      const file = await Deno.open(path, { read: true, write: true });
+      await file.seek(1000, Deno.SeekMode.Start);
+      await file.write(new Uint8Array([1, 2, 3, 4]));
+      file.close();
+    };
+    await edit();
+    const repaired = await r.run(args, env);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(repaired.stderr, /file\.repaired.*model\.safetensors/);
+    assert.equal(JSON.parse(repaired.stdout).bytes, info.size, "only the edited file moved");
+    assert.equal(sha256(await Deno.readFile(path)), info.sha256);
+
+    // an edit that keeps size, mtime and inode slips past the stamp: --verify finds it
+    const { mtime } = await Deno.stat(path);
+    await edit();
+    await Deno.utime(path, mtime!, mtime!);
+    const trusted = await r.run(args, env);
+    assert.equal(JSON.parse(trusted.stdout).bytes, 0, "an unchanged stamp is trusted");
+    const verified = await r.run([...args, "--verify"], env);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.equal(JSON.parse(verified.stdout).bytes, info.size);
+    assert.equal(sha256(await Deno.readFile(path)), info.sha256);
+  } finally {
+    await r.close();
+  }
+});
