@@ -151,3 +151,26 @@ Deno.test("HF_HUB_ETAG_TIMEOUT limits a hub API request that gets no answer", as
     await r.close();
   }
 });
+
+Deno.test("HF_HUB_DISABLE_SYMLINKS=1: snapshot files are copies of their blobs", async () => {
+  const r = await cliRig();
+  try {
+    const res = await r.run(["pull", "hf:acme/tiny-model", "--include", "*.json"], {
+      HF_HUB_DISABLE_SYMLINKS: "1",
+    });
+    assert.equal(res.code, 0, res.stderr);
+    const commit = r.hub.commitOf("acme/tiny-model", "main");
+    const file = join(r.hubCache, "models--acme--tiny-model", "snapshots", commit, "config.json");
+    const info = await Deno.lstat(file);
+    assert.ok(info.isFile && !info.isSymlink, "a copy, not a link");
+    assert.equal(
+      await Deno.readTextFile(file),
+      new TextDecoder().decode(r.hub.fileBytes("acme/tiny-model", "config.json")),
+    );
+    const linked = await r.run(["pull", "hf:acme/tiny-model", "--include", "*.json"]);
+    assert.equal(linked.code, 0, linked.stderr);
+    assert.ok((await Deno.lstat(file)).isSymlink, "without the variable: a link again");
+  } finally {
+    await r.close();
+  }
+});
