@@ -17,12 +17,17 @@ const LISTS = 300;
 const WARMUP = 50;
 
 /** A child process serving HTTP, its URL read from its output. */
-interface Child {
+export interface Child {
   url: string;
   stop(): Promise<void>;
 }
 
-async function spawnServer(args: string[], pattern: RegExp, env: Record<string, string> = {}) {
+/** Spawns `deno …args` in the repo root and resolves once its output matches `pattern`. */
+export async function spawnServer(
+  args: string[],
+  pattern: RegExp,
+  env: Record<string, string> = {},
+): Promise<Child> {
   const child = new Deno.Command(Deno.execPath(), {
     args,
     cwd: ROOT,
@@ -66,7 +71,8 @@ function serveHello(): void {
   }, app.fetch);
 }
 
-function p50(samples: number[]): number {
+/** The median of `samples`. */
+export function p50(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }

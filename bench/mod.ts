@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   scheduler: () => import("./scheduler.ts"),
   api: () => import("./api.ts"),
   time_window: () => import("./time_window.ts"),
+  dashboard: () => import("./dashboard.ts"),
 };
 
 if (import.meta.main) {

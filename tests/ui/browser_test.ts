@@ -67,6 +67,7 @@ async function shoot(w: WatchedPage, base: string, path: string, name: string): 
 async function docsShot(page: Page, name: string): Promise<void> {
   if (Deno.env.get("NIGHTPULL_UPDATE_DOCS") !== "1") return;
   await Deno.mkdir(join(ROOT, "docs"), { recursive: true });
+  await page.setViewport({ width: 1280, height: 800 });
   await page.screenshot({ path: join(ROOT, "docs", name) });
 }
 

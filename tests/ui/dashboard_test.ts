@@ -224,3 +224,28 @@ Deno.test("the overview filters by state and label and searches name and source;
     await api.close();
   }
 });
+
+Deno.test("the trigger preview gives the next 5 runs, or the API's message for its field", async () => {
+  const api = await startApi();
+  try {
+    const ok = await (await api.app.request(
+      "/ui/preview?trigger_type=cron&cron=0%202%20*%20*%20*&timezone=Europe%2FBerlin",
+    )).json();
+    assert.deepEqual(ok.runs, [
+      "2026-11-23 02:00 Europe/Berlin",
+      "2026-11-24 02:00 Europe/Berlin",
+      "2026-11-25 02:00 Europe/Berlin",
+      "2026-11-26 02:00 Europe/Berlin",
+      "2026-11-27 02:00 Europe/Berlin",
+    ]);
+    const bad = await (await api.app.request("/ui/preview?trigger_type=interval&every=10s")).json();
+    const expected = await api.call("POST", "/api/v1/schedules", {
+      ...cronBody(),
+      trigger: { type: "interval", every: "10s" },
+    });
+    assert.equal(bad.field, "every");
+    assert.equal(bad.message, expected.json.error.message);
+  } finally {
+    await api.close();
+  }
+});
