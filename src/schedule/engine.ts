@@ -182,8 +182,10 @@ export class Engine {
   notifyChanged(scheduleId?: string): void {
     if (!this.#started || this.#stopping) return;
     this.#track((async () => {
-      if (scheduleId) await this.#reloadState(scheduleId);
-      else await this.#reloadStates();
+      if (scheduleId) {
+        // hard-deleted: its runs are gone from the store; stop what still runs here
+        if (!(await this.#reloadState(scheduleId))) this.#runs.cancelSchedule(scheduleId);
+      } else await this.#reloadStates();
       await this.#scanActiveRuns(false);
       this.#fireDueOrArm();
     })());
@@ -327,10 +329,14 @@ export class Engine {
     }
   }
 
-  /** Re-arms one schedule from its stored state (`force`: even while it is being fired). */
-  async #reloadState(id: string, force = false): Promise<void> {
+  /**
+   * Re-arms one schedule from its stored state (`force`: even while it is being fired); false
+   * when the schedule no longer exists.
+   */
+  async #reloadState(id: string, force = false): Promise<boolean> {
     const entry = await getScheduleEntry(this.#kv, id);
     if (force || !this.#firing.has(id)) this.#armSchedule(id, entry?.state.nextAt ?? null);
+    return entry !== null;
   }
 
   #schedulePoll(): void {

@@ -69,6 +69,7 @@ interface RunJob {
 }
 
 interface Running {
+  scheduleId: string | null;
   controller: AbortController;
   leaseTimer: number | null;
   lostLease: boolean;
@@ -151,6 +152,19 @@ export class RunDispatcher {
   keepReady(active: { has(id: string): boolean }): void {
     this.#ready = this.#ready.filter((r) => active.has(r.id));
     for (const id of this.#priorities.keys()) if (!active.has(id)) this.#priorities.delete(id);
+  }
+
+  /**
+   * Aborts this process's runs of a hard-deleted schedule: their records are gone with it, so
+   * nothing is written back (as for a lost lease).
+   */
+  cancelSchedule(scheduleId: string): void {
+    for (const [runId, running] of this.#running) {
+      if (running.scheduleId !== scheduleId || running.controller.signal.aborted) continue;
+      running.lostLease = true;
+      running.controller.abort(new DOMException("schedule deleted", "AbortError"));
+      this.#log.info("run.cancelled", { runId, scheduleId, reason: "schedule deleted" });
+    }
   }
 
   /** Starts nothing more; aborts running transfers and webhook retries. */
@@ -268,6 +282,7 @@ export class RunDispatcher {
     window: TimeWindow | undefined = schedule?.timeWindow,
   ): void {
     const running: Running = {
+      scheduleId: run.scheduleId,
       controller: new AbortController(),
       leaseTimer: null,
       lostLease: false,

@@ -191,7 +191,8 @@ export async function addManualRun(
 ): Promise<Run | null> {
   for (let race = 0; race < 50; race++) {
     const entry = await entryOf();
-    if (!entry) return null;
+    // a schedule being deleted takes no new run (its hard delete lists runs after this)
+    if (!entry || entry.schedule.status === "deleted") return null;
     if (entry.state.activeRunId) {
       const active = await findRun(kv, entry.state.activeRunId);
       if (active) return active.run;
