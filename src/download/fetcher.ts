@@ -69,6 +69,12 @@ export interface FetchFileOptions {
   onProgress?: (bytesDone: number, total: number | undefined) => void;
   /** On 403 from a non-original origin (expired signed CDN URL): a fresh URL to GET. */
   reresolve?: () => Promise<string>;
+  /**
+   * Checks a path before it is created or renamed into (no foreign symlink on the way; `leaf`:
+   * the path itself must not be a link). Called before the part is opened and again right
+   * before the rename into place.
+   */
+  guardPath?: (path: string, options?: { leaf?: boolean }) => Promise<void>;
   /** Checks every URL before it is fetched, redirect hops included (the outbound allow-list). */
   checkUrl?: (url: URL) => Promise<void> | void;
   /**
@@ -149,6 +155,8 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
       (expected.sha256 !== undefined || expected.gitSha1 !== undefined),
   };
   try {
+    await opts.guardPath?.(opts.partPath, { leaf: true });
+    await opts.guardPath?.(opts.finalPath);
     await Deno.mkdir(dirname(opts.partPath), { recursive: true });
     let resumedFrom: number | undefined;
     for (let round = 0;; round++) {
@@ -157,7 +165,7 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
       resumedFrom ??= present;
       try {
         const outcome = await transfer(ctx, plan);
-        return await finish(ctx, opts.finalPath, outcome, ctx.restarted ? 0 : resumedFrom);
+        return await finish(ctx, opts, outcome, ctx.restarted ? 0 : resumedFrom);
       } catch (err) {
         if (!(err instanceof RestartFromZero)) throw err;
         if (round >= MAX_RESTARTS) {
@@ -239,7 +247,7 @@ function matches(
 /** Verifies size and hashes, then renames the part into place. */
 async function finish(
   ctx: TransferContext,
-  finalPath: string,
+  { finalPath, guardPath }: Pick<FetchFileOptions, "finalPath" | "guardPath">,
   outcome: TransferOutcome,
   resumedFrom: number,
 ): Promise<FetchFileResult> {
@@ -289,6 +297,9 @@ async function finish(
       { expected: outcome.size, actual: onDisk },
     );
   }
+  // right before the rename: a folder swapped for a link during the transfer is caught here
+  await guardPath?.(ctx.partPath, { leaf: true });
+  await guardPath?.(finalPath);
   await commitPart(ctx.partPath, finalPath);
   return {
     size: outcome.size,

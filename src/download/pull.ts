@@ -21,7 +21,8 @@ import { chainLimiters, rateLimiterFor } from "./rate_limiter.ts";
 import { ensureFreeSpace } from "./disk_space.ts";
 import { hfCacheRepo, linkSnapshotFile, symlinksSupported, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
-import { refreshDownloadMetadata } from "./local_dir_metadata.ts";
+import { downloadMetadataPath, refreshDownloadMetadata } from "./local_dir_metadata.ts";
+import { type SymlinkGuard, symlinkGuard } from "./symlink_guard.ts";
 import { type FileLock, lockWaitMessage } from "./file_lock.ts";
 import {
   type ContentHashes,
@@ -221,14 +222,19 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   const target: PullTarget = layout === "hf-cache"
     ? { layout, repo, commit }
     : { layout, dir: request.dir! };
+  // no write through a symlink someone else put below the target (checked again per file)
+  const guard = symlinkGuard(layout === "hf-cache" ? dirname(repo.dir) : request.dir!);
   if (!request.dryRun) {
     // huggingface_hub's tree cache: it (and an offline pull) then knows the commit's files
     const treeFolder = layout === "hf-cache"
       ? repo.dir
       : join(request.dir!, ".cache", "huggingface");
+    await guard.check(join(treeFolder, "x"));
     await writeTreeCache(treeFolder, commit, listing);
   }
   const jobs = planJobs(selected, target);
+  const guardJob = (job: BlobJob) => guardJobPaths(guard, job, target);
+  for (const job of jobs) await guardJob(job);
   const listed = new Set(listing.map((f) => f.path));
   const known = await KnownFiles.load(kv, sourceKey);
   const verify = request.verify === "always";
@@ -278,6 +284,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     (config.disableSymlinks || !(await symlinksSupported(dirname(target.repo.dir))));
   const record = async (job: BlobJob, hashes: ContentHashes, stamp: FileStamp | undefined) => {
     for (const file of job.files) {
+      await guard.check(file.localPath);
       if (target.layout === "hf-cache") {
         await linkSnapshotFile(target.repo, commit, file.path, job.etag, { copy });
       } else {
@@ -339,8 +346,10 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         });
         if (now.state === "present") return await skip(job, now);
       }
-      // Again before each file: another writer may have filled the disk since the preflight.
+      // Again before each file: another writer may have filled the disk since the preflight,
+      // or swapped a folder for a link since the last file.
       await checkSpace();
+      await guardJob(job);
       await adoptLeftoverPart(job, target.layout, listed);
       // --force-download starts over (with the lock held: the part is nobody else's now)
       if (request.force) await discardPart(job.partPath);
@@ -362,6 +371,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
         rateLimits,
         partPath: job.partPath,
         finalPath: job.dataPath,
+        guardPath: (path, options) => guard.check(path, options),
         expected: { size: job.size, sha256: job.sha256, gitSha1: job.gitSha1 },
         connections,
         signal,
@@ -431,7 +441,10 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   if (errors.length > 0) throw errors[0];
   // The ref moves only once the whole snapshot is there: until then, offline users keep
   // resolving the revision to the last complete one.
-  if (target.layout === "hf-cache") await writeRef(target.repo, source.revision, commit);
+  if (target.layout === "hf-cache") {
+    await guard.check(join(target.repo.dir, "refs", source.revision));
+    await writeRef(target.repo, source.revision, commit);
+  }
   return {
     source: request.source,
     commit,
@@ -443,6 +456,20 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
 
 function emptyReport(source: string, commit: string, total: number): PullReport {
   return { source, commit, files: { total, done: 0, skipped: 0 }, bytes: 0, paths: [] };
+}
+
+/** Every path a job writes (lock, part, blob or file, snapshot links, local-dir metadata). */
+async function guardJobPaths(guard: SymlinkGuard, job: BlobJob, target: PullTarget) {
+  await guard.check(job.lockPath, { leaf: true });
+  await guard.check(job.partPath, { leaf: true });
+  await guard.check(job.dataPath);
+  for (const file of job.files) {
+    await guard.check(file.localPath);
+    const metadata = target.layout === "local-dir"
+      ? downloadMetadataPath(target.dir, file.path)
+      : null;
+    if (metadata) await guard.check(metadata, { leaf: true });
+  }
 }
 
 function sameContent(a: ManifestEntry, b: ManifestEntry): boolean {

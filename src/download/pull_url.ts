@@ -34,6 +34,7 @@ import { lockWaitMessage } from "./file_lock.ts";
 import { type FileStamp, fileStamp, sameStamp } from "./known_files.ts";
 import { adoptLegacyPart } from "./leftover_parts.ts";
 import { urlPartPath } from "./part_paths.ts";
+import { type SymlinkGuard, symlinkGuard } from "./symlink_guard.ts";
 import { claimUrlTarget, recordUrlOwner, type UrlTarget } from "./url_target.ts";
 import { hashFile } from "./verify.ts";
 import { TransferMeter } from "./transfer_meter.ts";
@@ -177,6 +178,10 @@ export async function pullUrl(
   const probe = await probeUrl(url, headers, signal, checkUrl);
   filename ??= filenameFromResponse(url, probe?.contentDisposition ?? null);
   const wanted = filename;
+  // no write through a symlink someone else put below the downloads folder
+  const guard = symlinkGuard(dir);
+  await guard.check(urlPartPath(dir, url.href, filename), { leaf: true });
+  await guard.check(resolveInside(dir, filename));
   const target = await claimUrlTarget(dir, filename, sourceKey, known, {
     signal,
     onWait: () => {
@@ -191,6 +196,7 @@ export async function pullUrl(
       probe,
       headers,
       checkUrl,
+      guard,
       known,
       skip,
     });
@@ -205,6 +211,7 @@ interface UrlFetch {
   headers: Record<string, string>;
   /** The outbound allow-list check, for every URL the fetch reaches. */
   checkUrl: (url: URL) => Promise<void> | void;
+  guard: SymlinkGuard;
   known: ManifestEntry[];
   skip: (entry: ManifestEntry, stamp: FileStamp) => Promise<PullReport>;
 }
@@ -214,7 +221,7 @@ async function fetchUrlTarget(
   request: PullRequest,
   url: URL,
   ctx: PullContext,
-  { target, probe, headers, checkUrl, known, skip }: UrlFetch,
+  { target, probe, headers, checkUrl, guard, known, skip }: UrlFetch,
 ): Promise<PullReport> {
   const { config, kv, signal } = ctx;
   const sourceKey = url.href;
@@ -233,6 +240,8 @@ async function fetchUrlTarget(
     files: [{ path: name, size: probe?.size ?? null, skip: false }],
   });
   const partPath = urlPartPath(target.dir, url.href, name);
+  await guard.check(partPath, { leaf: true });
+  await guard.check(localPath);
   await adoptLegacyPart(`${localPath}.part`, partPath, wantSha ? { sha256: wantSha } : {}, {
     proven: true,
   });
@@ -249,6 +258,7 @@ async function fetchUrlTarget(
       url: url.href,
       headers,
       checkUrl,
+      guardPath: (path, options) => guard.check(path, options),
       partPath,
       finalPath: localPath,
       expected: wantSha ? { sha256: wantSha } : {},
