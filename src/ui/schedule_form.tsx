@@ -140,6 +140,12 @@ export function ScheduleForm(props: { state: FormState; ctx: PageContext; childr
         <CsrfField ctx={ctx} />
         <fieldset>
           <legend>What</legend>
+          <Field
+            name="source"
+            label="Source"
+            state={state}
+            hint="hf:org/name[@revision], hf:datasets/org/name, or an https:// URL"
+          />
           <Field name="name" label="Name" state={state} hint="Default: taken from the source" />
           <Field name="description" label="Description" state={state} multiline />
           <div class="grid">
@@ -158,12 +164,6 @@ export function ScheduleForm(props: { state: FormState; ctx: PageContext; childr
               hint="When downloads are held back, higher runs first; default 5"
             />
           </div>
-          <Field
-            name="source"
-            label="Source"
-            state={state}
-            hint="hf:org/name[@revision], hf:datasets/org/name, or an https:// URL"
-          />
           <div class="grid">
             <Field
               name="include"

@@ -20,7 +20,7 @@ import {
 } from "./_browser.ts";
 
 const present = chromiumPresent();
-const SHOTS = await Deno.makeTempDir({ prefix: "nightpull-shots-" });
+const SHOTS = present ? await Deno.makeTempDir({ prefix: "nightpull-shots-" }) : "";
 const SIZES = [[1280, 800], [390, 844]] as const;
 
 // deno-lint-ignore no-explicit-any
