@@ -27,6 +27,28 @@ import {
   ScheduleSchema,
 } from "./schemas.ts";
 
+/**
+ * `label` query parameter, repeatable: `team:nlp` (that value) or `team` (any value); a
+ * schedule must carry every one given.
+ */
+const LabelQuery = z.preprocess(
+  (v) => (v === undefined || Array.isArray(v) ? v : [v]),
+  z.array(
+    z.string().regex(
+      /^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}(:.{1,128})?$/,
+      'expected KEY:VALUE such as "team:nlp", or KEY alone for any value',
+    ).transform((t): [string, string | null] => {
+      const colon = t.indexOf(":");
+      return colon < 0 ? [t, null] : [t.slice(0, colon), t.slice(colon + 1)];
+    }),
+  ).max(16).optional(),
+).openapi({
+  param: { name: "label", in: "query" },
+  type: "string",
+  example: "team:nlp",
+  description: "KEY:VALUE or KEY; repeat to require several labels",
+});
+
 const lifecycle = (action: "pause" | "resume") =>
   createRoute({
     method: "post",
@@ -70,6 +92,7 @@ const routes = {
           param: { name: "status", in: "query" },
           example: "active",
         }),
+        label: LabelQuery,
         limit: LimitQuery,
         cursor: CursorQuery,
       }),
@@ -161,8 +184,8 @@ export function scheduleRoutes(service: ScheduleService, details: DetailCache): 
     return c.json(show(created), 201);
   });
   app.openapi(routes.list, async (c) => {
-    const { status, limit, cursor } = c.req.valid("query");
-    const page = await service.list({ status, limit, cursor });
+    const { status, label, limit, cursor } = c.req.valid("query");
+    const page = await service.list({ status, labels: label, limit, cursor });
     return c.json({ items: page.items.map(show), nextCursor: page.nextCursor }, 200);
   });
   app.openapi(routes.get, async (c) => {

@@ -13,7 +13,8 @@
 import { type ErrorCode, isErrorCode, NightpullError } from "../errors.ts";
 
 /** Query values; undefined ones are left out. */
-export type Query = Record<string, string | number | boolean | undefined>;
+/** Query parameters; a list repeats the parameter (`label=a&label=b`). */
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "usage",
@@ -85,7 +86,8 @@ export class ApiClient {
   ): Promise<T> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
+      if (Array.isArray(v)) { for (const item of v) url.searchParams.append(k, item); }
+      else if (v !== undefined) url.searchParams.set(k, String(v));
     }
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;

@@ -14,7 +14,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { EXIT, NightpullError } from "../errors.ts";
 import type { Run, Schedule, Trigger } from "../schedule/schedule.ts";
-import type { Page, ScheduleDetail, ScheduleInput } from "../schedule/service.ts";
+import type { Page, ScheduleDetail, ScheduleInput, ScheduleView } from "../schedule/service.ts";
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./main.ts";
 import { withSubcommands } from "./subcommands.ts";
@@ -30,7 +30,8 @@ export const SCHEDULE_USAGE = `Usage:
                      [--overlap skip|queue] [--webhook URL] [--webhook-secret S]
                      [--misfire-grace DUR] [--window 22:00-07:00]... [--days mon-fri]
                      [--on-end continue|pause] [--bandwidth RATE|TIMETABLE]
-  nightpull schedule ls [--status active|paused|completed|deleted] [--limit N] [--cursor C]
+  nightpull schedule ls [--status active|paused|completed|deleted] [--label KEY=VALUE]...
+                    [--limit N] [--cursor C]
   nightpull schedule show ID
   nightpull schedule pause ID | resume ID
   nightpull schedule rm ID [--hard]
@@ -235,11 +236,22 @@ async function add(args: string[]): Promise<number> {
 }
 
 async function ls(args: string[]): Promise<number> {
-  const { values } = parse("ls", args, { status: { type: "string" }, ...PAGING }, 0);
+  const { values } = parse("ls", args, {
+    status: { type: "string" },
+    label: { type: "string", multiple: true },
+    ...PAGING,
+  }, 0);
   if (values.help) return help();
   const api = client(values);
-  const page = await api.get<Page<Schedule>>("/api/v1/schedules", {
+  // KEY=VALUE as on `add`, sent as the API's KEY:VALUE (a KEY alone: any value)
+  const labels = ((values.label as string[] | undefined) ?? []).map((l) => {
+    const eq = l.indexOf("=");
+    if (eq === 0) usage(`invalid --label "${l}": expected KEY=VALUE such as team=nlp, or KEY`);
+    return eq < 0 ? l : `${l.slice(0, eq)}:${l.slice(eq + 1)}`;
+  });
+  const page = await api.get<Page<ScheduleView>>("/api/v1/schedules", {
     status: values.status as string | undefined,
+    label: labels.length ? labels : undefined,
     limit: limitOf(values),
     cursor: values.cursor as string | undefined,
   });
@@ -251,11 +263,7 @@ async function ls(args: string[]): Promise<number> {
     print("no schedules");
     return EXIT.ok;
   }
-  const rows = await Promise.all(page.items.map(async (schedule) => {
-    const detail = await api.get<ScheduleDetail>(path(schedule.id));
-    return { schedule, nextRun: detail.nextRuns[0] ?? null };
-  }));
-  print(scheduleTable(rows));
+  print(scheduleTable(page.items.map((schedule) => ({ schedule, nextRun: schedule.nextRunAt }))));
   if (page.nextCursor) print(`more: nightpull schedule ls --cursor ${page.nextCursor}`);
   return EXIT.ok;
 }

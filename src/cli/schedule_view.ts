@@ -34,7 +34,7 @@ export function labelText(labels: Record<string, string> | undefined): string {
 /** The schedules table of `ls`. */
 export function scheduleTable(rows: { schedule: Schedule; nextRun?: string | null }[]): string {
   return formatTable(
-    ["ID", "NAME", "SOURCE", "TRIGGER", "STATUS", "NEXT RUN"],
+    ["ID", "NAME", "SOURCE", "TRIGGER", "STATUS", "NEXT RUN", "PRIO", "LABELS"],
     rows.map(({ schedule: s, nextRun }) => [
       s.id,
       s.name,
@@ -42,6 +42,8 @@ export function scheduleTable(rows: { schedule: Schedule; nextRun?: string | nul
       describeTrigger(s.trigger),
       s.status,
       formatInstant(nextRun),
+      String(s.priority ?? 5),
+      labelText(s.labels) || "-",
     ]),
   );
 }

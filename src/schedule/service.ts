@@ -20,6 +20,7 @@ import {
   addManualRun,
   addOneOffRun,
   createSchedule,
+  getNextTimes,
   getRun,
   getSchedule,
   getScheduleEntry,
@@ -30,13 +31,14 @@ import {
   newId,
   type Page,
   type RunCounters,
+  type ScheduleListOptions,
   type ScheduleState,
   updateSchedule,
 } from "../store/mod.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Engine } from "./engine.ts";
 import { newRun } from "./run_records.ts";
-import type { DownloadSpec, RetryPolicy, Run, Schedule, ScheduleStatus } from "./schedule.ts";
+import type { DownloadSpec, RetryPolicy, Run, Schedule } from "./schedule.ts";
 import {
   normalizeDownloadInput,
   normalizeScheduleInput,
@@ -62,8 +64,13 @@ export interface ScheduleStats {
   meanDurationMs: number | null;
 }
 
+/** A schedule with the engine's next planned run (null when paused, ended or deleted). */
+export interface ScheduleView extends Schedule {
+  nextRunAt: string | null;
+}
+
 /** A schedule with its next runs, stats and (when it has a window) the window's state. */
-export interface ScheduleDetail extends Schedule {
+export interface ScheduleDetail extends ScheduleView {
   nextRuns: string[];
   stats: ScheduleStats;
   window?: { open: boolean; nextOpen: string | null; nextClose: string | null };
@@ -142,7 +149,7 @@ export class ScheduleService {
   async create(
     input: ScheduleInput,
     declared?: { name: string; versionstamp: string | null },
-  ): Promise<Schedule> {
+  ): Promise<ScheduleView> {
     const now = this.#clock.now();
     const fields = normalizeScheduleInput(input, new Date(now), this.#config);
     await checkOutboundTargets(this.#config, fields);
@@ -153,28 +160,50 @@ export class ScheduleService {
       createdAt: iso(now),
       updatedAt: iso(now),
     };
-    await createSchedule(this.#kv, schedule, this.#freshState(schedule, now, null), declared);
+    const state = this.#freshState(schedule, now, null);
+    // a name the user did not choose gets a suffix when taken: "gpt2", "gpt2-2", ...
+    for (let n = 2;; n++) {
+      try {
+        await createSchedule(this.#kv, schedule, state, declared);
+        break;
+      } catch (err) {
+        const taken = err instanceof NightpullError && err.details?.field === "name";
+        if (!taken || input?.name !== undefined || n > 100) throw err;
+        schedule.name = `${fields.name}-${n}`;
+      }
+    }
     this.#log.info("schedule.created", { scheduleId: schedule.id, name: schedule.name });
     this.#engine?.notifyChanged(schedule.id);
-    return schedule;
+    return { ...schedule, nextRunAt: state.nextAt === null ? null : iso(state.nextAt) };
   }
 
-  /** Lists schedules (deleted ones only with `status: "deleted"`). */
-  async list(
-    opts: { status?: ScheduleStatus; limit?: number; cursor?: string } = {},
-  ): Promise<Page<Schedule>> {
-    return await listSchedules(this.#kv, opts);
+  /**
+   * Lists schedules (deleted ones only with `status: "deleted"`), each with the engine's next
+   * run; `labels` keeps those carrying every given label.
+   */
+  async list(opts: ScheduleListOptions = {}): Promise<Page<ScheduleView>> {
+    const page = await listSchedules(this.#kv, opts);
+    const next = await getNextTimes(this.#kv, page.items.map((s) => s.id));
+    return {
+      items: page.items.map((s) => {
+        const at = s.status === "active" ? next.get(s.id) ?? null : null;
+        return { ...s, nextRunAt: at === null ? null : iso(at) };
+      }),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** A schedule with its next 5 runs and stats; `not_found`. */
   async get(id: string): Promise<ScheduleDetail> {
     const { schedule: s, counters: c } = await getScheduleWithCounters(this.#kv, id);
+    const nextAt = s.status === "active"
+      ? (await getNextTimes(this.#kv, [id])).get(id) ?? null
+      : null;
     const now = this.#clock.now();
     const detail: ScheduleDetail = {
       ...s,
-      nextRuns: s.status === "active"
-        ? this.#upcoming.next(s.trigger, this.#config.timezone, now, 5).map(iso)
-        : [],
+      nextRunAt: nextAt === null ? null : iso(nextAt),
+      nextRuns: s.status === "active" ? this.#nextRuns(s, nextAt, now).map(iso) : [],
       stats: statsOf(c),
     };
     if (s.timeWindow) {
@@ -184,10 +213,23 @@ export class ScheduleService {
     return detail;
   }
 
-  /** PUT: replaces every input field and reschedules from now. */
+  /**
+   * The next five runs as the engine will fire them: from its planned next time (an interval
+   * without `startAt` counts from when it was planned, not from now), else from now.
+   */
+  #nextRuns(s: Schedule, nextAt: number | null, now: number): number[] {
+    const tz = this.#config.timezone;
+    if (nextAt === null || nextAt <= now) return this.#upcoming.next(s.trigger, tz, now, 5);
+    return [nextAt, ...this.#upcoming.next(s.trigger, tz, nextAt, 4)];
+  }
+
+  /** PUT: replaces every input field and reschedules from now; without a name, keeps it. */
   async replace(id: string, input: ScheduleInput): Promise<Schedule> {
     const existing = await getSchedule(this.#kv, id);
-    return await this.#rewrite(id, this.#keepSecret(input, existing), true);
+    const named = input?.name === undefined && typeof input === "object" && input !== null
+      ? { ...input, name: existing.name }
+      : input;
+    return await this.#rewrite(id, this.#keepSecret(named, existing), true);
   }
 
   /** PATCH: merges the given fields (null removes an optional one); reschedules on a new trigger. */

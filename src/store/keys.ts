@@ -51,3 +51,7 @@ export const claimKey = (scheduleId: string, plannedAt: number): Deno.KvKey => [
 ];
 /** `["np","lease",runId]` -> Lease. */
 export const leaseKey = (runId: string): Deno.KvKey => ["np", "lease", runId];
+/** `["np","schedule_names",name]` -> id of the schedule (not deleted) that has that name. */
+export const scheduleNameKey = (name: string): Deno.KvKey => ["np", "schedule_names", name];
+/** Set once the name index holds every schedule written before it existed. */
+export const NAME_INDEX_READY_KEY: Deno.KvKey = ["np", "meta", "nameIndexReady"];

@@ -25,6 +25,9 @@
  *   with check(versionstamp null) so each occurrence is handled once across processes
  * - ["np", "lease", runId]                         -> Lease {owner, expiresAt} of a running
  *   run, renewed while it runs; expiry is in the value (expireIn deletion is lazy)
+ * - ["np", "schedule_names", name]                 -> id of the schedule (not deleted) of that
+ *   name, set atomically with it: names are unique (schedule_names.ts)
+ * - ["np", "meta", "nameIndexReady"]               -> true once older schedules are indexed
  * - ["np", "declared", name]                       -> schedule id of a schedule the config
  *   file declares under that name (declared.ts), set atomically with its creation
  *
@@ -47,3 +50,4 @@ export * from "./leases.ts";
 export * from "./declared.ts";
 export * from "./recent_runs.ts";
 export * from "./sessions.ts";
+export * from "./schedule_names.ts";

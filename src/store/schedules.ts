@@ -19,11 +19,13 @@ import {
   oneOffKey,
   runKey,
   scheduleKey,
+  scheduleNameKey,
   SCHEDULES_VERSION_KEY,
   scheduleStateKey,
   scheduleStatusKey,
 } from "./keys.ts";
 import { decodeCursor, encodeCursor, type Page, pageLimit } from "./page.ts";
+import { readName, releaseName } from "./schedule_names.ts";
 import { NightpullError } from "../errors.ts";
 
 /** The engine's bookkeeping for one schedule, written atomically with claims. */
@@ -60,6 +62,9 @@ export async function createSchedule(
   state: ScheduleState,
   declared?: { name: string; versionstamp: string | null },
 ): Promise<void> {
+  const name = schedule.status === "deleted"
+    ? null
+    : await readName(kv, schedule.name, schedule.id);
   const res = await commitWithRetry(() => {
     const op = kv.atomic()
       .check({ key: scheduleKey(schedule.id), versionstamp: null })
@@ -71,9 +76,12 @@ export async function createSchedule(
       op.check({ key: declaredKey(declared.name), versionstamp: declared.versionstamp })
         .set(declaredKey(declared.name), schedule.id);
     }
+    name?.add(op);
     return op;
   });
   if (!res.ok) {
+    // taken by another writer in between: say so (readName throws the 409)
+    if (name) await readName(kv, schedule.name, schedule.id);
     throw new NightpullError(
       "conflict",
       declared
@@ -150,6 +158,7 @@ export async function updateSchedule(
     }
     const next = change(entry);
     if (!next) return null;
+    const names = await nameChanges(kv, id, entry.schedule, next.schedule);
     const op = kv.atomic()
       .check({ key: scheduleKey(id), versionstamp: entry.scheduleVersion })
       .check({ key: scheduleStateKey(id), versionstamp: entry.stateVersion })
@@ -160,58 +169,125 @@ export async function updateSchedule(
       op.delete(scheduleStatusKey(entry.schedule.status, id))
         .set(scheduleStatusKey(next.schedule.status, id), null);
     }
+    await names(op);
     return { op, result: { ...entry, ...next } };
   });
   if (missing) throw notFound(id);
   return result;
 }
 
-/** Lists schedules in creation order; without `status`, deleted ones are left out. */
+/**
+ * What a schedule write does to the name index: take the new name (throws `conflict` when
+ * another schedule has it), release the old one on a rename or delete.
+ */
+async function nameChanges(
+  kv: Deno.Kv,
+  id: string,
+  before: Schedule,
+  after: Schedule,
+): Promise<(op: Deno.AtomicOperation) => Promise<void>> {
+  const live = after.status !== "deleted";
+  const take = live && (after.name !== before.name || before.status === "deleted")
+    ? await readName(kv, after.name, id)
+    : null;
+  return async (op) => {
+    take?.add(op);
+    if (before.status !== "deleted" && (!live || after.name !== before.name)) {
+      await releaseName(kv, op, before.name, id);
+    }
+  };
+}
+
+/** Options of {@link listSchedules}. */
+export interface ScheduleListOptions {
+  status?: ScheduleStatus;
+  /** Only schedules carrying every one of these labels (a null value: the key, any value). */
+  labels?: [key: string, value: string | null][];
+  limit?: number;
+  cursor?: string;
+}
+
+/** True when `s` carries every label of `wanted`. */
+function hasLabels(s: Schedule, wanted: ScheduleListOptions["labels"]): boolean {
+  return (wanted ?? []).every(([k, v]) =>
+    s.labels !== undefined && Object.hasOwn(s.labels, k) && (v === null || s.labels[k] === v)
+  );
+}
+
+/** Schedule records of a status, in creation order, read 10 at a time with getMany. */
+async function* byStatus(
+  kv: Deno.Kv,
+  status: ScheduleStatus,
+  after: string | null,
+): AsyncGenerator<{ id: string; schedule: Schedule | null }> {
+  const prefix = ["np", "schedules_by_status", status];
+  const iter = kv.list<null>(after ? { prefix, start: [...prefix, after] } : { prefix });
+  let ids: string[] = [];
+  // one getMany per 10 ids, not one read per id (each a round trip over KV Connect)
+  const flush = async function* () {
+    const read = await kv.getMany<Schedule[]>(ids.map((id) => scheduleKey(id)));
+    const batch = ids;
+    ids = [];
+    for (const [i, e] of read.entries()) yield { id: batch[i], schedule: e.value };
+  };
+  for await (const { key } of iter) {
+    const id = key[3] as string;
+    if (id === after) continue;
+    ids.push(id);
+    if (ids.length === 10) yield* flush();
+  }
+  if (ids.length) yield* flush();
+}
+
+/** Every schedule record in creation order. */
+async function* byId(
+  kv: Deno.Kv,
+  after: string | null,
+): AsyncGenerator<{ id: string; schedule: Schedule | null }> {
+  const prefix = ["np", "schedules"];
+  const iter = kv.list<Schedule>(after ? { prefix, start: [...prefix, after] } : { prefix });
+  for await (const { key, value } of iter) yield { id: key[2] as string, schedule: value };
+}
+
+/**
+ * Lists schedules in creation order; without `status`, deleted ones are left out. A label
+ * filter reads on past schedules that do not match until the page is full.
+ */
 export async function listSchedules(
   kv: Deno.Kv,
-  opts: { status?: ScheduleStatus; limit?: number; cursor?: string } = {},
+  opts: ScheduleListOptions = {},
 ): Promise<Page<Schedule>> {
   const limit = pageLimit(opts.limit);
   const after = opts.cursor ? decodeCursor(opts.cursor) : null;
   const items: Schedule[] = [];
   let more = false;
-  if (opts.status) {
-    const prefix = ["np", "schedules_by_status", opts.status];
-    const iter = kv.list<null>(after ? { prefix, start: [...prefix, after] } : { prefix });
-    const ids: string[] = [];
-    for await (const { key } of iter) {
-      const id = key[3] as string;
-      if (id === after) continue;
-      if (ids.length === limit) {
-        more = true;
-        break;
-      }
-      ids.push(id);
+  const source = opts.status ? byStatus(kv, opts.status, after) : byId(kv, after);
+  for await (const { id, schedule } of source) {
+    if (id === after || !schedule) continue;
+    // a stale index entry (status changed in between) is left out
+    if (opts.status ? schedule.status !== opts.status : schedule.status === "deleted") continue;
+    if (!hasLabels(schedule, opts.labels)) continue;
+    if (items.length === limit) {
+      more = true;
+      break;
     }
-    // one getMany per 10 ids, not one read per id (each a round trip over KV Connect)
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += 10) chunks.push(ids.slice(i, i + 10));
-    const read = await Promise.all(
-      chunks.map((chunk) => kv.getMany<Schedule[]>(chunk.map((id) => scheduleKey(id)))),
-    );
-    for (const s of read.flat()) {
-      if (s.value && s.value.status === opts.status) items.push(s.value);
-    }
-    // a stale index entry is left out of the page, not out of the cursor
-    if (more) return { items, nextCursor: encodeCursor(ids[ids.length - 1]) };
-  } else {
-    const prefix = ["np", "schedules"];
-    const iter = kv.list<Schedule>(after ? { prefix, start: [...prefix, after] } : { prefix });
-    for await (const { key, value } of iter) {
-      if (key[2] === after || value.status === "deleted") continue;
-      if (items.length === limit) {
-        more = true;
-        break;
-      }
-      items.push(value);
-    }
+    items.push(schedule);
   }
   return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+}
+
+/** The engine's next planned time (ms) of each schedule in `ids`; null when none. */
+export async function getNextTimes(
+  kv: Deno.Kv,
+  ids: string[],
+): Promise<Map<string, number | null>> {
+  const out = new Map<string, number | null>();
+  for (let i = 0; i < ids.length; i += 10) {
+    const chunk = ids.slice(i, i + 10);
+    const read = await kv.getMany<ScheduleState[]>(chunk.map((id) => scheduleStateKey(id)));
+    chunk.forEach((id, j) => out.set(id, read[j].value?.nextAt ?? null));
+  }
+  return out;
 }
 
 /** Every schedule state, for the engine's start-up (small records, one list). */
@@ -270,6 +346,8 @@ async function deleteScheduleRecords(kv: Deno.Kv, id: string): Promise<void> {
     keys.push(key, runKey(runId), activeRunKey(runId), leaseKey(runId), oneOffKey(runId));
   }
   for await (const { key } of kv.list({ prefix: ["np", "stats", id] })) keys.push(key);
+  const name = await kv.get<string>(scheduleNameKey(schedule.name));
+  if (name.value === id) keys.push(name.key);
   // config-file names pointing here: a later start must create the schedule anew
   for await (const e of kv.list<string>({ prefix: declaredKey("").slice(0, 2) })) {
     if (e.value === id) keys.push(e.key);

@@ -27,6 +27,14 @@ Deno.test("schedule add/ls/show/pause/resume/run/history/rm through the real CLI
       "Europe/Berlin",
       "--name",
       "tiny",
+      "--label",
+      "team=nlp",
+      "--label",
+      "env=prod",
+      "--priority",
+      "8",
+      "--description",
+      "tiny weights",
       "--include",
       "*.json",
       "--include",
@@ -54,6 +62,9 @@ Deno.test("schedule add/ls/show/pause/resume/run/history/rm through the real CLI
     });
     assert.deepEqual(created.include, ["*.json", "*.safetensors"]);
     assert.equal(created.retry.attempts, 3);
+    assert.deepEqual(created.labels, { env: "prod", team: "nlp" });
+    assert.equal(created.priority, 8);
+    assert.equal(created.description, "tiny weights");
     assert.equal(created.overlap, "queue");
     assert.equal(created.misfireGrace, "5m");
     assert.deepEqual(created.webhook, { url: "http://127.0.0.1:9/hook", secret: "***" });
@@ -65,13 +76,19 @@ Deno.test("schedule add/ls/show/pause/resume/run/history/rm through the real CLI
     const table = await cli("ls");
     assert.equal(table.code, 0, table.stderr);
     const [header, row] = table.stdout.trim().split("\n");
-    assert.match(header, /^ID\s+NAME\s+SOURCE\s+TRIGGER\s+STATUS\s+NEXT RUN$/);
+    assert.match(header, /^ID\s+NAME\s+SOURCE\s+TRIGGER\s+STATUS\s+NEXT RUN\s+PRIO\s+LABELS$/);
     assert.match(
       row,
       new RegExp(
-        `^${id}\\s+tiny\\s+hf:acme/tiny-model\\s+cron 0 2 \\* \\* \\* \\(Europe/Berlin\\)\\s+active\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:00:00Z$`,
+        `^${id}\\s+tiny\\s+hf:acme/tiny-model\\s+cron 0 2 \\* \\* \\* \\(Europe/Berlin\\)\\s+active\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:00:00Z\\s+8\\s+env=prod, team=nlp$`,
       ),
     );
+    // the next run is the engine's, from the list itself
+    assert.equal(JSON.parse(ls.stdout).items[0].nextRunAt, created.nextRunAt);
+    const byLabel = await cli("ls", "--label", "team=nlp", "--label", "env", "--json");
+    assert.deepEqual(JSON.parse(byLabel.stdout).items.map((s: { id: string }) => s.id), [id]);
+    const none = await cli("ls", "--label", "team=vision", "--json");
+    assert.deepEqual(JSON.parse(none.stdout).items, []);
 
     const show = await cli("show", id, "--json");
     assert.equal(show.code, 0, show.stderr);
