@@ -47,7 +47,8 @@ function bodyForHook(route: string, hookUrl: string): unknown {
       : { windows: ["22:00-07:00"], onEnd: "pause" };
   }
   if (route === "POST /api/v1/schedules" || route.startsWith("PUT ")) {
-    return cronBody({ webhook: { url: hookUrl, secret: WEBHOOK_SECRET } });
+    // no name: names are unique, and this body is posted twice
+    return cronBody({ name: undefined, webhook: { url: hookUrl, secret: WEBHOOK_SECRET } });
   }
   if (route.startsWith("PATCH ")) return { name: "patched" };
   if (route === "POST /api/v1/downloads") return { source: "hf:acme/tiny-model" };
