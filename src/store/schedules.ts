@@ -19,7 +19,6 @@ import {
   oneOffKey,
   runKey,
   scheduleKey,
-  scheduleNameKey,
   SCHEDULES_VERSION_KEY,
   scheduleStateKey,
   scheduleStatusKey,
@@ -346,8 +345,6 @@ async function deleteScheduleRecords(kv: Deno.Kv, id: string): Promise<void> {
     keys.push(key, runKey(runId), activeRunKey(runId), leaseKey(runId), oneOffKey(runId));
   }
   for await (const { key } of kv.list({ prefix: ["np", "stats", id] })) keys.push(key);
-  const name = await kv.get<string>(scheduleNameKey(schedule.name));
-  if (name.value === id) keys.push(name.key);
   // config-file names pointing here: a later start must create the schedule anew
   for await (const e of kv.list<string>({ prefix: declaredKey("").slice(0, 2) })) {
     if (e.value === id) keys.push(e.key);
