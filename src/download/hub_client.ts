@@ -63,6 +63,8 @@ export interface HubClientOptions {
    * waiting with `sleep`.
    */
   rateLimits?: RateLimitBudget;
+  /** Ends a rate-limit wait early (Ctrl+C during a long 429 wait); the wait then rejects. */
+  signal?: AbortSignal;
 }
 
 /** Where a failure happened, for error messages and details. */
@@ -88,6 +90,7 @@ export class HubClient {
   readonly #timeoutMs: number;
   readonly #maxResponseBytes: number;
   readonly #rateLimits: RateLimitBudget;
+  readonly #signal?: AbortSignal;
 
   constructor(options: HubClientOptions) {
     let url: URL;
@@ -122,6 +125,7 @@ export class HubClient {
     this.#maxResponseBytes = options.maxResponseBytes ?? MAX_HUB_RESPONSE_BYTES;
     const sleep = this.#sleep;
     this.#rateLimits = options.rateLimits ?? new RateLimitBudget({ sleep: (ms) => sleep(ms) });
+    this.#signal = options.signal;
   }
 
   /** `{Authorization: "Bearer …"}` when a token is set, else `{}`; only for the endpoint's origin. */
@@ -292,7 +296,7 @@ export class HubClient {
       const outcome = await this.#attempt(url, context, attempt >= this.#retry.attempts);
       if ("json" in outcome) return outcome;
       if (outcome.rateLimitedMs !== undefined) {
-        await this.#rateLimits.wait(outcome.rateLimitedMs, url);
+        await this.#rateLimits.wait(outcome.rateLimitedMs, url, this.#signal);
         continue;
       }
       attempt++;

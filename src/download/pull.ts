@@ -210,6 +210,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     token: resolveHfToken(config, env),
     ...(config.etagTimeoutMs ? { timeoutMs: config.etagTimeoutMs } : {}),
     rateLimits,
+    signal,
   });
   const commit = await client.resolveRevision(source);
   throwIfInterrupted(signal);

@@ -64,7 +64,7 @@ export class RateLimitBudget {
 
   /**
    * Waits `ms` as a 429 from `url` asked, or throws `rate_limited` (naming the reset time)
-   * when that wait would overrun the budget. An abort of `signal` ends the wait with its reason.
+   * when that wait would overrun the budget. An abort of `signal` ends the wait: `interrupted`.
    */
   async wait(ms: number, url: string | URL, signal?: AbortSignal): Promise<void> {
     const host = new URL(url).host;
@@ -92,7 +92,17 @@ export class RateLimitBudget {
     if (extends_) {
       this.#onWait?.({ host, seconds: Math.ceil(ms / 1000), until: new Date(end).toISOString() });
     }
-    await this.#sleep(ms, signal);
+    try {
+      await this.#sleep(ms, signal);
+    } catch (err) {
+      if (!signal?.aborted || err instanceof NightpullError) throw err;
+      throw new NightpullError(
+        "interrupted",
+        `interrupted while waiting on ${host}'s rate limit; run the same pull again to resume`,
+        undefined,
+        { cause: err },
+      );
+    }
   }
 }
 

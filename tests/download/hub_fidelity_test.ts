@@ -29,7 +29,11 @@ interface Rig {
   logs: string[];
   run(
     request: PullRequest,
-    extra?: { onEvent?: (e: PullEvent) => void; rateLimitBudgetMs?: number },
+    extra?: {
+      onEvent?: (e: PullEvent) => void;
+      rateLimitBudgetMs?: number;
+      signal?: AbortSignal;
+    },
   ): Promise<{ report: Awaited<ReturnType<typeof pull>>; events: PullEvent[] }>;
 }
 
@@ -60,6 +64,7 @@ async function withRig(
           env: {},
           logger,
           rateLimitBudgetMs: extra.rateLimitBudgetMs,
+          signal: extra.signal,
           onEvent: (e) => {
             events.push(e);
             extra.onEvent?.(e);
@@ -239,5 +244,21 @@ Deno.test("an expired signed CDN URL is re-resolved through the resolve URL in a
       "cdn 206 bytes=600000-",
     ]);
     assert.equal(report.bytes, info.size);
+  });
+});
+
+Deno.test("Ctrl+C during a long 429 wait on the listing ends the pull at once: interrupted", async () => {
+  await withRig(async (r) => {
+    r.hub.addFault({ api: true, status: 429, rateLimit: { t: 300 }, times: 1 });
+    const controller = new AbortController();
+    const started = performance.now();
+    const err = await rejection(r.run({ source: `hf:${REPO}` }, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === "wait") controller.abort();
+      },
+    }));
+    assert.equal(err.code, "interrupted");
+    assert.ok(performance.now() - started < 30_000);
   });
 });

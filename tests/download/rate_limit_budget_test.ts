@@ -60,10 +60,15 @@ Deno.test("overlapping waits (several files limited at once) count once and noti
   assert.equal(waits[0].until, "2026-12-02T03:00:56.000Z");
 });
 
-Deno.test("an abort ends the wait with the signal's reason", async () => {
+Deno.test("an abort ends the wait as interrupted", async () => {
   const b = new RateLimitBudget({ budgetMs: 600_000 });
   const controller = new AbortController();
   const waiting = b.wait(300_000, HUB, controller.signal);
   controller.abort(new Error("stop"));
-  await assert.rejects(waiting, /stop/);
+  await assert.rejects(waiting, (err) => {
+    assert.ok(err instanceof NightpullError);
+    assert.equal(err.code, "interrupted");
+    assert.match(err.message, /huggingface\.co's rate limit/);
+    return true;
+  });
 });
