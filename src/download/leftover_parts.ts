@@ -59,11 +59,23 @@ export async function removeLeftoverParts(
   const lock = await tryFileLock(job.lockPath);
   if (!lock) return;
   try {
-    await adoptLeftoverPart(job, layout, listed);
-    await discardPart(job.partPath);
+    await clearLeftoverParts(job, layout, listed);
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * For a job found present with its lock held: removes its parts and sidecars (a writer killed
+ * between its rename and its sidecar's removal leaves a sidecar behind).
+ */
+export async function clearLeftoverParts(
+  job: BlobJob,
+  layout: PullTarget["layout"],
+  listed: ReadonlySet<string>,
+): Promise<void> {
+  await adoptLeftoverPart(job, layout, listed);
+  await discardPart(job.partPath);
 }
 
 /** How to treat an old part. */

@@ -32,7 +32,7 @@ import {
   type Presence,
 } from "./known_files.ts";
 import { discardPart } from "./part_file.ts";
-import { adoptLeftoverPart, removeLeftoverParts } from "./leftover_parts.ts";
+import { adoptLeftoverPart, clearLeftoverParts, removeLeftoverParts } from "./leftover_parts.ts";
 import { runLockedJobs } from "./locked_jobs.ts";
 import { RateLimitBudget } from "./rate_limit_budget.ts";
 import {
@@ -345,7 +345,10 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
           verify: verify || before === "changed",
           signal,
         });
-        if (now.state === "present") return await skip(job, now);
+        if (now.state === "present") {
+          await clearLeftoverParts(job, target.layout, listed);
+          return await skip(job, now);
+        }
       }
       // Again before each file: another writer may have filled the disk since the preflight,
       // or swapped a folder for a link since the last file.

@@ -3,13 +3,16 @@
  * point (`nightpull pull` mostly, `serve` running a one-off download every fifth time; some
  * kills right after a file's rename), then restarts it. After every kill the files under their
  * final names verify; after every restart the run completes, every file verifies, no partial
- * file is left, and no byte of any file was served more than twice.
+ * file is left, and no byte of any file was served more than twice. Every other iteration a
+ * second writer shares the target: another `pull` (own data dir, so own KV) started alongside
+ * the killed `pull` or `serve` run; the file locks keep them from writing one file twice, the
+ * survivor takes over what the killed one left, and it exits 0.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Run } from "../../src/schedule/schedule.ts";
 import { startServe } from "../cli/_serve.ts";
-import { type CliRig, cliRig, finish } from "../e2e/_pull_cli.ts";
+import { type CliResult, type CliRig, cliRig, finish } from "../e2e/_pull_cli.ts";
 import { api, until } from "../e2e/_occurrences.ts";
 import {
   assertFinalFiles,
@@ -34,6 +37,8 @@ interface Plan {
   connections: number;
   /** Kill this many ms after the start, or right after a file's rename. */
   kill: { afterMs: number } | { afterRename: true };
+  /** A second `pull` into the same target runs alongside (and is not killed). */
+  rival: boolean;
 }
 
 /** True once some large file of the iteration sits under its final name (it was renamed). */
@@ -105,6 +110,7 @@ Deno.test(`download chaos: ${ITERATIONS} SIGKILLs at random offsets, every resta
         layout: rnd.pick(["local-dir", "hf-cache"] as const),
         connections: rnd.pick([1, 4, 8]),
         kill: i % 4 === 3 ? { afterRename: true } : { afterMs: rnd.int(0, fullMs) },
+        rival: i % 2 === 1 || i % 5 === 4,
       };
       const root = join(r.tmp, `it-${i}`, "files");
       const data = join(r.tmp, `it-${i}`, "data");
@@ -115,6 +121,7 @@ Deno.test(`download chaos: ${ITERATIONS} SIGKILLs at random offsets, every resta
         : await serveIteration(r, plan, root, data, from);
       const outcome = `#${i} ${plan.mode} ${plan.layout} c=${plan.connections} ` +
         ("afterMs" in plan.kill ? `after ${plan.kill.afterMs} ms` : "after a rename") +
+        (plan.rival ? " with a rival pull" : "") +
         `: ${killedAt === null ? "finished first" : `killed with ${killedAt} bytes served`}`;
       outcomes.push(outcome);
       const served = r.hub.requests.slice(from);
@@ -139,15 +146,8 @@ Deno.test(`download chaos: ${ITERATIONS} SIGKILLs at random offsets, every resta
   }
 });
 
-/** Kills `nightpull pull`, checks what it left, re-runs it. Returns the served bytes at death. */
-async function pullIteration(
-  r: CliRig,
-  plan: Plan,
-  root: string,
-  data: string,
-  from: number,
-): Promise<number | null> {
-  const args = [
+function pullArgs(plan: Plan, root: string): string[] {
+  return [
     "pull",
     `hf:${REPO}`,
     plan.layout === "local-dir" ? "--local-dir" : "--cache-dir",
@@ -156,8 +156,35 @@ async function pullIteration(
     String(plan.connections),
     "--quiet",
   ];
+}
+
+/** A second writer into the same target, with its own data dir (so its own KV). */
+function startRival(r: CliRig, plan: Plan, root: string, data: string) {
+  if (!plan.rival) return undefined;
+  return finish(r.spawn(pullArgs(plan, root), { NIGHTPULL_DATA: `${data}-rival` }));
+}
+
+/** The rival survives the kill: it finishes, everything it reports is there and verified. */
+async function settleRival(r: CliRig, plan: Plan, root: string, rival?: Promise<CliResult>) {
+  if (!rival) return;
+  const done = await rival;
+  assert.equal(done.code, 0, `iteration ${plan.i} rival: ${done.stderr}`);
+  await r.hub.settled();
+  await assertFinalFiles(r.hub, REPO, plan.layout, root, CHAOS_FILES, true);
+}
+
+/** Kills `nightpull pull`, checks what it left, re-runs it. Returns the served bytes at death. */
+async function pullIteration(
+  r: CliRig,
+  plan: Plan,
+  root: string,
+  data: string,
+  from: number,
+): Promise<number | null> {
+  const args = pullArgs(plan, root);
   const env = { NIGHTPULL_DATA: data };
   const child = r.spawn(args, env);
+  const rival = startRival(r, plan, root, data);
   let exited = false;
   const ended = finish(child).finally(() => exited = true);
   await waitForKillPoint(r, plan, root, () => exited);
@@ -172,6 +199,7 @@ async function pullIteration(
   } else {
     assert.equal(first.code, 0, `iteration ${plan.i}: ${first.stderr}`);
   }
+  await settleRival(r, plan, root, rival);
   const again = await r.run(args, env);
   assert.equal(again.code, 0, `iteration ${plan.i} restart: ${again.stderr}`);
   return killedAt;
@@ -195,6 +223,7 @@ async function serveIteration(
     connections: plan.connections,
   };
   const run = await api<Run>(`${serve.url}/api/v1/downloads`, "POST", body);
+  const rival = startRival(r, plan, root, data);
   let exited = false;
   serve.child.status.finally(() => exited = true);
   await waitForKillPoint(r, plan, root, () => exited);
@@ -205,6 +234,7 @@ async function serveIteration(
   r.hub.clearFaults();
   const servedAtKill = r.hub.requests.slice(from).reduce((s, q) => s + q.bodyBytes, 0);
   await assertFinalFiles(r.hub, REPO, plan.layout, root, CHAOS_FILES, false);
+  await settleRival(r, plan, root, rival);
   // restart once the dead process's lease has expired, so the start-up sweep recovers the run
   await sleepUntil(killedAt + LEASE_MS + 100);
   serve = await startServe(args, env);
