@@ -311,6 +311,14 @@ const CASES: Case[] = [
     field: "source",
     message: /gopher:/,
   },
+  {
+    name: "verify other than changed or always",
+    body: cronBody({ ...cron("0 2 * * *"), verify: "sometimes" }),
+    status: 422,
+    code: "invalid_input",
+    field: "verify",
+    message: /verify.*"changed".*"always"/,
+  },
 ];
 
 Deno.test("bad input answers its documented 4xx naming the field, and writes nothing", async (t) => {
