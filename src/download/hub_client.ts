@@ -222,12 +222,13 @@ export class HubClient {
     context: HubErrorContext,
     serverMessage?: string,
   ): NightpullError | undefined {
+    const wait = serverRetryAfterMs(res.status, res.headers, Date.now());
     return hubHttpError(
       {
         status: res.status,
         errorCode: res.headers.get("x-error-code"),
         errorMessage: res.headers.get("x-error-message") ?? serverMessage,
-        retryAfter: res.headers.get("retry-after"),
+        retryAfter: wait === undefined ? null : String(Math.ceil(wait / 1000)),
       },
       {
         endpoint: this.endpoint,

@@ -34,7 +34,7 @@ export interface HubResponseFacts {
   errorCode?: string | null;
   /** `X-Error-Message` header, else the body's `error` field. */
   errorMessage?: string | null;
-  /** `Retry-After` header. */
+  /** Seconds the server asked to wait (read by `serverRetryAfterMs`, the one parser). */
   retryAfter?: string | null;
 }
 
