@@ -1,6 +1,6 @@
 /**
- * Flags + environment -> one {@link Config}. Pure apart from {@link resolveHfToken}, which reads
- * the token file; flags win over the environment, the environment over defaults.
+ * Flags + environment -> one {@link Config}; flags win over the environment, the environment
+ * over defaults. The hub token itself is looked up by `resolveHfToken` (hf_env.ts).
  *
  * @example
  * ```ts
@@ -16,6 +16,7 @@ import { isHostPattern } from "./download/host_allow_list.ts";
 import { NightpullError } from "./errors.ts";
 import { registerSecret } from "./secrets.ts";
 import { expandPath } from "./path_expand.ts";
+import { cleanToken, envSeconds, isTrue } from "./hf_env.ts";
 
 /** Settings shared by `serve`, `pull` and the management commands. */
 export interface Config {
@@ -266,8 +267,8 @@ export function resolveConfig(
     // huggingface_hub reads `HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE`: an empty first falls through
     offline: isTrue(env.HF_HUB_OFFLINE || env.TRANSFORMERS_OFFLINE),
     disableSymlinks: isTrue(env.HF_HUB_DISABLE_SYMLINKS),
-    downloadTimeoutMs: seconds("HF_HUB_DOWNLOAD_TIMEOUT", env.HF_HUB_DOWNLOAD_TIMEOUT),
-    etagTimeoutMs: seconds("HF_HUB_ETAG_TIMEOUT", env.HF_HUB_ETAG_TIMEOUT),
+    downloadTimeoutMs: envSeconds("HF_HUB_DOWNLOAD_TIMEOUT", env.HF_HUB_DOWNLOAD_TIMEOUT),
+    etagTimeoutMs: envSeconds("HF_HUB_ETAG_TIMEOUT", env.HF_HUB_ETAG_TIMEOUT),
     downloadsDir: join(dataDir, "downloads"),
     apiToken,
     insecureNoAuth: flags["insecure-no-auth"] ?? env.NIGHTPULL_INSECURE_NO_AUTH === "1",
@@ -307,63 +308,6 @@ export function resolveConfig(
     allowOrigins: validOrigins(flags["allow-origin"] ?? env.NIGHTPULL_ALLOW_ORIGIN),
     allowHosts: validAllowHosts(flags["allow-hosts"] ?? env.NIGHTPULL_ALLOW_HOSTS),
   };
-}
-
-/**
- * The hub token as huggingface_hub finds it: `--token`, else `HF_TOKEN` (or the older
- * `HUGGING_FACE_HUB_TOKEN`), else the token file (`HF_TOKEN_PATH`, else `$HF_HOME/token`), else
- * `--hf-token-file`. Undefined when none is set.
- */
-export function resolveHfToken(
-  config: Pick<Config, "hfTokenPath" | "hfTokenFile" | "hfToken">,
-  env: Record<string, string | undefined>,
-): string | undefined {
-  const token = findHfToken(config, env);
-  // whoever holds the token, every message is scrubbed of it from now on
-  registerSecret(token);
-  return token;
-}
-
-function findHfToken(
-  config: Pick<Config, "hfTokenPath" | "hfTokenFile" | "hfToken">,
-  env: Record<string, string | undefined>,
-): string | undefined {
-  if (config.hfToken) return config.hfToken;
-  const fromEnv = cleanToken(env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN);
-  if (fromEnv) return fromEnv;
-  for (const file of [config.hfTokenPath, config.hfTokenFile]) {
-    if (!file) continue;
-    try {
-      const token = cleanToken(Deno.readTextFileSync(file));
-      if (token) return token;
-    } catch {
-      // absent token file: try the next place
-    }
-  }
-  return undefined;
-}
-
-/** huggingface_hub's `_clean_token`: no CR/LF anywhere, no outer spaces; empty is none. */
-function cleanToken(raw: string | undefined): string | undefined {
-  return raw?.replace(/[\r\n]/g, "").trim() || undefined;
-}
-
-/** huggingface_hub's `_is_true`: 1, ON, YES, TRUE in any case. */
-function isTrue(value: string | undefined): boolean {
-  return value !== undefined && ["1", "ON", "YES", "TRUE"].includes(value.toUpperCase());
-}
-
-/** A whole number of seconds from the environment, as ms; unset or 0 means the default. */
-function seconds(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined || raw.trim() === "") return undefined;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) > 86_400) {
-    throw new NightpullError(
-      "invalid_config",
-      `invalid ${name} "${raw}": expected a whole number of seconds from 1 to 86400`,
-      { field: name },
-    );
-  }
-  return Number(raw) === 0 ? undefined : Number(raw) * 1000;
 }
 
 function optionalPath(

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { resolveConfig, resolveHfToken } from "../src/config.ts";
+import { resolveConfig } from "../src/config.ts";
+import { resolveHfToken } from "../src/hf_env.ts";
 import { NightpullError } from "../src/errors.ts";
 
 const HOME = { HOME: "/home/u" };

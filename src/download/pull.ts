@@ -11,26 +11,20 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { type Config, resolveHfToken } from "../config.ts";
+import type { Config } from "../config.ts";
+import { resolveHfToken } from "../hf_env.ts";
 import { NightpullError, toNightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
 import { type BandwidthLimiter, fetchFile } from "./fetcher.ts";
 import { parseBandwidth } from "./bandwidth.ts";
 import { chainLimiters, rateLimiterFor } from "./rate_limiter.ts";
 import { ensureFreeSpace } from "./disk_space.ts";
-import { hfCacheRepo, linkSnapshotFile, symlinksSupported, writeRef } from "./hf_cache.ts";
+import { hfCacheRepo, writeRef } from "./hf_cache.ts";
 import { HubClient } from "./hub_client.ts";
-import { downloadMetadataPath, refreshDownloadMetadata } from "./local_dir_metadata.ts";
+import { downloadMetadataPath } from "./local_dir_metadata.ts";
 import { type SymlinkGuard, symlinkGuard } from "./symlink_guard.ts";
 import { type FileLock, lockWaitMessage } from "./file_lock.ts";
-import {
-  type ContentHashes,
-  type FileStamp,
-  fileStamp,
-  KnownFiles,
-  type Presence,
-} from "./known_files.ts";
+import { fileStamp, KnownFiles, type Presence } from "./known_files.ts";
 import { discardPart } from "./part_file.ts";
 import { adoptLeftoverPart, clearLeftoverParts, removeLeftoverParts } from "./leftover_parts.ts";
 import { runLockedJobs } from "./locked_jobs.ts";
@@ -52,6 +46,7 @@ import { eachLimited } from "./each_limited.ts";
 import { pullOffline } from "./pull_offline.ts";
 import { writeTreeCache } from "./tree_cache.ts";
 import { describeFileError } from "./file_error.ts";
+import { verifiedFileRecorder } from "./verified_file.ts";
 import { type DryRunPlan, dryRunPlan } from "./dry_run.ts";
 import { metrics } from "../metrics.ts";
 
@@ -280,35 +275,18 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     ),
   });
 
-  // Copies where symlinks are disabled or cannot be made, as huggingface_hub does.
-  const copy = target.layout === "hf-cache" &&
-    (config.disableSymlinks || !(await symlinksSupported(dirname(target.repo.dir))));
-  const record = async (job: BlobJob, hashes: ContentHashes, stamp: FileStamp | undefined) => {
-    for (const file of job.files) {
-      await guard.check(file.localPath);
-      if (target.layout === "hf-cache") {
-        await linkSnapshotFile(target.repo, commit, file.path, job.etag, { copy });
-      } else {
-        // what `hf download --local-dir` reads to trust the file without a request
-        await refreshDownloadMetadata(target.dir, file.path, commit, job.etag);
-      }
-      const entry: ManifestEntry = {
-        source: sourceKey,
-        path: file.path,
-        localPath: file.localPath,
-        commit,
-        revision: source.revision,
-        size: job.size,
-        sha256: hashes.sha256,
-        ...(hashes.gitSha1 ? { gitSha1: hashes.gitSha1 } : {}),
-        etag: job.etag,
-        layout: target.layout,
-        downloadedAt: new Date().toISOString(),
-        ...(stamp ? { mtimeMs: stamp.mtimeMs, ino: stamp.ino } : {}),
-      };
-      const old = known.atLocalPath(file.localPath);
-      if (!old || !sameContent(old, entry)) await putManifestEntry(kv, entry);
-    }
+  const recorder = await verifiedFileRecorder({
+    kv,
+    known,
+    target,
+    commit,
+    sourceKey,
+    revision: source.revision,
+    disableSymlinks: config.disableSymlinks,
+  });
+  const record: typeof recorder.record = async (job, hashes, stamp) => {
+    for (const file of job.files) await guard.check(file.localPath);
+    await recorder.record(job, hashes, stamp);
   };
 
   let skipped = 0;
@@ -474,10 +452,4 @@ async function guardJobPaths(guard: SymlinkGuard, job: BlobJob, target: PullTarg
       : null;
     if (metadata) await guard.check(metadata, { leaf: true });
   }
-}
-
-function sameContent(a: ManifestEntry, b: ManifestEntry): boolean {
-  return a.sha256 === b.sha256 && a.size === b.size && a.etag === b.etag &&
-    a.mtimeMs === b.mtimeMs && (a.ino ?? null) === (b.ino ?? null) &&
-    a.commit === b.commit && a.revision === b.revision && a.layout === b.layout;
 }

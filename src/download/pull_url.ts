@@ -16,7 +16,7 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import { resolveHfToken } from "../config.ts";
+import { resolveHfToken } from "../hf_env.ts";
 import { type ErrorCode, NightpullError } from "../errors.ts";
 import { metrics } from "../metrics.ts";
 import { allManifestEntries, type ManifestEntry, putManifestEntry } from "../store/manifest.ts";
