@@ -24,13 +24,18 @@ const RULES = 'use a relative "/"-separated path without "..", "." or empty segm
 // deno-lint-ignore no-control-regex -- control characters are exactly what we refuse
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 const encoder = new TextEncoder();
+/**
+ * Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): they
+ * reorder how a name is shown, so `evil\u202Egnp.exe` reads as `evilexe.png` in a listing.
+ */
+export const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 
 /** Quotes a hostile name for a message: every control character escaped, long names cut. */
 export function quoteName(name: string): string {
   const cut = name.length > 200 ? name.slice(0, 200) + "…" : name;
   // JSON.stringify escapes C0 controls but leaves DEL and C1 controls raw.
   return JSON.stringify(cut).replace(
-    /[\x7f-\x9f]/g,
+    /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
@@ -49,6 +54,12 @@ function unsafe(path: string, why: string, rules = RULES): NightpullError {
 export function safeRelativePath(path: string): string {
   if (typeof path !== "string" || path.length === 0) throw unsafe(String(path), "it is empty");
   if (CONTROL.test(path)) throw unsafe(path, "it contains a control character");
+  if (BIDI_CONTROL.test(path)) {
+    throw unsafe(
+      path,
+      "it contains a bidirectional control character (U+202A-U+202E, U+2066-U+2069)",
+    );
+  }
   if (path.includes("\\")) throw unsafe(path, "it contains a backslash");
   if (path.startsWith("/")) throw unsafe(path, "it is absolute");
   if (/^[A-Za-z]:/.test(path)) throw unsafe(path, "it starts with a drive letter");
@@ -78,6 +89,13 @@ export function safeFileName(name: string): string {
     throw unsafe(trimmed, "it contains a path separator", rules);
   }
   if (CONTROL.test(trimmed)) throw unsafe(trimmed, "it contains a control character", rules);
+  if (BIDI_CONTROL.test(trimmed)) {
+    throw unsafe(
+      trimmed,
+      "it contains a bidirectional control character (U+202A-U+202E, U+2066-U+2069)",
+      rules,
+    );
+  }
   if (trimmed === "." || trimmed === "..") throw unsafe(trimmed, "it is a dot name", rules);
   if (encoder.encode(trimmed).length > MAX_NAME_BYTES) {
     throw unsafe(trimmed, `it is longer than ${MAX_NAME_BYTES} bytes`, rules);

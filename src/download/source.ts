@@ -8,6 +8,7 @@
  * ```
  * @module
  */
+import { BIDI_CONTROL } from "./safe_path.ts";
 import { NightpullError } from "../errors.ts";
 
 /** Hugging Face repository kinds (huggingface_hub's `REPO_TYPES_WITH_KERNEL`). */
@@ -66,10 +67,25 @@ export function parseSource(text: string): Source {
     if (url.username || url.password) {
       throw invalid(text, "credentials in URLs are not accepted (they would be stored)");
     }
+    if (BIDI_CONTROL.test(safeDecode(url.pathname)) || BIDI_CONTROL.test(url.hostname)) {
+      throw invalid(
+        text,
+        "the URL contains a bidirectional control character (U+202A-U+202E, U+2066-U+2069), " +
+          "which would disguise the downloaded file's name",
+      );
+    }
     return { kind: "url", url };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1];
   throw invalid(text, scheme ? `unknown scheme "${scheme}:"` : "no scheme");
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 function parseHf(text: string): Source {
@@ -88,6 +104,9 @@ function parseHf(text: string): Source {
     if (/[\x00-\x1f\x7f]|\.\.|^\/|\\/.test(revision)) throw invalid(text, "unsafe revision");
     // git ref names never contain whitespace; a stray space is a typo, not a branch
     if (/\s/.test(revision)) throw invalid(text, "the revision contains whitespace");
+    if (BIDI_CONTROL.test(revision)) {
+      throw invalid(text, "the revision contains a bidirectional control character");
+    }
   }
   let repoType: RepoType = "model";
   const parts = rest.split("/");

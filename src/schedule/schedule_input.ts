@@ -13,6 +13,7 @@ import { isAbsolute } from "node:path";
 import type { Config } from "../config.ts";
 import { parseBandwidth } from "../download/bandwidth.ts";
 import { parseSource, type Source } from "../download/source.ts";
+import { BIDI_CONTROL } from "../download/safe_path.ts";
 import { registerSecret } from "../secrets.ts";
 import { NightpullError } from "../errors.ts";
 import { parseDuration } from "./duration.ts";
@@ -121,6 +122,13 @@ function text(value: unknown, field: string, max: number): string {
       field,
       `invalid ${field}: expected a non-empty string of at most ${max} characters without ` +
         "control characters or lone surrogates",
+    );
+  }
+  if (BIDI_CONTROL.test(value)) {
+    throw invalid(
+      field,
+      `invalid ${field}: it contains a bidirectional control character (U+202A-U+202E, ` +
+        "U+2066-U+2069), which would make it display differently from what it is",
     );
   }
   return value;

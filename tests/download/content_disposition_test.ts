@@ -78,3 +78,23 @@ Deno.test("dispositionFilename keeps the first of duplicated parameters", () => 
   assert.equal(dispositionFilename("attachment"), undefined);
   assert.equal(dispositionFilename("attachment; filename*=KOI8-R''x"), undefined);
 });
+
+Deno.test("a Content-Disposition or URL file name with a bidi control is refused", () => {
+  const url = new URL("https://example.org/download");
+  for (
+    const header of [
+      'attachment; filename="invoice\u202Efdp.exe"',
+      "attachment; filename*=UTF-8''invoice%E2%80%AEfdp.exe",
+    ]
+  ) {
+    assert.throws(
+      () => filenameFromResponse(url, header),
+      (err: NightpullError) => err.code === "unsafe_path",
+      header,
+    );
+  }
+  assert.throws(
+    () => filenameFromResponse(new URL("https://example.org/a%E2%81%A7b.bin"), null),
+    (err: NightpullError) => err.code === "unsafe_path",
+  );
+});

@@ -112,3 +112,35 @@ Deno.test("safeFileName takes one trimmed segment and refuses the rest", () => {
     assert.equal(refusal(() => safeFileName(bad)).code, "unsafe_path", JSON.stringify(bad));
   }
 });
+
+Deno.test("bidi controls (U+202A-U+202E, U+2066-U+2069) are refused in listing paths and file names", () => {
+  for (
+    const c of [
+      "\u202a",
+      "\u202b",
+      "\u202c",
+      "\u202d",
+      "\u202e",
+      "\u2066",
+      "\u2067",
+      "\u2068",
+      "\u2069",
+    ]
+  ) {
+    for (
+      const check of [
+        () => safeRelativePath(`dir/evil${c}gnp.exe`),
+        () => safeFileName(`evil${c}gnp.exe`),
+      ]
+    ) {
+      assert.throws(check, (err: NightpullError) => {
+        assert.equal(err.code, "unsafe_path");
+        assert.match(err.message, /bidirectional control character/);
+        // the message shows the character escaped, so it cannot reorder the message itself
+        assert.ok(!err.message.includes(c), err.message);
+        return true;
+      });
+    }
+  }
+  assert.equal(safeRelativePath("dir/ok\u200b.bin"), "dir/ok\u200b.bin");
+});

@@ -126,3 +126,15 @@ Deno.test("hf:// URIs as huggingface_hub parses them: type, revision (refs/pr/N 
     });
   }
 });
+
+Deno.test("parseSource refuses bidi controls in URL paths (raw or %-encoded) and revisions", () => {
+  for (
+    const text of [
+      "https://example.org/files/evil%E2%80%AEgnp.exe",
+      "https://example.org/files/evil\u2066x.bin",
+      "hf:acme/tiny-model@main\u202e",
+    ]
+  ) {
+    assert.throws(() => parseSource(text), (err: NightpullError) => err.code === "invalid_source");
+  }
+});

@@ -14,6 +14,8 @@ export interface HostileRequest {
   /** Sent as is when a string, else as JSON. */
   body?: unknown;
   contentType?: string;
+  /** Extra headers; a `host` here means the request must go out on a raw socket. */
+  headers?: Record<string, string>;
 }
 
 type Body = Record<string, unknown>;
@@ -133,6 +135,14 @@ export const BODY_MUTATIONS: Mutation[] = [
   set("webhook", { url: "https://example.org/h", extra: 1 }),
   set("webhook", "https://example.org/h"),
   set("webhook", { url: "https://example.org/" + "a".repeat(3000) }),
+  // bidirectional controls disguise what a name or file is (U+202E: "evil\u202Egnp.exe")
+  set("name", "invoice\u202Efdp.exe"),
+  set("name", "a\u202Ab"),
+  set("name", "a\u2066b\u2069"),
+  set("filename", "report\u202Etxt.exe"),
+  set("filename", "x\u2067.bin"),
+  set("source", "https://example.org/files/evil%E2%80%AEgnp.exe"),
+  set("source", "hf:acme/tiny-model@main\u202E"),
   // deep nesting
   set("name", deep(2000)),
   set("trigger", deepObject(500)),
@@ -253,10 +263,47 @@ export const BAD_IDS: string[] = [
 ];
 
 /**
+ * Valid bodies sent with a `Host` or `Origin` that is not this server's own (DNS rebinding,
+ * cross-site requests): each must be refused 403 `forbidden_origin` before anything is written.
+ */
+function originRequests(port: number, base: Body, download: Body): HostileRequest[] {
+  const variants: [label: string, headers: Record<string, string>][] = [
+    ["rebinding", { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` }],
+    ["rebinding without Origin", { host: `attacker.example:${port}` }],
+    ["loopback-looking name", { host: `localhost.attacker.example:${port}` }],
+    ["userinfo in Host", { host: `127.0.0.1:${port}@evil.example` }],
+    ["another port", { host: `127.0.0.1:${port + 1}` }],
+    ["no port", { host: "127.0.0.1" }],
+    ["empty Host", { host: "" }],
+    ["foreign Origin", { host: `127.0.0.1:${port}`, origin: "http://evil.example" }],
+    ["Origin null", { host: `127.0.0.1:${port}`, origin: "null" }],
+    ["https Origin", { host: `127.0.0.1:${port}`, origin: `https://127.0.0.1:${port}` }],
+    ["other loopback name", { host: `[::1]:${port}`, origin: `http://127.0.0.1:${port}` }],
+    ["Origin on another port", { host: `localhost:${port}`, origin: "http://localhost:3000" }],
+  ];
+  return variants.flatMap(([label, headers]) => [
+    { label: `POST /schedules ${label}`, method: "POST", path: "/schedules", body: base, headers },
+    {
+      label: `POST /downloads ${label}`,
+      method: "POST",
+      path: "/downloads",
+      body: download,
+      headers,
+    },
+    { label: `GET /schedules ${label}`, method: "GET", path: "/schedules", headers },
+  ]);
+}
+
+/**
  * 1,000 hostile requests (deterministic; order shuffled by `random`) against the schedules
  * `ids` (existing ids are only ever targeted with invalid bodies).
  */
-export function hostileRequests(ids: string[], random: () => number, count = 1000) {
+export function hostileRequests(
+  ids: string[],
+  random: () => number,
+  count = 1000,
+  port?: number,
+) {
   const base: Body = {
     name: "hostile",
     source: "hf:acme/tiny-model",
@@ -360,6 +407,7 @@ export function hostileRequests(ids: string[], random: () => number, count = 100
   for (const q of ["source=", "source=hf:../../etc", "source=file:///etc/passwd", "source=%00"]) {
     all.push({ label: `manifest ${q}`, method: "GET", path: `/manifest?${q}` });
   }
+  if (port !== undefined) all.push(...originRequests(port, base, download));
   // fill up to `count` with random field mutations on random write routes
   const mutations = [...BODY_MUTATIONS, ...TRIGGER_MUTATIONS];
   while (all.length < count) {

@@ -7,9 +7,42 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { chaos } from "../long/_chaos.ts";
-import { startServe } from "../cli/_serve.ts";
+import { nightpull, startServe } from "../cli/_serve.ts";
 import { api } from "./_occurrences.ts";
-import { hostileRequests } from "./_hostile.ts";
+import { type HostileRequest, hostileRequests } from "./_hostile.ts";
+
+/** One HTTP/1.1 request on a raw socket, so `Host` is exactly the one given. */
+async function rawRequest(
+  port: number,
+  req: HostileRequest,
+): Promise<{ status: number; text: string }> {
+  const body = req.body === undefined
+    ? ""
+    : typeof req.body === "string"
+    ? req.body
+    : JSON.stringify(req.body);
+  let head = `${req.method} /api/v1${req.path} HTTP/1.1\r\nConnection: close\r\n`;
+  for (const [k, v] of Object.entries(req.headers ?? {})) head += `${k}: ${v}\r\n`;
+  if (body) {
+    head += `Content-Type: ${req.contentType ?? "application/json"}\r\n` +
+      `Content-Length: ${new TextEncoder().encode(body).length}\r\n`;
+  }
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  let text = "";
+  try {
+    await conn.write(new TextEncoder().encode(head + "\r\n" + body));
+    const buf = new Uint8Array(16 * 1024);
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+  } finally {
+    conn.close();
+  }
+  const [h, ...rest] = text.split("\r\n\r\n");
+  return { status: Number(h.split(" ")[1]), text: rest.join("\r\n\r\n") };
+}
 
 /** Every entry of the KV as `key versionstamp` lines: any write changes a versionstamp. */
 async function dump(kv: Deno.Kv): Promise<string> {
@@ -49,19 +82,28 @@ Deno.test("hostile input: 1,000 adversarial requests, zero 5xx, all in the error
     }
     await api(`${base}/schedules/${ids[1]}/pause`, "POST");
     const before = await dump(kv);
-    const requests = hostileRequests(ids, rnd.next);
+    const port = Number(new URL(serve.url).port);
+    const requests = hostileRequests(ids, rnd.next, 1000, port);
+    assert.ok(requests.some((r) => r.headers?.host?.startsWith("attacker.example")));
     assert.equal(requests.length, 1000);
     const byStatus = new Map<number, number>();
     const failures: string[] = [];
     for (const req of requests) {
-      const headers: Record<string, string> = {};
-      let body: string | undefined;
-      if (req.body !== undefined) {
-        body = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
-        headers["content-type"] = req.contentType ?? "application/json";
+      let res: { status: number };
+      let text: string;
+      if (req.headers?.host !== undefined) {
+        ({ text, ...res } = await rawRequest(port, req));
+      } else {
+        const headers: Record<string, string> = { ...req.headers };
+        let body: string | undefined;
+        if (req.body !== undefined) {
+          body = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+          headers["content-type"] = req.contentType ?? "application/json";
+        }
+        const answer = await fetch(`${base}${req.path}`, { method: req.method, headers, body });
+        res = answer;
+        text = await answer.text();
       }
-      const res = await fetch(`${base}${req.path}`, { method: req.method, headers, body });
-      const text = await res.text();
       byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
       let shaped = false;
       try {
@@ -93,5 +135,23 @@ Deno.test("hostile input: 1,000 adversarial requests, zero 5xx, all in the error
     const code = await serve.stop("SIGTERM");
     await Deno.remove(dir, { recursive: true });
     assert.equal(code, 0, serve.log());
+  }
+});
+
+Deno.test("hostile input: a whitespace-only NIGHTPULL_TOKEN stops serve with exit 2, nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nightpull-hostile-token-" });
+  try {
+    for (const token of [" ", "\t", "  \n  "]) {
+      const data = join(dir, "data");
+      const out = await nightpull(["serve", "--port", "0", "--data", data], {
+        HOME: dir,
+        NIGHTPULL_TOKEN: token,
+      });
+      assert.equal(out.code, 2, out.stderr);
+      assert.match(out.stderr, /NIGHTPULL_TOKEN is empty or only whitespace/);
+      await assert.rejects(Deno.stat(data), Deno.errors.NotFound);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
