@@ -411,6 +411,9 @@ export class Engine {
       for (const entry of due) planned.push(await this.#planClaim(entry, dueBy));
       await this.#sleepUntil(dueBy);
       if (this.#stopping) return stale;
+      // runs claimed as running start now, which is later than planned by the timer's delay
+      const startedAt = new Date(this.#clock.now()).toISOString();
+      for (const p of planned) if (p.startNow) p.startNow.startedAt = startedAt;
       outcomes = await claimOccurrences(this.#kv, planned.map((p) => p.claim));
     } finally {
       for (const p of planned) if (p.startNow) this.#runs.release();

@@ -73,6 +73,8 @@ interface Running {
   controller: AbortController;
   leaseTimer: number | null;
   lostLease: boolean;
+  /** Set once the executor returned: a renewal still in flight then finds the lease gone. */
+  finished: boolean;
   /** Next check of a pause-window run's window. */
   windowTimer: number | null;
   /** Set when the window closed on the run: the instant (ms) it reopens. */
@@ -286,6 +288,7 @@ export class RunDispatcher {
       controller: new AbortController(),
       leaseTimer: null,
       lostLease: false,
+      finished: false,
       windowTimer: null,
       reopensAt: null,
     };
@@ -299,6 +302,8 @@ export class RunDispatcher {
         try {
           const now = this.#clock.now();
           if (!(await renewLease(this.#kv, run.id, this.#owner, now + this.#leaseMs))) {
+            // the run ended meanwhile and released its own lease: nothing was lost
+            if (running.finished) return;
             running.lostLease = true;
             running.controller.abort(new DOMException("lease lost", "AbortError"));
             this.#log.warn("run.lease_lost", { runId: run.id });
@@ -315,10 +320,8 @@ export class RunDispatcher {
     };
     renew();
     // lag of first starts only: a retry or a resumed run starts late on purpose
-    if (run.attempt === 1 && run.reason === null && run.startedAt) {
-      metrics.firingLag.observe(
-        Math.max(0, Date.parse(run.startedAt) - Date.parse(run.plannedAt)) / 1000,
-      );
+    if (run.attempt === 1 && run.reason === null) {
+      metrics.firingLag.observe(Math.max(0, this.#clock.now() - Date.parse(run.plannedAt)) / 1000);
     }
     this.#log.info("run.started", {
       runId: run.id,
@@ -391,6 +394,7 @@ export class RunDispatcher {
       // the last line of defence before the run record, SSE and the webhook payload
       outcome = { ok: false, error: { code: e.code, message: scrubSecrets(e.message) } };
     }
+    running.finished = true;
     if (running.leaseTimer !== null) this.#clock.clearTimer(running.leaseTimer);
     if (running.windowTimer !== null) this.#clock.clearTimer(running.windowTimer);
     try {
@@ -542,7 +546,15 @@ export class RunDispatcher {
 }
 
 /** Failures another attempt cannot change: refused by policy, not by chance. */
-const NOT_RETRIED = new Set(["host_not_allowed", "unsafe_path"]);
+// refused access does not heal with time: a new token or an accepted gate is needed first
+const NOT_RETRIED = new Set([
+  "host_not_allowed",
+  "unsafe_path",
+  "auth_required",
+  "invalid_token",
+  "gated_repo",
+  "forbidden",
+]);
 
 /** The download part of a schedule. */
 export function specOf(s: Schedule): DownloadSpec {
