@@ -43,6 +43,8 @@ http(s) URL. PATHs pull only those repo files (or folders), as \`hf download REP
 --dry-run prints the plan (each file, its size, present / fetch / repair, the totals and the
 commit; --json gives it as data) and transfers no file body. --force-download fetches every
 selected file again. --max-workers N downloads N files at once (default 8).
+HF_HUB_OFFLINE=1 makes no hub request: the pull is answered from the cache (refs/, the stored
+tree listing, the snapshot) and fails offline_missing (exit 4) naming any file not on disk.
 Hub repos go to the Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub) unless --local-dir;
 URLs go to <data>/downloads unless --local-dir. Interrupted pulls resume when run again.
 --token gives the hub token; other local users can read it in the process list (ps), so prefer
