@@ -395,7 +395,8 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
       const e = describeFileError(toNightpullError(err), first.path, job);
       errors.push(e);
       if (e.code !== "interrupted") {
-        ctx.logger?.warn("pull.file_failed", { source: sourceKey, path: first.path, code: e.code });
+        // info, not warn: the run's own failure reports it (the CLI's one line, run.failed)
+        ctx.logger?.info("pull.file_failed", { source: sourceKey, path: first.path, code: e.code });
       }
     } finally {
       // finished, or failed and left for the next run: no longer needed by this one
