@@ -188,6 +188,18 @@ export const metrics = {
     "KV commits retried because the database was locked.",
     () => commitStats.lockedRetries,
   ),
+  cacheBytes: new Gauge(
+    "nightpull_cache_bytes",
+    "Bytes of the blobs in the hub cache, as last read (cache ls, prune, a run's retention).",
+  ),
+  diskFree: new Gauge(
+    "nightpull_disk_free_bytes",
+    "Free bytes on the hub cache's filesystem, as last read.",
+  ),
+  cachePrunedBytes: new Counter(
+    "nightpull_cache_pruned_bytes_total",
+    "Bytes of blobs removed from the cache by retention, prune and rm.",
+  ),
   buildInfo: new Gauge("nightpull_build_info", "Build information; the value is always 1."),
 };
 metrics.buildInfo.set(1, { version: VERSION, deno: Deno.version.deno });

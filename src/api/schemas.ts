@@ -125,6 +125,13 @@ export const DownloadFields = {
     description: 'Hash again before trusting present files: "changed" (default: files whose ' +
       'size, mtime or inode differ from the record) or "always" (every present file).',
   }),
+  keepRevisions: z.number().int().min(1).max(10_000).optional().openapi({
+    description: "hf-cache: snapshots of the repo kept after a successful run (absent: all)",
+    example: 2,
+  }),
+  prune: z.boolean().optional().openapi({
+    description: "local-dir: delete files nightpull wrote that the new commit no longer has",
+  }),
 };
 
 /** Webhook as given: the secret is write-only. */
@@ -232,6 +239,8 @@ export const ScheduleSchema = z.object({
   filename: z.string().optional(),
   connections: z.number().optional(),
   verify: z.enum(["changed", "always"]).optional(),
+  keepRevisions: z.number().optional(),
+  prune: z.boolean().optional(),
   trigger: TriggerSchema,
   timeWindow: TimeWindowSchema.optional(),
   retry: z.object({

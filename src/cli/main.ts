@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   schedule: async () => (await import("./schedule.ts")).scheduleCommand,
   window: async () => (await import("./window.ts")).windowCommand,
   run: async () => (await import("./run.ts")).runCommand,
+  cache: async () => (await import("./cache.ts")).cacheCommand,
 };
 
 /** Top-level usage text. */
@@ -37,10 +38,13 @@ Usage:
                      | clear ID | status | validate 22:00-07:00
   nightpull run      watch RUN_ID [--json]          # live progress of a run of the server
   nightpull manifest ls | verify
+  nightpull cache    ls [REPO]... | rm REPO[@REV]... | prune [REPO]... --keep N [--dry-run]
+                     | verify [REPO]... [--repair]     # the local HF cache; --json everywhere
 
 SOURCE is <org>/<name>, hf:<org>/<name>[@<revision>] (hf:datasets/..., hf:spaces/...,
 hf:kernels/...), hf://[datasets/|...]<org>/<name>[@<revision>] or an http(s) URL.
-Exit codes: 0 ok, 1 failed, 2 usage, 3 auth, 4 not found, 5 checksum mismatch, 130 interrupted.`;
+Exit codes: 0 ok, 1 failed, 2 usage, 3 auth, 4 not found, 5 checksum mismatch,
+6 not enough disk space, 130 interrupted.`;
 
 /** Runs the CLI with `args` (without the program name) and returns the exit code. */
 export async function runCli(args: string[]): Promise<number> {

@@ -19,7 +19,9 @@ import { type BandwidthLimiter, fetchFile } from "./fetcher.ts";
 import { parseBandwidth } from "./bandwidth.ts";
 import { chainLimiters, rateLimiterFor } from "./rate_limiter.ts";
 import { ensureFreeSpace } from "./disk_space.ts";
-import { hfCacheRepo, writeRef } from "./hf_cache.ts";
+import { hfCacheRepo, repoFolderName, writeRef } from "./hf_cache.ts";
+import { applyRetention } from "./pull_retention.ts";
+import { recordCommitSeen } from "../store/commits_seen.ts";
 import { HubClient } from "./hub_client.ts";
 import { downloadMetadataPath } from "./local_dir_metadata.ts";
 import { type SymlinkGuard, symlinkGuard } from "./symlink_guard.ts";
@@ -77,6 +79,13 @@ export interface PullRequest {
   bandwidth?: string;
   /** `"always"`: re-hash every present file, not only those whose stamp changed (`--verify`). */
   verify?: "changed" | "always";
+  /**
+   * hf-cache: after success, keep only this many snapshots of the repo (newest by when first
+   * seen, plus any a ref names) and the blobs they use. Absent: keep all.
+   */
+  keepRevisions?: number;
+  /** local-dir: after success, delete the files nightpull wrote earlier that this pull lacks. */
+  prune?: boolean;
 }
 
 /** What a pull reports while it runs. */
@@ -209,6 +218,7 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
   });
   const commit = await client.resolveRevision(source);
   throwIfInterrupted(signal);
+  await recordCommitSeen(kv, repoFolderName(source.repoType, source.repoId), commit, Date.now());
   const listing = await client.listFiles(source, commit);
   throwIfInterrupted(signal);
   const selected = selectFiles(listing, request.include, request.exclude, request.paths);
@@ -428,12 +438,14 @@ async function pullHub(request: PullRequest, source: HubSource, ctx: PullContext
     await guard.check(join(target.repo.dir, "refs", source.revision));
     await writeRef(target.repo, source.revision, commit);
   }
+  const paths = jobs.flatMap((job) => job.files.map((f) => f.localPath));
+  await applyRetention(request, ctx, target, { source: sourceKey, paths });
   return {
     source: request.source,
     commit,
     files: { total: skipped + done, done, skipped },
     bytes,
-    paths: jobs.flatMap((job) => job.files.map((f) => f.localPath)),
+    paths,
   };
 }
 

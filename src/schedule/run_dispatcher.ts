@@ -570,5 +570,7 @@ export function specOf(s: Schedule): DownloadSpec {
   if (s.connections !== undefined) spec.connections = s.connections;
   if (s.bandwidth !== undefined) spec.bandwidth = s.bandwidth;
   if (s.verify !== undefined) spec.verify = s.verify;
+  if (s.keepRevisions !== undefined) spec.keepRevisions = s.keepRevisions;
+  if (s.prune) spec.prune = true;
   return spec;
 }

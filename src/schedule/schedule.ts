@@ -61,6 +61,13 @@ export interface DownloadSpec {
    * those whose size, mtime or inode differ from the record) or `"always"` (every file).
    */
   verify?: "changed" | "always";
+  /**
+   * hf-cache: after a successful run, keep only this many snapshots of the repo (newest by when
+   * nightpull first saw the commit, plus any a ref names) and the blobs they use.
+   */
+  keepRevisions?: number;
+  /** local-dir: after a successful run, delete files nightpull wrote that the commit lacks. */
+  prune?: boolean;
 }
 
 /** Lifecycle states of a schedule. */

@@ -36,6 +36,8 @@ export interface ScheduleInput {
   filename?: string;
   connections?: number;
   verify?: "changed" | "always";
+  keepRevisions?: number;
+  prune?: boolean;
   trigger: Trigger;
   timeWindow?: TimeWindowInput;
   retry?: Partial<RetryPolicy>;
@@ -74,6 +76,8 @@ const SPEC_FIELDS = [
   "filename",
   "connections",
   "verify",
+  "keepRevisions",
+  "prune",
 ];
 const SCHEDULE_FIELDS = [
   "name",
@@ -372,7 +376,47 @@ export function normalizeSpec(input: Record<string, unknown>): DownloadSpec {
     }
     spec.verify = input.verify;
   }
+  retentionFields(input, spec);
   return spec;
+}
+
+/** `keepRevisions` (hf-cache) and `prune` (local-dir), each only where it means something. */
+function retentionFields(input: Record<string, unknown>, spec: DownloadSpec): void {
+  const hub = parseSource(spec.source).kind === "hf";
+  if (input.keepRevisions !== undefined) {
+    const k = input.keepRevisions;
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 1 || k > 10_000) {
+      throw invalid(
+        "keepRevisions",
+        `invalid keepRevisions ${JSON.stringify(k)}: expected a whole number from 1 to 10000 ` +
+          "(leave it out to keep every revision)",
+      );
+    }
+    if (!hub || spec.layout !== "hf-cache") {
+      throw invalid(
+        "keepRevisions",
+        'keepRevisions applies to hf sources in the "hf-cache" layout; for a local dir use ' +
+          '"prune": true',
+      );
+    }
+    spec.keepRevisions = k;
+  }
+  if (input.prune !== undefined) {
+    if (typeof input.prune !== "boolean") {
+      throw invalid(
+        "prune",
+        `invalid prune ${JSON.stringify(input.prune)}: expected true or false`,
+      );
+    }
+    if (!hub || spec.layout !== "local-dir") {
+      throw invalid(
+        "prune",
+        'prune applies to hf sources in the "local-dir" layout; in the hf cache use ' +
+          '"keepRevisions"',
+      );
+    }
+    if (input.prune) spec.prune = true;
+  }
 }
 
 function asObject(input: unknown, what: string): Record<string, unknown> {

@@ -1,0 +1,122 @@
+/**
+ * `nightpull cache verify [REPO]... [--repair]`: re-hashes every blob of the local hub cache
+ * against its name with a progress bar; exit 5 listing the bad blobs, or with `--repair` fetch
+ * them again (resumable, verified) and exit 0.
+ *
+ * @example
+ * ```ts
+ * const code = await cacheVerifyCommand(["datasets/acme/tiny-data", "--repair"]);
+ * ```
+ * @module
+ */
+import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
+import { repairBlobs, verifyCache } from "../cache/cache_verify.ts";
+import { repoLabel } from "../cache/repo_arg.ts";
+import { rateLimiterFor } from "../download/rate_limiter.ts";
+import { openKv } from "../store/open_kv.ts";
+import { CACHE_USAGE, cacheConfig, parseCacheArgs, repoArgs } from "./cache_args.ts";
+import { ProgressDisplay, type ProgressMode } from "./progress.ts";
+import { formatBytes } from "./table.ts";
+
+const encoder = new TextEncoder();
+
+/** Runs `cache verify`; returns the exit code. */
+export async function cacheVerifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCacheArgs(args, {
+    repair: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  });
+  if (values.help) {
+    console.log(CACHE_USAGE);
+    return EXIT.ok;
+  }
+  const repos = repoArgs(positionals, false);
+  const config = cacheConfig(values);
+  const mode: ProgressMode = values.quiet || values.json
+    ? "quiet"
+    : Deno.stderr.isTerminal()
+    ? "tty"
+    : "plain";
+  const display = new ProgressDisplay({
+    mode,
+    write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+  });
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    const name = (repo: string, blob: string) => `${repo} ${blob.slice(0, 12)}`;
+    const result = await verifyCache({
+      root: config.hubCache,
+      repos,
+      signal: controller.signal,
+      onPlan: (blobs) =>
+        display.onEvent({
+          type: "plan",
+          commit: null,
+          files: blobs.map((b) => ({ path: name(b.repo, b.blob), size: b.size, skip: false })),
+        }),
+      onBlob: (b) => {
+        const path = name(b.repo, b.blob);
+        display.onEvent({ type: "progress", path, bytes: b.size, total: b.size });
+        display.onEvent({ type: "file", path, status: "done", bytes: b.size });
+      },
+    });
+    display.finish();
+    const bad = result.bad.map((b) => ({
+      repo: repoLabel(b.type, b.repo),
+      blob: b.blob,
+      algorithm: b.algorithm,
+      actual: b.actual,
+      size: b.size,
+    }));
+    let repaired: Awaited<ReturnType<typeof repairBlobs>> = [];
+    if (values.repair && result.bad.length > 0) {
+      const kv = await openKv(config.kv);
+      try {
+        const global = rateLimiterFor(config.bwlimit, config.timezone);
+        repaired = await repairBlobs(result.bad, {
+          config,
+          kv,
+          signal: controller.signal,
+          limiters: global ? [global] : [],
+        });
+      } finally {
+        kv.close();
+      }
+    }
+    const summary = {
+      blobs: result.blobs,
+      bytes: result.bytes,
+      ok: result.ok,
+      bad,
+      busy: result.busy.map((b) => ({ repo: repoLabel(b.type, b.repo), blob: b.blob })),
+      ...(values.repair ? { repaired } : {}),
+    };
+    if (values.json) console.log(JSON.stringify(summary));
+    else {
+      for (const b of bad) {
+        console.log(
+          `BAD  ${b.repo} blobs/${b.blob}: ${b.algorithm} of the content is ${b.actual}` +
+            (values.repair ? " (fetched again)" : ""),
+        );
+      }
+      console.log(
+        `${result.blobs} blob(s), ${
+          formatBytes(result.bytes)
+        }: ${result.ok} ok, ${bad.length} bad` +
+          (result.busy.length > 0 ? `, ${result.busy.length} in use by another process` : "") +
+          (values.repair && bad.length > 0 ? `; ${repaired.length} repaired` : ""),
+      );
+    }
+    return bad.length > 0 && !values.repair ? EXIT.checksum : EXIT.ok;
+  } catch (err) {
+    display.finish();
+    if (controller.signal.aborted) {
+      throw new NightpullError("interrupted", "interrupted; run the same command again");
+    }
+    throw toNightpullError(err);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}
