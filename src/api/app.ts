@@ -24,6 +24,7 @@ import { downloadRoutes } from "./downloads.ts";
 import { errorHandler, errorResponse, validationHook } from "./errors.ts";
 import { type ArmedEngine, healthRoutes } from "./health.ts";
 import { manifestRoutes } from "./manifest.ts";
+import { cacheRoutes } from "./cache.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { runEventRoutes } from "./run_events.ts";
 import { runRoutes } from "./runs.ts";
@@ -46,7 +47,7 @@ export interface AppDeps {
   /** Live run events; default: a hub fed by `engine`, reading stored runs through `service`. */
   runEvents?: RunEventHub;
   config:
-    & Pick<Config, "apiToken" | "logLevel" | "timezone">
+    & Pick<Config, "apiToken" | "logLevel" | "timezone" | "hubCache">
     & Partial<Pick<Config, "host" | "allowOrigins">>;
   logger?: Logger;
   /** The port the server listens on, once known; without it any port passes the origin check. */
@@ -141,6 +142,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   api.route("/", schedulerRoutes(engine));
   api.route("/", downloadRoutes(deps.service));
   api.route("/", manifestRoutes(deps.kv));
+  api.route("/", cacheRoutes({ config: deps.config, kv: deps.kv, service: deps.service, logger }));
   app.route(API_PREFIX, api);
 
   const ui = dashboardApp({

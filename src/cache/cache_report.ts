@@ -12,6 +12,7 @@
  */
 import { resolve } from "node:path";
 import { diskSpace } from "../download/disk_space.ts";
+import type { Logger } from "../log.ts";
 import { metrics } from "../metrics.ts";
 import { type CachedRepo, scanCache } from "./cache_scan.ts";
 import { type RepoArg, repoArgFolder } from "./repo_arg.ts";
@@ -78,4 +79,14 @@ export async function cacheReport(root: string, filter: RepoArg[] = []): Promise
     })),
     disk: { free: space.free, total: space.total },
   };
+}
+
+/**
+ * Re-reads the cache so `nightpull_cache_bytes` and `nightpull_disk_free_bytes` follow runs;
+ * never rejects (a failure is logged at debug level).
+ */
+export async function refreshCacheGauges(root: string, logger?: Logger): Promise<void> {
+  await cacheReport(root).catch((err) =>
+    logger?.debug("cache.scan_failed", { root, message: (err as Error).message })
+  );
 }

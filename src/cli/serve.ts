@@ -17,6 +17,8 @@ import type { ConfigFile } from "../config_file.ts";
 import { EXIT, NightpullError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { pull } from "../download/pull.ts";
+import { runCacheTask } from "../cache/cache_task.ts";
+import { refreshCacheGauges } from "../cache/cache_report.ts";
 import { rateLimiterFor } from "../download/rate_limiter.ts";
 import { applyDeclaredSchedules } from "../schedule/declared_schedules.ts";
 import { Engine, type Executor } from "../schedule/engine.ts";
@@ -89,8 +91,14 @@ export async function startNightpull(
   // one limiter for the whole process: --bwlimit holds the sum of every transfer
   const global = rateLimiterFor(config.bwlimit, config.timezone);
   const limiters = global ? [global] : [];
-  const execute: Executor = ({ spec, signal, onEvent }) =>
-    pull(spec, { config, kv, env, signal, onEvent, logger, limiters });
+  const execute: Executor = async ({ spec, signal, onEvent }) => {
+    const ctx = { config, kv, env, signal, onEvent, logger, limiters };
+    try {
+      return spec.task ? await runCacheTask(spec.task, ctx) : await pull(spec, ctx);
+    } finally {
+      await refreshCacheGauges(config.hubCache, logger);
+    }
+  };
   const engine = new Engine({ kv, config, execute, logger, leaseMs: testLeaseMs(env) });
   const service = new ScheduleService({ kv, config, engine, logger });
   try {

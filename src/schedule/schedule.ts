@@ -68,6 +68,16 @@ export interface DownloadSpec {
   keepRevisions?: number;
   /** local-dir: after a successful run, delete files nightpull wrote that the commit lacks. */
   prune?: boolean;
+  /** Not a download: a cache task run like one (`POST /cache/verify`), followed the same way. */
+  task?: CacheTask;
+}
+
+/** A cache verification run: re-hash the blobs of `repos` (all when empty), repair or not. */
+export interface CacheTask {
+  kind: "cache-verify";
+  /** `org/name` or `datasets/org/name`. */
+  repos: string[];
+  repair: boolean;
 }
 
 /** Lifecycle states of a schedule. */

@@ -38,8 +38,9 @@ import {
 import { type Clock, systemClock } from "./clock.ts";
 import type { Engine } from "./engine.ts";
 import { newRun } from "./run_records.ts";
-import type { DownloadSpec, RetryPolicy, Run, Schedule } from "./schedule.ts";
+import type { CacheTask, DownloadSpec, RetryPolicy, Run, Schedule } from "./schedule.ts";
 import {
+  DEFAULT_RETRY,
   normalizeDownloadInput,
   normalizeScheduleInput,
   type ScheduleFields,
@@ -406,6 +407,40 @@ export class ScheduleService {
     });
     await addOneOffRun(this.#kv, run, input, this.#historyMs);
     this.#log.info("run.planned", { runId: run.id, scheduleId: null, trigger: "manual" });
+    this.#engine?.notifyChanged();
+    return run;
+  }
+
+  /**
+   * Starts a cache verification as a one-off run (history, SSE, the run's outcome): source
+   * `cache:verify`, one attempt, no window. `repos` must already be validated.
+   */
+  async startCacheVerify(task: Omit<CacheTask, "kind">): Promise<Run> {
+    const now = this.#clock.now();
+    const source = "cache:verify";
+    const run = newRun({
+      id: newId(now),
+      scheduleId: null,
+      source,
+      plannedAt: now,
+      trigger: "manual",
+      now,
+      dueAt: now,
+    });
+    const spec: DownloadSpec = {
+      source,
+      include: [],
+      exclude: [],
+      layout: "hf-cache",
+      task: { kind: "cache-verify", ...task },
+    };
+    await addOneOffRun(
+      this.#kv,
+      run,
+      { spec, retry: { ...DEFAULT_RETRY, attempts: 1 } },
+      this.#historyMs,
+    );
+    this.#log.info("run.planned", { runId: run.id, scheduleId: null, trigger: "manual", source });
     this.#engine?.notifyChanged();
     return run;
   }

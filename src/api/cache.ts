@@ -1,0 +1,148 @@
+/**
+ * The hub cache over HTTP: `GET /cache` (repos, revisions, sizes, disk free and total, as
+ * `nightpull cache ls --json`), `POST /cache/prune` (the retention rule now; `dryRun` only
+ * reports) and `POST /cache/verify` (202 and a run, followed like a download's).
+ * @module
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { cacheReport } from "../cache/cache_report.ts";
+import { pruneCache } from "../cache/cache_retention.ts";
+import { parseRepoArg } from "../cache/repo_arg.ts";
+import type { ScheduleService } from "../schedule/service.ts";
+import { validationHook } from "./errors.ts";
+import { jsonBody } from "./json_body.ts";
+import { bearerSecurity, errorResponses, jsonRequest, jsonResponse, RunSchema } from "./schemas.ts";
+
+const instant = z.string().nullable().openapi({ format: "date-time" });
+const repoType = z.enum(["model", "dataset", "space"]);
+
+const CacheSchema = z.object({
+  cacheDir: z.string(),
+  size: z.number().openapi({ description: "bytes of every blob of the listed repos" }),
+  repos: z.array(z.object({
+    repo: z.string().openapi({ example: "acme/tiny-model" }),
+    type: repoType,
+    size: z.number(),
+    lastModified: instant,
+    revisions: z.array(z.object({
+      commit: z.string(),
+      refs: z.array(z.string()),
+      files: z.number(),
+      size: z.number(),
+      lastModified: instant,
+    })),
+  })),
+  disk: z.object({ free: z.number(), total: z.number() }),
+}).openapi("Cache");
+
+const RepoList = z.array(
+  z.string().min(3).max(300).refine((r) => {
+    try {
+      parseRepoArg(r, false);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "expected org/name, datasets/org/name or spaces/org/name"),
+).max(1000).optional();
+
+const PruneInput = z.strictObject({
+  keep: z.number().int().min(0).max(10_000).openapi({ example: 1 }),
+  repos: RepoList,
+  dryRun: z.boolean().optional(),
+}).openapi("CachePruneInput");
+
+const PruneOutcomeSchema = z.object({
+  dryRun: z.boolean(),
+  keep: z.number(),
+  repos: z.array(z.object({
+    repo: z.string(),
+    type: repoType,
+    revisions: z.array(z.string()),
+    refs: z.array(z.string()),
+    blobs: z.array(z.string()),
+    bytes: z.number(),
+    kept: z.array(z.string()),
+  })),
+  bytesFreed: z.number(),
+}).openapi("CachePruneOutcome");
+
+const VerifyInput = z.strictObject({
+  repos: RepoList,
+  repair: z.boolean().optional(),
+}).openapi("CacheVerifyInput");
+
+const routes = {
+  show: createRoute({
+    method: "get",
+    path: "/cache",
+    tags: ["cache"],
+    summary: "The hub cache: repos, revisions, sizes, disk free",
+    security: bearerSecurity,
+    request: { query: z.strictObject({}) },
+    responses: { 200: jsonResponse(CacheSchema, "the cache"), ...errorResponses(401, 422) },
+  }),
+  prune: createRoute({
+    method: "post",
+    path: "/cache/prune",
+    tags: ["cache"],
+    summary: "Keep the newest N revisions of each repo (and any a ref names)",
+    security: bearerSecurity,
+    middleware: [jsonBody()] as const,
+    request: { body: jsonRequest(PruneInput) },
+    responses: {
+      200: jsonResponse(PruneOutcomeSchema, "what was (dryRun: would be) removed"),
+      ...errorResponses(400, 401, 413, 415, 422),
+    },
+  }),
+  verify: createRoute({
+    method: "post",
+    path: "/cache/verify",
+    tags: ["cache"],
+    summary: "Re-hash every blob against its name (optionally repair); runs as a run",
+    security: bearerSecurity,
+    middleware: [jsonBody()] as const,
+    request: { body: jsonRequest(VerifyInput) },
+    responses: {
+      202: jsonResponse(RunSchema, "accepted; the run (follow /runs/{id}/events)"),
+      ...errorResponses(400, 401, 413, 415, 422),
+    },
+  }),
+};
+
+/** What the cache routes need. */
+export interface CacheRouteDeps {
+  config: Pick<Config, "hubCache">;
+  kv: Deno.Kv;
+  service: ScheduleService;
+  logger: Logger;
+}
+
+/** The `/cache` routes, to mount under `/api/v1`. */
+export function cacheRoutes(deps: CacheRouteDeps): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.openapi(routes.show, async (c) => c.json(await cacheReport(deps.config.hubCache), 200));
+  app.openapi(routes.prune, async (c) => {
+    const body = c.req.valid("json");
+    const outcome = await pruneCache({
+      root: deps.config.hubCache,
+      keep: body.keep,
+      repos: (body.repos ?? []).map((r) => parseRepoArg(r, false)),
+      dryRun: body.dryRun ?? false,
+      kv: deps.kv,
+      logger: deps.logger,
+    });
+    return c.json(outcome, 200);
+  });
+  app.openapi(routes.verify, async (c) => {
+    const body = c.req.valid("json");
+    const run = await deps.service.startCacheVerify({
+      repos: body.repos ?? [],
+      repair: body.repair ?? false,
+    });
+    return c.json(run as z.infer<typeof RunSchema>, 202);
+  });
+  return app;
+}
