@@ -16,7 +16,7 @@ import { jsonBody } from "./json_body.ts";
 import { bearerSecurity, errorResponses, jsonRequest, jsonResponse, RunSchema } from "./schemas.ts";
 
 const instant = z.string().nullable().openapi({ format: "date-time" });
-const repoType = z.enum(["model", "dataset", "space"]);
+const repoType = z.enum(["model", "dataset", "space", "kernel"]);
 
 const CacheSchema = z.object({
   cacheDir: z.string(),
@@ -35,7 +35,26 @@ const CacheSchema = z.object({
     })),
   })),
   disk: z.object({ free: z.number(), total: z.number() }),
-}).openapi("Cache");
+}).openapi("Cache", {
+  example: {
+    cacheDir: "/home/me/.cache/huggingface/hub",
+    size: 2_100_042,
+    repos: [{
+      repo: "acme/tiny-model",
+      type: "model",
+      size: 2_100_042,
+      lastModified: "2026-11-22T02:00:41.000Z",
+      revisions: [{
+        commit: "3f5e0c1a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f",
+        refs: ["main"],
+        files: 9,
+        size: 2_100_042,
+        lastModified: "2026-11-22T02:00:41.000Z",
+      }],
+    }],
+    disk: { free: 53_687_091_200, total: 269_490_393_088 },
+  },
+});
 
 const RepoList = z.array(
   z.string().min(3).max(300).refine((r) => {
@@ -52,7 +71,9 @@ const PruneInput = z.strictObject({
   keep: z.number().int().min(0).max(10_000).openapi({ example: 1 }),
   repos: RepoList,
   dryRun: z.boolean().optional(),
-}).openapi("CachePruneInput");
+}).openapi("CachePruneInput", {
+  example: { keep: 1, repos: ["acme/tiny-model"], dryRun: true },
+});
 
 const PruneOutcomeSchema = z.object({
   dryRun: z.boolean(),
@@ -67,12 +88,29 @@ const PruneOutcomeSchema = z.object({
     kept: z.array(z.string()),
   })),
   bytesFreed: z.number(),
-}).openapi("CachePruneOutcome");
+}).openapi("CachePruneOutcome", {
+  example: {
+    dryRun: true,
+    keep: 1,
+    repos: [{
+      repo: "acme/tiny-model",
+      type: "model",
+      revisions: ["0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"],
+      refs: [],
+      blobs: ["9c4e7a0f2b3d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f"],
+      bytes: 2_097_165,
+      kept: [],
+    }],
+    bytesFreed: 2_097_165,
+  },
+});
 
 const VerifyInput = z.strictObject({
   repos: RepoList,
   repair: z.boolean().optional(),
-}).openapi("CacheVerifyInput");
+}).openapi("CacheVerifyInput", {
+  example: { repos: ["datasets/acme/tiny-data"], repair: true },
+});
 
 const routes = {
   show: createRoute({

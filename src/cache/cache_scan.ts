@@ -48,7 +48,12 @@ export interface CachedRepo {
   lastModified: string | null;
 }
 
-const TYPES: Record<string, RepoType> = { models: "model", datasets: "dataset", spaces: "space" };
+const TYPES: Record<string, RepoType> = {
+  models: "model",
+  datasets: "dataset",
+  spaces: "space",
+  kernels: "kernel",
+};
 
 /** `models--org--name` -> its type and id, or null for anything else (`.locks`, stray files). */
 export function parseRepoFolder(name: string): { type: RepoType; repo: string } | null {

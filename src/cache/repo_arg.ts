@@ -19,7 +19,12 @@ export interface RepoArg {
   revision?: string;
 }
 
-const PREFIX: Record<string, RepoType> = { models: "model", datasets: "dataset", spaces: "space" };
+const PREFIX: Record<string, RepoType> = {
+  models: "model",
+  datasets: "dataset",
+  spaces: "space",
+  kernels: "kernel",
+};
 const PART = /^[\w.-]{1,96}$/;
 
 /** Parses `REPO[@REV]`; throws `invalid_input` saying what a repo looks like. */
