@@ -14,6 +14,7 @@ import { BodyReader, filledBeforeError, type FillResult } from "./body_reader.ts
 import { FileDigest, type FileDigests, hashFileRange } from "./checksum.ts";
 import type { ConnectionWatch } from "./connection_watch.ts";
 import { BackgroundFlush } from "./background_flush.ts";
+import { osWriteError } from "../os_errors.ts";
 import { writeFully } from "./part_file.ts";
 import { writePartState } from "./part_state.ts";
 import { connectionCount, parseContentRange } from "./range_plan.ts";
@@ -270,6 +271,7 @@ export async function streamSingle(
       }
     };
 
+    let syncFailure: unknown = null;
     try {
       await withRetries(ctx, () => offset, attempt);
     } catch (err) {
@@ -279,8 +281,10 @@ export async function streamSingle(
       throw err;
     } finally {
       await flusher.close();
-      await file.syncData().catch(() => {});
+      await file.syncData().catch((err) => syncFailure = err);
     }
+    // the part is renamed into place next: bytes that may not be on the disk fail the file
+    if (syncFailure !== null) throw osWriteError(syncFailure, ctx.partPath) ?? syncFailure;
     if (switchTo) return switchTo;
     return { size: offset, digests: digest!.digest(), serverEtag };
   } finally {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fetchFile } from "../../src/download/fetcher.ts";
 import { NightpullError } from "../../src/errors.ts";
 import { metrics } from "../../src/metrics.ts";
-import { LFS_FILE, rangesByStart, rejectsWith, withFetchEnv } from "./_fetch_env.ts";
+import { exists, LFS_FILE, rangesByStart, rejectsWith, withFetchEnv } from "./_fetch_env.ts";
 
 Deno.test("cut connections resume inside one call", async () => {
   await withFetchEnv(async (env) => {
@@ -136,5 +136,20 @@ Deno.test("a 404 is not retried and goes through mapHttpError", async () => {
     assert.equal(env.hub.requests.length, 1);
     const plain = await rejectsWith(fetchFile(env.options("no/such-file.bin")), "not_found");
     assert.doesNotMatch(plain.message, /Signature|hf_fixture/);
+  });
+});
+
+Deno.test("a failed fsync fails the file: nothing is renamed into place", async () => {
+  await withFetchEnv(async (env) => {
+    const info = env.info();
+    const opts = env.options(LFS_FILE, {
+      expected: { size: info.size, sha256: info.sha256 },
+      connections: 1,
+    });
+    // writes to /dev/null succeed; its fsync is refused by the kernel (EINVAL), like a disk
+    // that cannot guarantee the bytes
+    await Deno.symlink("/dev/null", opts.partPath);
+    await assert.rejects(() => fetchFile(opts), /os error 22/);
+    assert.equal(await exists(opts.finalPath), false, "no file was put in place");
   });
 });
