@@ -65,3 +65,42 @@ Deno.test("two URLs with one file name: the second gets name (2), neither is 'pr
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("a legal 255-byte name: local-dir and URL targets work, a numbered variant is cut to fit", async () => {
+  const name = `${"n".repeat(251)}.bin`;
+  const hub = await startFakeHub({
+    repos: [{
+      id: "acme/long",
+      branches: {
+        main: [
+          { path: `sub/${name}`, size: 100_000, seed: "long", lfs: true },
+          { path: name, content: "hi\n" },
+        ],
+      },
+    }],
+  });
+  const kv = await Deno.openKv(":memory:");
+  const tmp = await Deno.makeTempDir({ prefix: "np-long-" });
+  try {
+    const config = resolveConfig({ data: join(tmp, "data"), "min-free": "0" }, {
+      HOME: tmp,
+      HF_HOME: join(tmp, "hf"),
+      HF_ENDPOINT: hub.url,
+    });
+    const ctx = { config, kv, env: {} };
+    const local = join(tmp, "local");
+    const l = await pull({ source: "hf:acme/long", layout: "local-dir", dir: local }, ctx);
+    assert.deepEqual(l.files, { total: 2, done: 2, skipped: 0 });
+    assert.deepEqual(await Deno.readTextFile(join(local, name)), "hi\n");
+    const dir = join(tmp, "dl");
+    const a = await pull({ source: `${hub.url}/acme/long/resolve/main/${name}`, dir }, ctx);
+    assert.deepEqual(a.paths, [join(dir, name)]);
+    const b = await pull({ source: `${hub.url}/acme/long/resolve/main/sub/${name}`, dir }, ctx);
+    assert.deepEqual(b.paths, [join(dir, numberedName(name, 2))]);
+    assert.equal((await Deno.stat(b.paths[0])).size, 100_000);
+  } finally {
+    kv.close();
+    await hub.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
