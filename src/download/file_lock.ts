@@ -129,7 +129,7 @@ export async function tryFileLock(lockPath: string): Promise<FileLock | undefine
 /** One non-blocking attempt: the open, locked file, or undefined when someone else holds it. */
 export async function _tryLockFile(lockPath: string): Promise<Deno.FsFile | undefined> {
   await Deno.mkdir(dirname(lockPath), { recursive: true });
-  const file = await Deno.open(lockPath, { read: true, write: true, create: true, mode: 0o664 });
+  const file = await openLockFile(lockPath);
   let keep = false;
   try {
     if (!await file.tryLock(true)) return undefined;
@@ -141,6 +141,17 @@ export async function _tryLockFile(lockPath: string): Promise<Deno.FsFile | unde
     return keep ? file : undefined;
   } finally {
     if (!keep) file.close();
+  }
+}
+
+// flock needs no write access: a lock file another user created (a shared cache) is opened
+// read-only when it cannot be opened for writing, as filelock does.
+async function openLockFile(lockPath: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(lockPath, { read: true, write: true, create: true, mode: 0o664 });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
+    return await Deno.open(lockPath, { read: true });
   }
 }
 
