@@ -1,7 +1,7 @@
 /**
  * Dashboard benchmarks over a real `nightpull serve` (SQLite KV file in a temp dir):
  * - overview render p50 with 1,000 schedules (`GET /`), against fetching the same schedules as
- *   JSON from the API (`GET /api/v1/schedules`, pages of 200), what a browser-rendered
+ *   JSON from the API (`GET /api/v1/schedules`, pages of 100), what a browser-rendered
  *   dashboard would have to load first;
  * - page weight: the overview's HTML plus every asset it links, uncompressed;
  * - time to the first progress event after a run starts: from the trigger request to the first
@@ -108,7 +108,7 @@ export async function main(print = true): Promise<BenchRow[]> {
     const json = await samples(RENDERS, async () => {
       let cursor = "";
       do {
-        const page = JSON.parse(await getOk(`${api}/schedules?limit=200${cursor}`));
+        const page = JSON.parse(await getOk(`${api}/schedules?limit=100${cursor}`));
         cursor = page.nextCursor ? `&cursor=${encodeURIComponent(page.nextCursor)}` : "";
       } while (cursor);
     });
