@@ -13,7 +13,7 @@
  */
 import { NightpullError } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
-import { registerSecret, remoteSnippet } from "../secrets.ts";
+import { remoteSnippet } from "../secrets.ts";
 import { fetchFollowing } from "./follow_redirects.ts";
 import { hubHttpError, hubNetworkError, repoPageUrl } from "./hub_errors.ts";
 import { type HubFile, parseTreeEntry, SHA1_HEX } from "./hub_file.ts";
