@@ -7,28 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { FakeRepoSpec } from "../../fixtures/fake_hub.ts";
 import { startServe } from "../cli/_serve.ts";
 import { cliRig, pollUntil } from "./_pull_cli.ts";
 import { pyhfSkipReason, runPythonJson } from "./_pyhf.ts";
+import { versionedRepo } from "./_versioned_repo.ts";
 
 const MIB = 1024 * 1024;
-
-/** A repo whose `big.bin` changes between versions; config and shared.bin stay. */
-export function versionedRepo(id: string, version: number, tagOld = false): FakeRepoSpec {
-  const files = (v: number) => [
-    { path: "config.json", content: '{"model_type":"retain"}\n' },
-    { path: "shared.bin", size: MIB + 3, seed: `${id}-shared`, lfs: true },
-    { path: "big.bin", size: 3 * MIB + v, seed: `${id}-big-${v}`, lfs: true },
-  ];
-  return version === 1
-    ? { id, branches: { main: files(1) }, ...(tagOld ? { tags: { v1: "main" } } : {}) }
-    : {
-      id,
-      branches: { main: files(version), ...(tagOld ? { release: files(1) } : {}) },
-      ...(tagOld ? { tags: { v1: "release" } } : {}),
-    };
-}
 
 async function names(dir: string): Promise<string[]> {
   try {
