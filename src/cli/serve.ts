@@ -291,6 +291,16 @@ export const serveCommand: Command = async (args) => {
           auth: config.apiToken ? "token" : "none",
         });
       },
+      // Whatever escapes the app: one log line (the stack only at debug), never the runtime's trace.
+      onError: (err) => {
+        logger.error("serve.error", { error: err instanceof Error ? err.message : String(err) });
+        logger.debug("serve.error.stack", { stack: err instanceof Error ? err.stack : undefined });
+        const body = new NightpullError(
+          "internal",
+          "internal error: the server log has the details",
+        );
+        return Response.json(body.toJSON(), { status: 500 });
+      },
     }, nightpull.app.fetch);
   } catch (err) {
     for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);

@@ -257,3 +257,29 @@ Deno.test("a folder name longer than the file system allows: name_too_long, one 
     await r.close();
   }
 });
+
+Deno.test("an immutable folder (chattr +i): permission_denied, operation not permitted", async () => {
+  const r = await cliRig();
+  const frozen = join(r.tmp, "frozen");
+  await Deno.mkdir(frozen);
+  const chattr = (flag: string) =>
+    new Deno.Command("chattr", { args: [flag, frozen], stdout: "null", stderr: "null" }).output()
+      .then((o) => o.success, () => false);
+  try {
+    if (!(await chattr("+i"))) {
+      console.log("skipped: chattr +i is not possible here (tool, file system or rights)");
+      return;
+    }
+    const res = await r.run([
+      "pull",
+      "hf:acme/tiny-model",
+      "--local-dir",
+      join(frozen, "out"),
+      "--quiet",
+    ]);
+    assertOneLine(res, /frozen\/out.*: operation not permitted; give this user write access/);
+  } finally {
+    await chattr("-i");
+    await r.close();
+  }
+});
