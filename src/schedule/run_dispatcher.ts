@@ -550,6 +550,9 @@ export class RunDispatcher {
 const NOT_RETRIED = new Set([
   "host_not_allowed",
   "unsafe_path",
+  // the listing cannot be laid out on this disk: a retry would meet the same names
+  "path_conflict",
+  "name_too_long",
   "auth_required",
   "invalid_token",
   "gated_repo",
