@@ -10,6 +10,7 @@ import { statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startFakeHub } from "../../fixtures/fake_hub.ts";
 import { resolveConfig } from "../../src/config.ts";
+import { localDirPartPath } from "../../src/download/part_paths.ts";
 import { pull, type PullEvent } from "../../src/download/pull.ts";
 import { toNightpullError } from "../../src/errors.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../_tmpfs.ts";
@@ -75,7 +76,7 @@ Deno.test({
       const onEvent = (e: PullEvent) => {
         if (e.type !== "progress") return;
         if (!started.includes(e.path)) started.push(e.path);
-        if (!filled && e.path === started[1] && partSize(join(root, `${e.path}.part`)) >= MIB) {
+        if (!filled && e.path === started[1] && partSize(localDirPartPath(root, e.path)) >= MIB) {
           filled = true;
           fillDisk(filler);
         }
