@@ -16,7 +16,7 @@ import { bodyLimit } from "hono/body-limit";
 import { NightpullError } from "../errors.ts";
 import { deleteSchedule, lifecycle, NOTICES, runNow } from "./actions.tsx";
 import { serveAsset } from "./assets.ts";
-import { cachePage } from "./cache_page.tsx";
+import { cachePage, prunePost, verifyPost } from "./cache_page.tsx";
 import type { DashboardDeps } from "./deps.ts";
 import { editForm, newForm, previewJson, saveForm } from "./forms.tsx";
 import { securityHeaders } from "./headers.ts";
@@ -35,6 +35,7 @@ export const DASHBOARD_PATHS = [
   "/schedules/*",
   "/runs/*",
   "/cache",
+  "/cache/*",
   "/sign-in",
   "/sign-out",
   "/assets/*",
@@ -83,7 +84,9 @@ export function dashboardApp(deps: DashboardDeps): Hono<Env> {
     });
   }
   app.get("/", (c) => overviewPage(c, deps, c.get("page")));
-  app.get("/cache", (c) => cachePage(c, c.get("page")));
+  app.get("/cache", (c) => cachePage(c, deps, c.get("page")));
+  app.post("/cache/prune", (c) => prunePost(c, deps, c.get("page")));
+  app.post("/cache/verify", (c) => verifyPost(c, deps));
   app.get("/ui/preview", (c) => previewJson(c, deps));
   app.get("/schedules/new", (c) => newForm(c, c.get("page")));
   app.post("/schedules/new", (c) => saveForm(c, deps, c.get("page")));

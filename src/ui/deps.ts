@@ -14,7 +14,7 @@ export interface DashboardDeps {
   service: ScheduleService;
   overview: ScheduleOverview;
   kv: Deno.Kv;
-  config: Pick<Config, "apiToken" | "timezone">;
+  config: Pick<Config, "apiToken" | "timezone" | "hubCache">;
   clock: Clock;
   logger: Logger;
 }

@@ -199,7 +199,6 @@ export function valuesOf(s: Schedule): FormValues {
     v.window_timezone = s.timeWindow.timezone ?? "";
     v.on_end = s.timeWindow.onEnd ?? "continue";
   }
-  const keep = (s as unknown as { keepRevisions?: number }).keepRevisions;
-  if (keep !== undefined) v.keep_revisions = String(keep);
+  if (s.keepRevisions !== undefined) v.keep_revisions = String(s.keepRevisions);
   return v;
 }

@@ -252,6 +252,13 @@ export function ScheduleForm(props: { state: FormState; ctx: PageContext; childr
             <Field name="retry_factor" label="Backoff factor" state={state} />
             <Field name="retry_max_backoff" label="Max backoff" state={state} placeholder="30m" />
             <Field name="misfire_grace" label="Misfire grace" state={state} placeholder="10m" />
+            <Field
+              name="keep_revisions"
+              label="Keep revisions"
+              state={state}
+              type="number"
+              hint="After a new commit, older snapshots beyond this many are removed; blank keeps all"
+            />
             <Select
               name="overlap"
               label="If still running"

@@ -149,8 +149,7 @@ function Settings(props: { s: ScheduleDetail; zone: string }) {
     ["Created", formatInstant(s.createdAt, zone)],
     ["Updated", formatInstant(s.updatedAt, zone)],
   ];
-  const keep = (s as unknown as { keepRevisions?: number }).keepRevisions;
-  if (keep !== undefined) rows.push(["Keep revisions", String(keep)]);
+  rows.push(["Keep revisions", s.keepRevisions === undefined ? "all" : String(s.keepRevisions)]);
   if (s.labels && Object.keys(s.labels).length) {
     rows.unshift(["Labels", Object.entries(s.labels).map(([k, v]) => `${k}:${v}`).join(", ")]);
   }

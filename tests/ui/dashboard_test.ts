@@ -213,13 +213,20 @@ Deno.test("the overview filters by state and label and searches name and source;
 
     const res = await api.app.request(
       "/schedules/new",
-      post({ ...valid, name: "labelled", labels: "team=nlp\nowner: ana", priority: "7" }),
+      post({
+        ...valid,
+        name: "labelled",
+        labels: "team=nlp\nowner: ana",
+        priority: "7",
+        keep_revisions: "2",
+      }),
     );
     assert.equal(res.status, 303);
     const id = res.headers.get("location")!.split("/").pop()!;
     const stored = (await api.call("GET", `/api/v1/schedules/${id}`)).json;
     assert.deepEqual(stored.labels, { team: "nlp", owner: "ana" });
     assert.equal(stored.priority, 7);
+    assert.equal(stored.keepRevisions, 2);
   } finally {
     await api.close();
   }
