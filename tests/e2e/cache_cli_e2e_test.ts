@@ -217,3 +217,31 @@ Deno.test("cache ls --json: repos of nightpull and of huggingface_hub, sizes equ
     await rig.close();
   }
 });
+
+Deno.test("cache prune leaves a blob whose lock another process holds", async () => {
+  const rig = await cliRig();
+  let holder: Deno.ChildProcess | undefined;
+  try {
+    const repo = "acme/retain";
+    rig.hub.setRepo(versionedRepo(repo, 1));
+    const oldBig = rig.hub.fileInfo(repo, "big.bin").sha256!;
+    assert.equal((await rig.run(["pull", `hf:${repo}`])).code, 0);
+    rig.hub.setRepo(versionedRepo(repo, 2));
+    assert.equal((await rig.run(["pull", `hf:${repo}`])).code, 0);
+    holder = await holdLock(join(rig.hubCache, ".locks", "models--acme--retain", `${oldBig}.lock`));
+    const pruned = await rig.run(["cache", "prune", repo, "--keep", "1", "--json"]);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    const outcome = JSON.parse(pruned.stdout);
+    assert.deepEqual(outcome.repos[0].kept, [oldBig], "reported as kept");
+    assert.deepEqual(outcome.repos[0].blobs, []);
+    assert.equal(outcome.bytesFreed, 0);
+    const blob = join(rig.hubCache, "models--acme--retain", "blobs", oldBig);
+    assert.equal((await Deno.stat(blob)).size, 3 * MIB + 1, "the locked blob is still there");
+  } finally {
+    if (holder) {
+      holder.kill("SIGKILL");
+      await holder.status;
+    }
+    await rig.close();
+  }
+});
