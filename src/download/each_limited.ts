@@ -8,15 +8,26 @@
  * @module
  */
 
-/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure. */
+/**
+ * Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure, after
+ * which no worker takes another item (the calls already running finish).
+ */
 export async function eachLimited<T>(
   items: T[],
   limit: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
+    while (!failed && next < items.length) {
+      try {
+        await fn(items[next++]);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

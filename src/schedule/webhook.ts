@@ -105,7 +105,10 @@ export async function deliverWebhook(
         method: "POST",
         headers,
         body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        // a shutdown cuts an attempt short too, not only the waits between attempts
+        signal: options.signal
+          ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 10_000)])
+          : AbortSignal.timeout(options.timeoutMs ?? 10_000),
         checkUrl: options.checkUrl,
       });
       await res.body?.cancel();

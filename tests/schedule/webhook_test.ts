@@ -97,3 +97,46 @@ Deno.test("webhook: failed runs send run.failed; a receiver that keeps failing i
     await hook.server.shutdown();
   }
 });
+
+Deno.test("webhook: a shutdown cuts a hanging delivery short, not only the waits between attempts", async () => {
+  const { deliverWebhook, webhookPayload } = await import("../../src/schedule/webhook.ts");
+  const { newRun } = await import("../../src/schedule/run_records.ts");
+  const arrived = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {
+    arrived.resolve();
+    await release.promise; // a receiver that never answers
+    return new Response("late");
+  });
+  const url = `http://127.0.0.1:${server.addr.port}/hook`;
+  const run = newRun({
+    id: "R",
+    scheduleId: null,
+    source: "hf:a/b",
+    plannedAt: 0,
+    trigger: "manual",
+    now: 0,
+  });
+  const shutdown = new AbortController();
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const delivery = deliverWebhook({ url }, webhookPayload(run, null), {
+      timeoutMs: 120_000,
+      delaysMs: [60_000],
+      signal: shutdown.signal,
+    });
+    await arrived.promise;
+    shutdown.abort();
+    const hung = new Promise<"hung">((r) => deadline = setTimeout(() => r("hung"), 30_000));
+    const outcome = await Promise.race([delivery, hung]);
+    assert.notEqual(outcome, "hung", "the delivery waited for its own timeout");
+    if (outcome !== "hung") {
+      assert.equal(outcome.status, "failed");
+      assert.equal(outcome.attempts, 1);
+    }
+  } finally {
+    clearTimeout(deadline);
+    release.resolve();
+    await server.shutdown();
+  }
+});
