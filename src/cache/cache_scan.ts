@@ -38,7 +38,10 @@ export interface CachedRepo {
   type: RepoType;
   /** `<cache>/models--org--name`. */
   dir: string;
-  /** Bytes of every complete blob in `blobs/` (what `du -b` of those files says). */
+  /**
+   * Bytes of every complete blob in `blobs/` (what `du -b` of those files says), plus snapshot
+   * files that are copies rather than links.
+   */
   size: number;
   /** Complete blobs: name -> size. */
   blobs: Record<string, number>;
@@ -103,25 +106,30 @@ export async function scanRepo(dir: string): Promise<CachedRepo> {
     if (commit) refs[relative(join(dir, "refs"), path).split(sep).join("/")] = commit;
   }
   const revisions: CachedRevision[] = [];
+  let copyBytes = 0;
   for (const commit of await listNames(join(dir, "snapshots"))) {
     const snap = join(dir, "snapshots", commit);
     const info = await Deno.stat(snap).catch(() => null);
     if (!info?.isDirectory) continue;
     const used = new Set<string>();
     let files = 0;
+    // where symlinks are unavailable, snapshot files are copies: their own bytes count
+    let copies = 0;
     for (const file of await walkFiles(snap)) {
       if (file.endsWith(".tmp")) continue;
       files++;
       const blob = await blobOf(file);
       if (blob !== null) used.add(blob);
+      else copies += (await Deno.lstat(file).catch(() => null))?.size ?? 0;
     }
+    copyBytes += copies;
     const present = [...used].filter((b) => b in blobs);
     const latest = Math.max(0, ...present.map((b) => blobMtime.get(b) ?? 0));
     revisions.push({
       commit,
       refs: Object.keys(refs).filter((r) => refs[r] === commit).sort(),
       files,
-      size: present.reduce((sum, b) => sum + blobs[b], 0),
+      size: present.reduce((sum, b) => sum + blobs[b], copies),
       lastModified: latest > 0 ? new Date(latest).toISOString() : null,
       blobs: [...used].sort(),
       createdMs: (info.birthtime ?? info.mtime)?.getTime() ?? 0,
@@ -131,7 +139,7 @@ export async function scanRepo(dir: string): Promise<CachedRepo> {
   return {
     ...parsed,
     dir,
-    size: Object.values(blobs).reduce((a, b) => a + b, 0),
+    size: Object.values(blobs).reduce((a, b) => a + b, copyBytes),
     blobs,
     refs,
     revisions: revisions.sort((a, b) => b.createdMs - a.createdMs),
