@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
 import { cliRig, finish, pollUntil, sizeOf } from "./_pull_cli.ts";
+import { STREAM_BUFFER_SIZE } from "../../src/download/single_stream.ts";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
@@ -145,7 +146,7 @@ Deno.test("Ctrl+C (SIGINT) stops the pull: exit 130, what arrived kept, the next
     r.hub.addFault({ path: "big.bin", stallAfterBytes: stallAt });
     const child = r.spawn(["pull", "hf:acme/big"]);
     const ended = finish(child);
-    // the first 4 MiB buffer on disk means the transfer is under way
+    // the first stream buffer on disk means the transfer is under way
     await pollUntil(async () => (await sizeOf(part)) > 0, "the part file to grow");
     child.kill("SIGINT");
     const res = await ended;
@@ -155,7 +156,8 @@ Deno.test("Ctrl+C (SIGINT) stops the pull: exit 130, what arrived kept, the next
       /interrupted; partial files are kept, run the same command again to resume/,
     );
     const kept = await sizeOf(part);
-    assert.ok(kept >= 4 * 1024 * 1024 && kept <= stallAt, `kept ${kept}`);
+    // at least the buffer seen on disk before the SIGINT; how much more arrived depends on load
+    assert.ok(kept >= STREAM_BUFFER_SIZE && kept <= stallAt, `kept ${kept}`);
     r.hub.clearFaults();
     const again = await r.run(["pull", "hf:acme/big", "--json"]);
     assert.equal(again.code, 0, again.stderr);
