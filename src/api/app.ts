@@ -48,7 +48,7 @@ export interface AppDeps {
   runEvents?: RunEventHub;
   config:
     & Pick<Config, "apiToken" | "logLevel" | "timezone" | "hubCache">
-    & Partial<Pick<Config, "host" | "allowOrigins">>;
+    & Partial<Pick<Config, "host" | "allowOrigins" | "insecureNoAuth">>;
   logger?: Logger;
   /** The port the server listens on, once known; without it any port passes the origin check. */
   port?: () => number | undefined;
@@ -115,6 +115,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       hosts: deps.config.host ? [deps.config.host] : [],
       port: deps.port ?? (() => undefined),
       allowOrigins,
+      // served beyond loopback on purpose: clients then name the machine by its address
+      anyAddress: deps.config.insecureNoAuth === true,
     });
     for (const path of [`${API_PREFIX}/*`, ...DASHBOARD_PATHS]) app.use(path, guard);
   }

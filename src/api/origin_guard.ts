@@ -13,6 +13,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { NightpullError } from "../errors.ts";
+import { addressBits } from "../download/host_allow_list.ts";
 import { errorResponse } from "./errors.ts";
 
 /** Who may call: the host names of this server, its port, and origins allowed besides its own. */
@@ -23,6 +24,11 @@ export interface OriginPolicy {
   port: () => number | undefined;
   /** Origins (`scheme://host[:port]`) allowed besides the server's own (`--allow-origin`). */
   allowOrigins: string[];
+  /**
+   * Also take any IP address as Host (`--insecure-no-auth` beyond loopback). A rebinding
+   * attack needs a DNS name, so an address literal in Host cannot be one; Origin still counts.
+   */
+  anyAddress?: boolean;
 }
 
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
@@ -43,6 +49,7 @@ export function parseHostHeader(value: string): { name: string; port?: number } 
 /** True when `name` (lower case, no brackets) is one of this server's names. */
 function isOurName(name: string, policy: OriginPolicy): boolean {
   if (LOOPBACK_NAMES.has(name) || /^127(?:\.\d{1,3}){3}$/.test(name)) return true;
+  if (policy.anyAddress && addressBits(name) !== null) return true;
   return policy.hosts.some((h) => !WILDCARD_HOSTS.has(bareHost(h)) && bareHost(h) === name);
 }
 

@@ -43,6 +43,21 @@ const CASES: [
     policy({ allowOrigins: ["http://ui.example:3000"] }),
   ],
   ["wildcard --host is no name", "0.0.0.0:8080", undefined, false, policy({ hosts: ["0.0.0.0"] })],
+  [
+    "--insecure-no-auth: a LAN address",
+    "192.168.1.5:8080",
+    "http://192.168.1.5:8080",
+    true,
+    policy({ anyAddress: true }),
+  ],
+  [
+    "--insecure-no-auth: still no DNS name",
+    "attacker.example:8080",
+    undefined,
+    false,
+    policy({ anyAddress: true }),
+  ],
+  ["a LAN address without --insecure-no-auth", "192.168.1.5:8080", undefined, false],
   ["port unknown: any port", "localhost:1234", undefined, true, policy({ port: () => undefined })],
 ];
 
