@@ -1,109 +1,21 @@
 /// <reference lib="dom" />
 /**
- * The dashboard in a real browser (issue 14's tested items 1–6): a real `serve` process with
- * a real KV file, the fake hub, and Chromium. Screenshots of every page at 1280×800 and
- * 390×844 go to a temp dir; with NIGHTPULL_UPDATE_DOCS=1 the two README ones are written to
- * docs/ as well.
+ * The dashboard in a real browser (issue 14's tested items 1–4 and 6): a real `serve` process
+ * with a real KV file, the fake hub, and Chromium; screenshots of every page at both sizes.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Browser, Page } from "puppeteer-core";
-import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
-import { isolatedEnv, ROOT, type ServeProcess, startServe } from "../cli/_serve.ts";
+import { pageText, watchedPage } from "./_browser.ts";
 import {
-  chromiumPresent,
-  horizontalOverflow,
-  launchBrowser,
-  pageText,
-  type WatchedPage,
-  watchedPage,
-} from "./_browser.ts";
-
-const present = chromiumPresent();
-const SHOTS = present ? await Deno.makeTempDir({ prefix: "nightpull-shots-" }) : "";
-const SIZES = [[1280, 800], [390, 844]] as const;
-
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-async function api(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
-
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Screenshots `path` at both sizes (failing on overflow at 390 px); the page ends at 1280. */
-async function shoot(w: WatchedPage, base: string, path: string, name: string): Promise<void> {
-  for (const [width, height] of SIZES) {
-    await w.page.setViewport({ width, height });
-    await w.page.goto(`${base}${path}`, { waitUntil: "load" });
-    await w.page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-    if (width === 390) {
-      assert.equal(await horizontalOverflow(w.page), 0, `${path} overflows at 390 px`);
-    }
-  }
-}
-
-async function docsShot(page: Page, name: string): Promise<void> {
-  if (Deno.env.get("NIGHTPULL_UPDATE_DOCS") !== "1") return;
-  await Deno.mkdir(join(ROOT, "docs"), { recursive: true });
-  await page.setViewport({ width: 1280, height: 800 });
-  await page.screenshot({ path: join(ROOT, "docs", name) });
-}
-
-const clickAndWait = async (page: Page, selector: string) => {
-  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
-};
-
-interface Env {
-  browser: Browser;
-  serve: ServeProcess;
-  base: string;
-  dir: string;
-  close(): Promise<void>;
-}
-
-async function start(token?: string): Promise<Env> {
-  const hub = await startFakeHub({ repos: standardRepos() });
-  const dir = await Deno.makeTempDir({ prefix: "nightpull-ui-" });
-  const serve = await startServe(
-    ["--data", dir, "--timezone", "UTC"],
-    isolatedEnv(dir, { HF_ENDPOINT: hub.url, ...(token ? { NIGHTPULL_TOKEN: token } : {}) }),
-  );
-  const browser = await launchBrowser();
-  return {
-    browser,
-    serve,
-    base: serve.url,
-    dir,
-    close: async () => {
-      await browser.close();
-      await serve.stop("SIGTERM");
-      await hub.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
+  api,
+  clickAndWait,
+  docsShot,
+  present,
+  shoot,
+  SHOTS,
+  start,
+  until,
+} from "./_dashboard_env.ts";
 
 Deno.test({
   name: "dashboard in Chromium: overview, live progress, form, actions, screenshots",
@@ -283,88 +195,6 @@ Deno.test({
       );
     } finally {
       console.log(`screenshots in ${SHOTS}`);
-      await env.close();
-    }
-  },
-});
-
-Deno.test({
-  name:
-    "dashboard in Chromium with a token: sign-in first, session cookie, cross-origin refused, sign-out",
-  ignore: !present,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const token = "ui-test-token-0123456789";
-    const env = await start(token);
-    const { base } = env;
-    const auth = { authorization: `Bearer ${token}` };
-    const w = await watchedPage(env.browser);
-    const page = w.page;
-    try {
-      const s = (await api(base, "POST", "/schedules", {
-        name: "secret-schedule-name",
-        source: "hf:acme/tiny-model@main",
-        trigger: { type: "cron", expression: "0 2 * * *" },
-      }, auth)).json;
-      await page.goto(`${base}/`, { waitUntil: "load" });
-      assert.equal(new URL(page.url()).pathname, "/sign-in");
-      assert.ok(!(await page.content()).includes("secret-schedule-name"));
-      await shoot(w, base, "/sign-in", "sign-in");
-
-      await page.type("#token", token);
-      await clickAndWait(page, "button[type=submit]");
-      assert.equal(new URL(page.url()).pathname, "/");
-      assert.ok((await pageText(page)).includes("secret-schedule-name"));
-      const cookies = await page.cookies();
-      const session = cookies.find((c) => c.name === "np_session")!;
-      assert.ok(session.httpOnly);
-      assert.equal(session.sameSite, "Strict");
-      assert.ok(!page.url().includes(token));
-      assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
-
-      // the dashboard works: pause in place, through the session and its CSRF header
-      await page.goto(`${base}/schedules/${s.id}`, { waitUntil: "load" });
-      await page.click(`form[action$="/pause"] button`);
-      await until(
-        async () => (await api(base, "GET", `/schedules/${s.id}`, undefined, auth)).json.status,
-        (v) => v === "paused",
-      );
-
-      // the same cookie and CSRF token from another origin are refused
-      const csrf = await page.$eval('meta[name="csrf-token"]', (m) => m.getAttribute("content"));
-      const cookie = `np_session=${session.value}`;
-      const cross = await fetch(`${base}/schedules/${s.id}/resume`, {
-        method: "POST",
-        headers: {
-          cookie,
-          origin: "http://evil.example",
-          "content-type": "application/x-www-form-urlencoded",
-        },
-        body: `_csrf=${encodeURIComponent(csrf!)}`,
-        redirect: "manual",
-      });
-      assert.equal(cross.status, 403);
-      await cross.body?.cancel();
-      const crossApi = await fetch(`${base}/api/v1/schedules/${s.id}/resume`, {
-        method: "POST",
-        headers: { cookie, origin: "http://evil.example", "x-csrf-token": csrf! },
-      });
-      assert.ok(crossApi.status === 401 || crossApi.status === 403, String(crossApi.status));
-      await crossApi.body?.cancel();
-      assert.equal(
-        (await api(base, "GET", `/schedules/${s.id}`, undefined, auth)).json.status,
-        "paused",
-      );
-
-      await clickAndWait(page, "header form button");
-      assert.equal(new URL(page.url()).pathname, "/sign-in");
-      assert.equal((await page.cookies()).find((c) => c.name === "np_session"), undefined);
-      const stale = await fetch(`${base}/`, { headers: { cookie }, redirect: "manual" });
-      assert.equal(stale.status, 303, "the old session cookie is dead");
-      await stale.body?.cancel();
-      assert.deepEqual(w.errors, []);
-    } finally {
       await env.close();
     }
   },
