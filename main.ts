@@ -13,27 +13,43 @@ function serving(): Promise<ServeFetch> {
   return handler ??= import("./src/cli/serve.ts").then((m) => m.serveFetch(Deno.env.toObject()));
 }
 
-/** Entry of `deno serve main.ts`; nightpull starts at launch, or on the first request. */
+/** Set once `deno serve` listens: only it calls the default export's `onListen`. */
+let servedByDeno = false;
+
+/**
+ * Entry of `deno serve main.ts`. Its `onListen` is the portable sign of `deno serve` (no
+ * process introspection, which differs by OS): nightpull starts its scheduler there.
+ */
 export default {
   async fetch(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> {
     return await (await serving()).fetch(req, info);
   },
-};
+  onListen(addr: Deno.Addr): void {
+    servedByDeno = true;
+    if (addr.transport === "tcp") {
+      const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+      console.log(`deno serve: Listening on http://${host}:${addr.port}/`);
+    }
+    startUnderDenoServe();
+  },
+} satisfies Deno.ServeDefaultExport;
 
-/**
- * True under `deno serve main.ts`, which also runs this module as the main one: the process
- * arguments read `deno serve …` while the script gets none. Checked only when readable
- * without a permission prompt.
- */
-function underDenoServe(): boolean {
-  if (Deno.args.length > 0) return false;
-  const file = "/proc/self/cmdline";
-  try {
-    if (Deno.permissions.querySync({ name: "read", path: file }).state !== "granted") return false;
-    const argv = Deno.readTextFileSync(file).split("\0").slice(1);
-    return argv.find((a) => !a.startsWith("-")) === "serve";
-  } catch {
-    return false;
+/** Arms the scheduler under `deno serve` and stops it on SIGINT/SIGTERM. */
+async function startUnderDenoServe(): Promise<void> {
+  const nightpull = await serving();
+  // arm the scheduler now: schedules must fire even if no request ever comes; a start that
+  // fails (bad config file, unreachable KV) ends the process with its exit code
+  nightpull.start().catch(async (err) => {
+    const { toNightpullError } = await import("./src/errors.ts");
+    const e = toNightpullError(err);
+    console.error(`nightpull: ${e.message}`);
+    Deno.exit(e.exitCode);
+  });
+  // the engine's timers would keep `deno serve` alive after a signal: stop it, then exit
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      nightpull.close().finally(() => Deno.exit(0));
+    });
   }
 }
 
@@ -56,23 +72,10 @@ function reportUncaught(): void {
 
 if (import.meta.main) {
   reportUncaught();
-  if (underDenoServe()) {
-    const nightpull = await serving();
-    // arm the scheduler now: schedules must fire even if no request ever comes; a start that
-    // fails (bad config file, unreachable KV) ends the process with its exit code
-    nightpull.start().catch(async (err) => {
-      const { toNightpullError } = await import("./src/errors.ts");
-      const e = toNightpullError(err);
-      console.error(`nightpull: ${e.message}`);
-      Deno.exit(e.exitCode);
-    });
-    // the engine's timers would keep `deno serve` alive after a signal: stop it, then exit
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(signal, () => {
-        nightpull.close().finally(() => Deno.exit(0));
-      });
-    }
-  } else {
-    Deno.exit(await runCli(Deno.args));
-  }
+  if (Deno.args.length > 0) Deno.exit(await runCli(Deno.args));
+  // No arguments: the CLI's usage, unless `deno serve` runs this module. It starts listening
+  // (and calls onListen) right after this module is evaluated, before any timer fires.
+  setTimeout(async () => {
+    if (!servedByDeno) Deno.exit(await runCli(Deno.args));
+  }, 0);
 }

@@ -129,10 +129,13 @@ export async function nightpull(
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
-/** `deno serve main.ts` on a free port; resolves with its URL once it listens. */
-export function denoServe(env: Record<string, string>) {
+/**
+ * `deno serve main.ts` on a free port (with `permissions`, default `--allow-all`); resolves
+ * with its URL once it listens.
+ */
+export function denoServe(env: Record<string, string>, permissions = ["--allow-all"]) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["serve", "--allow-all", "--host", "127.0.0.1", "--port", "0", "main.ts"],
+    args: ["serve", ...permissions, "--host", "127.0.0.1", "--port", "0", "main.ts"],
     cwd: ROOT,
     env,
     stdin: "null",

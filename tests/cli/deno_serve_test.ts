@@ -74,3 +74,28 @@ Deno.test("deno serve main.ts: a broken config file ends the process with exit 2
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno serve main.ts: recognised without reading /proc (narrow read permission, any OS)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nightpull-deno-serve-" });
+  const root = new URL("../..", import.meta.url).pathname;
+  // reading is limited to the project and the data dir: /proc/self/cmdline is out of reach,
+  // as it is on macOS and Windows, where it does not exist
+  const server = denoServe({ HOME: dir, HF_HOME: join(dir, "hf"), NIGHTPULL_DATA: dir }, [
+    "--allow-net",
+    "--allow-env",
+    "--allow-sys",
+    `--allow-read=${root},${dir}`,
+    `--allow-write=${dir}`,
+  ]);
+  try {
+    const url = await server.url;
+    // ready means the scheduler is armed: it started without a request
+    const ready = await fetch(`${url}/readyz`);
+    assert.equal(ready.status, 200, await ready.text());
+  } finally {
+    const code = await stopWithin(server.child, "SIGTERM");
+    await server.pumps;
+    await Deno.remove(dir, { recursive: true });
+    assert.equal(code, 0, server.log());
+  }
+});
