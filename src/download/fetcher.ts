@@ -179,6 +179,8 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
       }
     }
   } catch (err) {
+    // an empty part holds nothing to resume: a failed first request leaves no file behind
+    await dropEmptyPart(ctx.partPath);
     if (err instanceof SizeAnnounced) {
       await discardPart(ctx.partPath).catch(() => {});
       throw new NightpullError(
@@ -334,4 +336,13 @@ function checkOptions(opts: FetchFileOptions): void {
   };
   hex("sha256", opts.expected?.sha256, 64);
   hex("gitSha1", opts.expected?.gitSha1, 40);
+}
+
+/** Removes the part (and its state) when it is empty; leaves anything with bytes for resume. */
+async function dropEmptyPart(partPath: string): Promise<void> {
+  try {
+    if ((await Deno.stat(partPath)).size === 0) await discardPart(partPath);
+  } catch {
+    // absent, or not ours to remove: nothing to tidy
+  }
 }

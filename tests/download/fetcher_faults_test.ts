@@ -153,3 +153,17 @@ Deno.test("a failed fsync fails the file: nothing is renamed into place", async 
     assert.equal(await exists(opts.finalPath), false, "no file was put in place");
   });
 });
+
+Deno.test("a download that fails before its first byte leaves no empty part behind", async () => {
+  await withFetchEnv(async (env) => {
+    for (const status of [404, 500]) {
+      const opts = env.options(LFS_FILE, {
+        url: `${env.hub.url}/status/${status}`,
+        retryDelay: () => 1,
+      });
+      await assert.rejects(() => fetchFile(opts));
+      assert.equal(await exists(opts.partPath), false, `HTTP ${status}: no empty .part`);
+      assert.equal(await exists(opts.finalPath), false);
+    }
+  });
+});
