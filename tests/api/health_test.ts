@@ -38,6 +38,9 @@ Deno.test("openapi.json documents every route with the bearer scheme on /api/v1 
       description: "NIGHTPULL_TOKEN of the server; required on /api/v1 when the server has one",
     });
     assert.deepEqual(Object.keys(doc.paths).sort(), [
+      "/api/v1/cache",
+      "/api/v1/cache/prune",
+      "/api/v1/cache/verify",
       "/api/v1/downloads",
       "/api/v1/manifest",
       "/api/v1/runs/{id}",

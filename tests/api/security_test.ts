@@ -21,6 +21,9 @@ const ROUTES: Record<string, number> = {
   "POST /api/v1/scheduler/tick": 200,
   "POST /api/v1/downloads": 202,
   "GET /api/v1/manifest": 200,
+  "GET /api/v1/cache": 200,
+  "POST /api/v1/cache/prune": 200,
+  "POST /api/v1/cache/verify": 202,
   "PUT /api/v1/schedules/:id/time-window": 200,
   "GET /api/v1/schedules/:id/time-window": 200,
   "GET /api/v1/time-window/status": 200,
@@ -52,6 +55,8 @@ function bodyForHook(route: string, hookUrl: string): unknown {
   }
   if (route.startsWith("PATCH ")) return { name: "patched" };
   if (route === "POST /api/v1/downloads") return { source: "hf:acme/tiny-model" };
+  if (route === "POST /api/v1/cache/prune") return { keep: 1, dryRun: true };
+  if (route === "POST /api/v1/cache/verify") return {};
   return undefined;
 }
 
