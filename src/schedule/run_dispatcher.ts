@@ -33,6 +33,8 @@ import {
 import { retryDelay } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
 import type { EngineEvent, Executor } from "./engine.ts";
+import type { PullEvent } from "../download/pull.ts";
+import { RunProgressTracker } from "./run_progress.ts";
 import { finishedRecord, interruptedRecord, retryRecord, waitingRecord } from "./run_records.ts";
 import { holdUntil, nextWindowCheck, pausesAtEnd, reopensAt } from "./run_window.ts";
 import { DEFAULT_PRIORITY, DEFAULT_RETRY } from "./schedule_input.ts";
@@ -380,13 +382,18 @@ export class RunDispatcher {
     running: Running,
   ): Promise<void> {
     let outcome: Parameters<typeof finishedRecord>[2];
+    // what the run has on disk so far, so a paused, interrupted or resumed run keeps its totals
+    const tally = new RunProgressTracker(run.id);
     try {
       const result = await this.#execute({
         run,
         schedule,
         spec,
         signal: running.controller.signal,
-        onEvent: (event) => this.#emit({ type: "progress", runId: run.id, event }),
+        onEvent: (event) => {
+          tally.apply(event as PullEvent);
+          this.#emit({ type: "progress", runId: run.id, event });
+        },
       });
       outcome = { ok: true, ...result };
     } catch (err) {
@@ -402,13 +409,21 @@ export class RunDispatcher {
       const now = this.#clock.now();
       const interrupted = this.#stopping && running.controller.signal.aborted;
       const reopens = outcome.ok ? null : running.reopensAt;
+      const totals = tally.snapshot(now).totals;
+      // a resumed run's bytes are those of its files, not only what its last attempt fetched
+      const carry = (r: Run): Run =>
+        totals.files.total === 0 ? r : {
+          ...r,
+          files: outcome.ok ? r.files : totals.files,
+          bytes: Math.max(r.bytes, totals.bytes),
+        };
       const next = (current: Run): Run => {
-        if (reopens !== null) return waitingRecord(current, reopens);
-        if (interrupted) return interruptedRecord(current, now);
+        if (reopens !== null) return carry(waitingRecord(current, reopens));
+        if (interrupted) return carry(interruptedRecord(current, now));
         if (
           outcome.ok || current.attempt >= retry.attempts || NOT_RETRIED.has(outcome.error.code)
         ) {
-          return finishedRecord(current, now, outcome);
+          return carry(finishedRecord(current, now, outcome));
         }
         const delay = retryDelay(retry, current.attempt, this.#random);
         return retryRecord(current, outcome.error, now, now + delay);

@@ -71,3 +71,62 @@ Deno.test("startedAt records when a run really started (the firing lag is not al
     await r.close();
   }
 });
+
+Deno.test("totals: an interrupted run keeps what it has, and the resumed run reports its files' bytes", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/runs.kv`;
+  const plan = {
+    type: "plan",
+    commit: "c0ffee",
+    files: [{ path: "a.bin", size: 100, skip: false }, { path: "b.bin", size: 50, skip: false }],
+  };
+  const first = await rig(({ signal, onEvent }) => {
+    onEvent?.(plan);
+    onEvent?.({ type: "progress", path: "a.bin", bytes: 100, total: 100 });
+    onEvent?.({ type: "file", path: "a.bin", status: "done", bytes: 100 });
+    onEvent?.({ type: "progress", path: "b.bin", bytes: 20, total: 50 });
+    // a transfer in progress until the shutdown
+    return new Promise((_, reject) =>
+      signal.addEventListener("abort", () => reject(new NightpullError("interrupted", "stop")))
+    );
+  }, { kvPath: path });
+  let runId = "";
+  try {
+    await first.engine.start();
+    const s = await first.service.create({ source: "hf:acme/x", trigger: MANUAL });
+    runId = (await first.service.trigger(s.id)).id;
+    await waitFor(async () => (await getRun(first.kv, runId)).status === "running", "the start");
+    await waitFor(() => first.engine.runningCount() === 1, "the transfer");
+    await first.close();
+  } catch (err) {
+    await first.close();
+    throw err;
+  }
+  const second = await rig(({ onEvent }) => {
+    onEvent?.(plan);
+    onEvent?.({ type: "file", path: "a.bin", status: "skipped", bytes: 100 });
+    onEvent?.({ type: "progress", path: "b.bin", bytes: 20, total: 50 });
+    onEvent?.({ type: "progress", path: "b.bin", bytes: 50, total: 50 });
+    onEvent?.({ type: "file", path: "b.bin", status: "done", bytes: 50 });
+    // this attempt fetched only the rest of b.bin
+    return Promise.resolve({
+      commit: "c0ffee",
+      files: { total: 2, done: 1, skipped: 1 },
+      bytes: 30,
+    });
+  }, { kvPath: path });
+  try {
+    const interrupted = await getRun(second.kv, runId);
+    assert.equal(interrupted.status, "pending");
+    assert.equal(interrupted.reason, "interrupted");
+    assert.deepEqual(interrupted.files, { total: 2, done: 1, skipped: 0 });
+    assert.equal(interrupted.bytes, 120, "a.bin and the first 20 bytes of b.bin");
+    await second.engine.start();
+    await waitFor(async () => (await getRun(second.kv, runId)).status === "succeeded", "the end");
+    const done = await getRun(second.kv, runId);
+    assert.equal(done.bytes, 50, "the bytes of the file it downloaded, resumed prefix included");
+  } finally {
+    await second.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
