@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startServe } from "../cli/_serve.ts";
+import { rawExchange } from "./_raw_http.ts";
 
 const TOKEN = "np-e2e-token-7f3a9c1e5b";
 
@@ -21,28 +22,14 @@ async function raw(
   path: string,
   authorization: string | null,
 ): Promise<{ status: number; headers: string; body: string }> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const body = method === "GET" || method === "DELETE" ? "" : "{}";
   let head = `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +
     `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n`;
   if (authorization !== null) head += `Authorization: ${authorization}\r\n`;
   const bytes = Uint8Array.from([...head + "\r\n" + body].map((c) => c.charCodeAt(0) & 0xff));
-  let text = "";
-  try {
-    await conn.write(bytes);
-    const buf = new Uint8Array(16 * 1024);
-    for (;;) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      text += new TextDecoder().decode(buf.subarray(0, n));
-      // SSE answers stay open: the status line and headers are all that is needed then
-      if (text.includes("text/event-stream") && text.includes("\r\n\r\n")) break;
-    }
-  } finally {
-    conn.close();
-  }
-  const [headers, ...rest] = text.split("\r\n\r\n");
-  return { status: Number(headers.split(" ")[1]), headers, body: rest.join("\r\n\r\n") };
+  // SSE answers stay open: the status line and headers are all that is needed then
+  const res = await rawExchange(port, bytes, { stopAtSseHead: true });
+  return { status: res.status, headers: res.head, body: res.body };
 }
 
 Deno.test("auth: every /api/v1 route answers 401 to a missing, wrong or padded token", async () => {

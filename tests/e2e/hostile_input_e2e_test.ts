@@ -10,6 +10,7 @@ import { chaos } from "../long/_chaos.ts";
 import { nightpull, startServe } from "../cli/_serve.ts";
 import { api } from "./_occurrences.ts";
 import { type HostileRequest, hostileRequests } from "./_hostile.ts";
+import { rawExchange } from "./_raw_http.ts";
 
 /** One HTTP/1.1 request on a raw socket, so `Host` is exactly the one given. */
 async function rawRequest(
@@ -27,21 +28,8 @@ async function rawRequest(
     head += `Content-Type: ${req.contentType ?? "application/json"}\r\n` +
       `Content-Length: ${new TextEncoder().encode(body).length}\r\n`;
   }
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  let text = "";
-  try {
-    await conn.write(new TextEncoder().encode(head + "\r\n" + body));
-    const buf = new Uint8Array(16 * 1024);
-    for (;;) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      text += new TextDecoder().decode(buf.subarray(0, n));
-    }
-  } finally {
-    conn.close();
-  }
-  const [h, ...rest] = text.split("\r\n\r\n");
-  return { status: Number(h.split(" ")[1]), text: rest.join("\r\n\r\n") };
+  const res = await rawExchange(port, head + "\r\n" + body);
+  return { status: res.status, text: res.body };
 }
 
 /** Every entry of the KV as `key versionstamp` lines: any write changes a versionstamp. */

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isolatedEnv, nightpull, startServe } from "../cli/_serve.ts";
+import { rawExchange } from "./_raw_http.ts";
 
 /** One HTTP/1.1 request with exactly these headers; status, headers (lower case) and body. */
 async function raw(
@@ -17,24 +18,11 @@ async function raw(
   headers: Record<string, string>,
   body = "",
 ): Promise<{ status: number; head: string; body: string }> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   let head = `${method} ${path} HTTP/1.1\r\nConnection: close\r\n`;
   for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
   if (body) head += `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n`;
-  let text = "";
-  try {
-    await conn.write(new TextEncoder().encode(head + "\r\n" + body));
-    const buf = new Uint8Array(16 * 1024);
-    for (;;) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      text += new TextDecoder().decode(buf.subarray(0, n));
-    }
-  } finally {
-    conn.close();
-  }
-  const [h, ...rest] = text.split("\r\n\r\n");
-  return { status: Number(h.split(" ")[1]), head: h.toLowerCase(), body: rest.join("\r\n\r\n") };
+  const res = await rawExchange(port, head + "\r\n" + body);
+  return { status: res.status, head: res.head.toLowerCase(), body: res.body };
 }
 
 Deno.test("same origin: rebinding and foreign Origin -> 403, nothing written; local use works", async () => {
