@@ -27,6 +27,7 @@ import {
   readTextCapped,
 } from "./hub_http.ts";
 import { RateLimitBudget } from "./rate_limit_budget.ts";
+import { sleep as abortableSleep } from "./transfer.ts";
 import type { Source } from "./source.ts";
 
 export { blobEtag, type HubFile } from "./hub_file.ts";
@@ -120,12 +121,24 @@ export class HubClient {
       maxDelayMs: options.retry?.maxDelayMs ?? 4000,
       maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
     };
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    // the run's signal cuts the waits between retries short too
+    this.#sleep = options.sleep ?? ((ms) => abortableSleep(ms, options.signal));
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#maxResponseBytes = options.maxResponseBytes ?? MAX_HUB_RESPONSE_BYTES;
     const sleep = this.#sleep;
     this.#rateLimits = options.rateLimits ?? new RateLimitBudget({ sleep: (ms) => sleep(ms) });
     this.#signal = options.signal;
+  }
+
+  /** Throws `interrupted` once the run's signal has aborted (a stop, a window's end). */
+  #throwIfAborted(url: string): void {
+    if (!this.#signal?.aborted) return;
+    throw new NightpullError(
+      "interrupted",
+      `hub request ${new URL(url).pathname} interrupted; nothing was changed`,
+      {},
+      { cause: this.#signal.reason },
+    );
   }
 
   /** `{Authorization: "Bearer …"}` when a token is set, else `{}`; only for the endpoint's origin. */
@@ -294,6 +307,7 @@ export class HubClient {
   ): Promise<{ json: unknown; link: string | null }> {
     let delay = this.#retry.baseDelayMs;
     for (let attempt = 1;;) {
+      this.#throwIfAborted(url);
       const outcome = await this.#attempt(url, context, attempt >= this.#retry.attempts);
       if ("json" in outcome) return outcome;
       if (outcome.rateLimitedMs !== undefined) {
@@ -301,7 +315,7 @@ export class HubClient {
         continue;
       }
       attempt++;
-      await this.#sleep(outcome.retryAfterMs ?? delay);
+      await this.#sleep(outcome.retryAfterMs ?? delay).catch(() => {});
       delay = Math.min(this.#retry.maxDelayMs, delay * 2);
     }
   }
@@ -323,7 +337,10 @@ export class HubClient {
       let res: Response;
       let text: string;
       try {
-        res = await this.#fetchFollowing(url, controller.signal);
+        res = await this.#fetchFollowing(
+          url,
+          this.#signal ? AbortSignal.any([this.#signal, controller.signal]) : controller.signal,
+        );
         const wait = RETRY_STATUSES.has(res.status)
           ? serverRetryAfterMs(res.status, res.headers, Date.now())
           : undefined;
@@ -343,6 +360,7 @@ export class HubClient {
         if (err instanceof BodyTooLarge) throw this.#tooLarge(url, err.limit, context);
         // a refused redirect (another scheme, too many hops) is final: asking again changes nothing
         if (err instanceof NightpullError) throw err;
+        this.#throwIfAborted(url);
         // Resets, refused connections, cut bodies and our own timeout are all worth a retry.
         if (!last) return {};
         throw this.networkError(

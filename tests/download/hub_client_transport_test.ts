@@ -276,3 +276,44 @@ Deno.test("a same-origin api redirect (renamed repo) keeps the token", async () 
     `Bearer ${SECRET}`,
   ]);
 });
+
+Deno.test("the run's signal cancels a hub request in flight and a retry wait", async (t) => {
+  await t.step("a request the hub never answers ends when the signal aborts", async () => {
+    const release = Promise.withResolvers<void>();
+    const arrived = Promise.withResolvers<void>();
+    await using hub = serve(async () => {
+      arrived.resolve();
+      await release.promise;
+      return json({ sha: SHA });
+    });
+    const controller = new AbortController();
+    const client = new HubClient({
+      endpoint: hub.url,
+      timeoutMs: 120_000,
+      signal: controller.signal,
+    });
+    const pending = rejection(client.resolveRevision(MODEL));
+    await arrived.promise;
+    controller.abort();
+    const err = await pending;
+    release.resolve();
+    assert.equal(err.code, "interrupted");
+    assert.equal(hub.seen.length, 1, "not retried after the abort");
+  });
+  await t.step("a wait between retries ends when the signal aborts", async () => {
+    await using hub = serve(() => new Response("busy", { status: 503 }));
+    const controller = new AbortController();
+    const client = new HubClient({
+      endpoint: hub.url,
+      // a retry wait far longer than the test
+      retry: { attempts: 4, baseDelayMs: 600_000, maxDelayMs: 600_000, maxRetryAfterMs: 1 },
+      signal: controller.signal,
+    });
+    const pending = rejection(client.resolveRevision(MODEL));
+    while (hub.seen.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const err = await pending;
+    assert.equal(err.code, "interrupted");
+    assert.equal(hub.seen.length, 1);
+  });
+});
