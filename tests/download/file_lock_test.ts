@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   acquireFileLock,
   hfCacheLockPath,
@@ -8,8 +8,7 @@ import {
   urlTargetLockPath,
 } from "../../src/download/file_lock.ts";
 import { hfCacheRepo } from "../../src/download/hf_cache.ts";
-
-const PYHF = resolve("../shared/pyhf");
+import { PYHF_DIR, pyhfTest, runPython } from "../e2e/_pyhf.ts";
 
 Deno.test("lock paths are huggingface_hub's own; overlong names get a short hashed lock", () => {
   const repo = hfCacheRepo("/c", "dataset", "acme/d");
@@ -74,17 +73,14 @@ Deno.test("an abort stops the wait with the signal's reason; the lock stays usab
   }
 });
 
-Deno.test("Python's filelock and our lock exclude each other both ways", async (t) => {
-  if (!await hasPyhf()) {
-    console.log("skipped: python3 or ../shared/pyhf absent");
-    return;
-  }
+pyhfTest("Python's filelock and our lock exclude each other both ways", async (t) => {
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, ".locks", "models--a--b", "blob.lock");
     await t.step("we hold it: filelock times out", async () => {
       const lock = await acquireFileLock(path);
       const out = await python(
+        dir,
         `import filelock\ntry:\n  filelock.FileLock(${
           JSON.stringify(path)
         }).acquire(timeout=0.2)\n` +
@@ -94,6 +90,7 @@ Deno.test("Python's filelock and our lock exclude each other both ways", async (
       await lock.release();
       assert.equal(
         await python(
+          dir,
           `import filelock\nfilelock.FileLock(${
             JSON.stringify(path)
           }).acquire(timeout=5)\nprint("acquired")`,
@@ -109,7 +106,7 @@ Deno.test("Python's filelock and our lock exclude each other both ways", async (
             JSON.stringify(path)
           })\nl.acquire()\nprint("held",flush=True)\nsys.stdin.read()\nl.release()`,
         ],
-        env: { PYTHONPATH: PYHF },
+        env: { PYTHONPATH: PYHF_DIR },
         stdin: "piped",
         stdout: "piped",
       }).spawn();
@@ -130,23 +127,12 @@ Deno.test("Python's filelock and our lock exclude each other both ways", async (
   }
 });
 
-async function hasPyhf(): Promise<boolean> {
-  try {
-    await Deno.stat(join(PYHF, "filelock"));
-    const { success } = await new Deno.Command("python3", { args: ["-c", "1"] }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-
-async function python(code: string): Promise<string> {
-  const { stdout, success } = await new Deno.Command("python3", {
-    args: ["-c", code],
-    env: { PYTHONPATH: PYHF },
-  }).output();
-  assert.ok(success);
-  return new TextDecoder().decode(stdout).trim();
+/** `python3 -c code` with pyhf (and its filelock) on the path; its stdout, trimmed. */
+async function python(home: string, code: string): Promise<string> {
+  // filelock only: the endpoint is never contacted
+  const out = await runPython(code, { endpoint: "http://127.0.0.1:9", hfHome: home });
+  assert.equal(out.code, 0, out.stderr);
+  return out.stdout.trim();
 }
 
 async function waitUntil(check: () => boolean, deadlineMs = 20_000): Promise<void> {
