@@ -88,6 +88,17 @@ export async function until(predicate: () => boolean, ms = 5000): Promise<void> 
   }
 }
 
+/** Awaits `promise`, asserting it rejects with a NightpullError (any code); returns the error. */
+export async function rejection(promise: Promise<unknown>): Promise<NightpullError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof NightpullError, `expected NightpullError, got ${err}`);
+    return err;
+  }
+  assert.fail("expected a rejection");
+}
+
 /** Awaits `promise`, asserting it rejects with a NightpullError of `code`; returns the error. */
 export async function rejectsWith(
   promise: Promise<unknown>,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { type HfSource, HubClient } from "../../src/download/hub_client.ts";
 import { MAX_HUB_RESPONSE_BYTES } from "../../src/download/hub_http.ts";
-import { NightpullError } from "../../src/errors.ts";
 import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
+import { rejection } from "./_fetch_env.ts";
 
 // Hub API answers are read up to a cap: an endless or huge answer fails with
 // hub_response_too_large, and the client stops reading at the cap (bounded memory).
@@ -14,16 +14,6 @@ const TINY: HfSource = {
   repoId: "acme/tiny-model",
   revision: "main",
 };
-
-async function rejection(promise: Promise<unknown>): Promise<NightpullError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof NightpullError, `expected NightpullError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected a rejection");
-}
 
 function client(endpoint: string, maxResponseBytes?: number) {
   return new HubClient({

@@ -9,16 +9,7 @@ import {
   standardRepos,
   startFakeHub,
 } from "../../fixtures/fake_hub.ts";
-
-async function rejection(promise: Promise<unknown>): Promise<NightpullError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof NightpullError, `expected NightpullError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected a rejection");
-}
+import { rejection } from "./_fetch_env.ts";
 
 const TINY_MAIN = [
   ".gitattributes",

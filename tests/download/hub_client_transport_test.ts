@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type HfSource, HubClient } from "../../src/download/hub_client.ts";
-import { NightpullError } from "../../src/errors.ts";
+import { rejection } from "./_fetch_env.ts";
 
 // The client's transport against small loopback servers: retries, timeouts, redirects and
 // pagination origins (the fake hub answers these routes only correctly).
@@ -53,16 +53,6 @@ function client(
     timeoutMs: extra.timeoutMs,
   });
   return { hub, sleeps };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<NightpullError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof NightpullError, `expected NightpullError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected a rejection");
 }
 
 Deno.test("api GET: a 500 is retried, then the answer is used", async () => {

@@ -15,10 +15,10 @@ import {
 } from "../../fixtures/fake_hub.ts";
 import { type Config, resolveConfig } from "../../src/config.ts";
 import { pull, type PullEvent, type PullRequest } from "../../src/download/pull.ts";
-import { NightpullError } from "../../src/errors.ts";
 import { createLogger } from "../../src/log.ts";
 import { metrics } from "../../src/metrics.ts";
 import { USER_AGENT } from "../../src/version.ts";
+import { rejection } from "./_fetch_env.ts";
 
 const REPO = "acme/tiny-model";
 const MODEL = "model.safetensors";
@@ -86,16 +86,6 @@ async function snapshotSha(r: Rig, path: string): Promise<string> {
   const commit = r.hub.commitOf(REPO, "main");
   const dir = join(r.config.hubCache, "models--acme--tiny-model", "snapshots", commit);
   return sha256(await Deno.readFile(join(dir, path)));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<NightpullError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof NightpullError, `expected NightpullError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected a rejection");
 }
 
 Deno.test("a mirror's huggingface.co next links are followed on the mirror over 3+ pages; no expand", async () => {
