@@ -169,8 +169,9 @@ export class ScheduleService {
         break;
       } catch (err) {
         const taken = err instanceof NightpullError && err.details?.field === "name";
-        if (!taken || input?.name !== undefined || n > 100) throw err;
-        schedule.name = `${fields.name}-${n}`;
+        if (!taken || input?.name !== undefined || n > 22) throw err;
+        // past 20 numbered copies, the id's random tail makes the name unique
+        schedule.name = n <= 21 ? `${fields.name}-${n}` : `${fields.name}-${schedule.id.slice(-8)}`;
       }
     }
     this.#log.info("schedule.created", { scheduleId: schedule.id, name: schedule.name });

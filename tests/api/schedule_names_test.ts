@@ -136,3 +136,19 @@ Deno.test("nextRunAt: create and list show the engine's next run; an interval's 
     await api.close();
   }
 });
+
+Deno.test("schedule names: past 20 numbered copies a default name takes the id's tail", async () => {
+  const api = await startApi();
+  try {
+    const names = new Set<string>();
+    for (let i = 0; i < 23; i++) {
+      const res = await api.call("POST", BASE, { ...cronBody(), name: undefined });
+      assert.equal(res.status, 201, res.text);
+      names.add(res.json.name);
+    }
+    assert.equal(names.size, 23);
+    assert.ok(names.has("tiny-model-21"));
+  } finally {
+    await api.close();
+  }
+});
