@@ -7,23 +7,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { CliRig } from "./_pull_cli.ts";
 import { cliRig } from "./_pull_cli.ts";
+import { listTree } from "../_tree.ts";
 
 const REPO = "acme/tiny-model";
 
 /** Files under a snapshot folder, relative, sorted. */
-async function snapshotFiles(root: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  try {
-    for await (const e of Deno.readDir(join(root, prefix))) {
-      const rel = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory) out.push(...await snapshotFiles(root, rel));
-      else out.push(rel);
-    }
-  } catch {
-    // absent
-  }
-  return out.sort();
-}
+const snapshotFiles = async (root: string) => (await listTree(root)).sort();
 
 const bodyGets = (r: CliRig, from: number) =>
   r.hub.requests.slice(from).filter((q) => q.method === "GET" && q.file !== undefined);

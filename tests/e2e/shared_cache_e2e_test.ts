@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { FakeHub, FakeRepoSpec } from "../../fixtures/fake_hub.ts";
 import { cliRig, finish } from "./_pull_cli.ts";
+import { listTree } from "../_tree.ts";
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -46,20 +47,6 @@ function collisionRepo(): FakeRepoSpec {
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 const gitSha1 = (bytes: Uint8Array) =>
   createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
-
-async function listTree(root: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  try {
-    for await (const e of Deno.readDir(join(root, prefix))) {
-      const rel = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory) out.push(...await listTree(root, rel));
-      else out.push(rel);
-    }
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  return out;
-}
 
 /** Every blob of the repo's cache folder is named by its own hash; nothing else is there. */
 async function assertBlobsVerify(hub: FakeHub, cache: string, repo: FakeRepoSpec) {

@@ -8,6 +8,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { FakeHub, FakeRepoSpec, HubRequest } from "../../fixtures/fake_hub.ts";
+import { listTree } from "../_tree.ts";
+
+/** Every regular file and symlink under a folder: {@link listTree} of ../_tree.ts. */
+export { listTree };
 
 /** A seeded random source (mulberry32): the same seed replays the same chaos. */
 export interface Chaos {
@@ -70,21 +74,6 @@ export async function sha256File(path: string): Promise<string> {
   using file = await Deno.open(path);
   for await (const chunk of file.readable) hash.update(chunk);
   return hash.digest("hex");
-}
-
-/** Every regular file and symlink under `dir` (relative paths), or [] when it is missing. */
-export async function listTree(dir: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  try {
-    for await (const e of Deno.readDir(join(dir, prefix))) {
-      const rel = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory) out.push(...await listTree(dir, rel));
-      else out.push(rel);
-    }
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  return out;
 }
 
 /** Where a repo file lands: `local-dir` or the hf-cache snapshot of `commit`. */
