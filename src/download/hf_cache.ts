@@ -16,6 +16,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { NightpullError } from "../errors.ts";
 import { osWriteError } from "../os_errors.ts";
 import { writeCacheDirTag } from "./cachedir_tag.ts";
+import { renameOrDiscard } from "./part_file.ts";
 import type { RepoType } from "./source.ts";
 
 /** One repository's folder inside the hub cache. */
@@ -138,12 +139,7 @@ export async function linkSnapshotFile(
   // A short temporary name beside the link: a legal 255-byte file name plus a suffix is not.
   const temp = join(dirname(link), `.nightpull-${crypto.randomUUID().slice(0, 8)}.tmp`);
   await Deno.symlink(target, temp);
-  try {
-    await Deno.rename(temp, link);
-  } catch (err) {
-    await Deno.remove(temp).catch(() => {});
-    throw err;
-  }
+  await renameOrDiscard(temp, link);
   return link;
 }
 

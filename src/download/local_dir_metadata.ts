@@ -17,6 +17,7 @@
 import { dirname, join } from "node:path";
 import { writeCacheDirTag } from "./cachedir_tag.ts";
 import { localDirStateDir } from "./file_lock.ts";
+import { renameOrDiscard } from "./part_file.ts";
 import { MAX_NAME_BYTES } from "./safe_path.ts";
 
 /** One file's record, and whether the file is unchanged since it was written. */
@@ -88,12 +89,7 @@ export async function writeDownloadMetadata(
   // a short temporary name: the record's own name may already be near the 255-byte limit
   const temp = join(dirname(path), `.${crypto.randomUUID().slice(0, 8)}.metadata.tmp`);
   await Deno.writeTextFile(temp, text);
-  try {
-    await Deno.rename(temp, path);
-  } catch (err) {
-    await Deno.remove(temp).catch(() => {});
-    throw err;
-  }
+  await renameOrDiscard(temp, path);
 }
 
 /**

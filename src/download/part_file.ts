@@ -93,6 +93,19 @@ export async function removeIfPresent(path: string): Promise<void> {
   }
 }
 
+/**
+ * Renames a freshly written `temp` over `path` (atomic replace); when the rename fails, the
+ * temporary file is removed (best effort) and the rename's error is thrown.
+ */
+export async function renameOrDiscard(temp: string, path: string): Promise<void> {
+  try {
+    await Deno.rename(temp, path);
+  } catch (err) {
+    await Deno.remove(temp).catch(() => {});
+    throw err;
+  }
+}
+
 /** Deletes a part and its sidecar. */
 export async function discardPart(partPath: string): Promise<void> {
   await removeIfPresent(partPath);
