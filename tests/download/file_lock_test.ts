@@ -9,6 +9,7 @@ import {
 } from "../../src/download/file_lock.ts";
 import { hfCacheRepo } from "../../src/download/hf_cache.ts";
 import { PYHF_DIR, pyhfTest, runPython } from "../e2e/_pyhf.ts";
+import { until } from "./_fetch_env.ts";
 
 Deno.test("lock paths are huggingface_hub's own; overlong names get a short hashed lock", () => {
   const repo = hfCacheRepo("/c", "dataset", "acme/d");
@@ -41,7 +42,7 @@ Deno.test("a second holder waits, says so once, and gets the lock when the first
       secondHeld = true;
       return lock;
     });
-    await waitUntil(() => waits === 1);
+    await until(() => waits === 1, 20_000);
     assert.equal(secondHeld, false);
     await first.release();
     await first.release(); // a second release is harmless
@@ -114,7 +115,7 @@ pyhfTest("Python's filelock and our lock exclude each other both ways", async (t
       assert.match((await reader.read()).value ?? "", /held/);
       let waited = false;
       const ours = acquireFileLock(path, { onWait: () => waited = true });
-      await waitUntil(() => waited);
+      await until(() => waited, 20_000);
       await child.stdin.close(); // python releases
       const lock = await ours;
       assert.equal(lock.waited, true);
@@ -133,12 +134,4 @@ async function python(home: string, code: string): Promise<string> {
   const out = await runPython(code, { endpoint: "http://127.0.0.1:9", hfHome: home });
   assert.equal(out.code, 0, out.stderr);
   return out.stdout.trim();
-}
-
-async function waitUntil(check: () => boolean, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met before the deadline");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
