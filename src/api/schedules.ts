@@ -7,6 +7,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { maskSchedule, type ScheduleInput, type ScheduleService } from "../schedule/service.ts";
 import type { Schedule } from "../schedule/schedule.ts";
+import { DEFAULT_PRIORITY } from "../schedule/schedule_input.ts";
 import type { DetailCache } from "./detail_cache.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";
@@ -162,7 +163,11 @@ const routes = {
   }),
 };
 
-const show = (s: Schedule) => maskSchedule(s) as z.infer<typeof ScheduleSchema>;
+// records older than the priority field show the priority they run with
+const show = (s: Schedule) =>
+  maskSchedule({ ...s, priority: s.priority ?? DEFAULT_PRIORITY }) as z.infer<
+    typeof ScheduleSchema
+  >;
 
 /**
  * The `/schedules` routes over `service`, to mount under `/api/v1`. Details are read through

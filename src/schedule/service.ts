@@ -40,6 +40,7 @@ import type { Engine } from "./engine.ts";
 import { newRun } from "./run_records.ts";
 import type { CacheTask, DownloadSpec, RetryPolicy, Run, Schedule } from "./schedule.ts";
 import {
+  DEFAULT_PRIORITY,
   DEFAULT_RETRY,
   normalizeDownloadInput,
   normalizeScheduleInput,
@@ -204,6 +205,7 @@ export class ScheduleService {
     const now = this.#clock.now();
     const detail: ScheduleDetail = {
       ...s,
+      priority: s.priority ?? DEFAULT_PRIORITY,
       nextRunAt: nextAt === null ? null : iso(nextAt),
       nextRuns: s.status === "active" ? this.#nextRuns(s, nextAt, now).map(iso) : [],
       stats: statsOf(c),

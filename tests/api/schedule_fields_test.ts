@@ -177,3 +177,20 @@ Deno.test("POST /time-window/validate: one range as the whole body answers as {w
     await api.close();
   }
 });
+
+Deno.test("schedules stored before the priority field show priority 5", async () => {
+  const { scheduleKey } = await import("../../src/store/keys.ts");
+  const api = await startApi();
+  try {
+    const created = await api.call("POST", BASE, cronBody());
+    const key = scheduleKey(created.json.id);
+    const { priority: _p, ...older } = (await api.kv.get<Record<string, unknown>>(key)).value!;
+    await api.kv.set(key, older);
+    const list = await api.call("GET", BASE);
+    assert.equal(list.json.items[0].priority, 5);
+    const detail = await api.call("GET", `${BASE}/${created.json.id}`);
+    assert.equal(detail.json.priority, 5);
+  } finally {
+    await api.close();
+  }
+});
