@@ -1,9 +1,16 @@
 /**
  * Test support: a real small filesystem (tmpfs) for disk-space tests. Mounting needs root;
  * where it is not permitted, {@link tmpfsUnavailable} says why so the test can skip with a
- * printed notice.
+ * printed notice. {@link freeBytes} measures free space independently of src/.
  * @module
  */
+import { statfsSync } from "node:fs";
+
+/** Bytes free for an unprivileged writer (`f_bavail * f_bsize`) on the filesystem of `dir`. */
+export function freeBytes(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+}
 
 async function mount(args: string[]): Promise<{ ok: boolean; message: string }> {
   const out = await new Deno.Command("mount", { args, stdout: "piped", stderr: "piped" }).output()

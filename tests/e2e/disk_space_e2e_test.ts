@@ -5,10 +5,9 @@
  * repo. Skipped with a notice where no tmpfs can be mounted (not root).
  */
 import assert from "node:assert/strict";
-import { statfsSync } from "node:fs";
 import { join } from "node:path";
 import { formatBytes } from "../../src/byte_size.ts";
-import { mountTmpfs, tmpfsUnavailable } from "../_tmpfs.ts";
+import { freeBytes, mountTmpfs, tmpfsUnavailable } from "../_tmpfs.ts";
 import { cliRig } from "./_pull_cli.ts";
 
 const MIB = 1024 * 1024;
@@ -25,11 +24,6 @@ const BIG = {
     ],
   },
 };
-
-function freeBytes(dir: string): number {
-  const s = statfsSync(dir);
-  return s.bavail * s.bsize;
-}
 
 Deno.test({
   name: "preflight: a 27 MiB repo into a 16 MiB tmpfs exits 6 with both figures, no body served",

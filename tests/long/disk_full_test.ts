@@ -6,14 +6,13 @@
  * Needs `mount -t tmpfs` (root); skipped with a message where mounting is not permitted.
  */
 import assert from "node:assert/strict";
-import { statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startFakeHub } from "../../fixtures/fake_hub.ts";
 import { resolveConfig } from "../../src/config.ts";
 import { localDirPartPath } from "../../src/download/part_paths.ts";
 import { pull, type PullEvent } from "../../src/download/pull.ts";
 import { toNightpullError } from "../../src/errors.ts";
-import { mountTmpfs, tmpfsUnavailable } from "../_tmpfs.ts";
+import { freeBytes, mountTmpfs, tmpfsUnavailable } from "../_tmpfs.ts";
 import { assertFinalFiles, CHAOS_FILES, chaosRepo, listTree, maxFetches } from "./_chaos.ts";
 
 const REPO = "acme/chaos";
@@ -33,10 +32,10 @@ function partSize(path: string): number {
 
 /** Another writer: fills what is free on the filesystem of `dir` with one file. */
 function fillDisk(path: string): void {
-  const s = statfsSync(dirname(path));
+  const free = freeBytes(dirname(path));
   using file = Deno.openSync(path, { write: true, create: true });
   const chunk = new Uint8Array(MIB);
-  let left = s.bavail * s.bsize;
+  let left = free;
   try {
     while (left > 0) left -= file.writeSync(chunk.subarray(0, Math.min(chunk.length, left)));
   } catch {
