@@ -192,7 +192,9 @@ async function apply(deps: DeclaredDeps, plan: Plan): Promise<DeclaredOutcome> {
 
 async function reread(kv: Deno.Kv, plan: Plan): Promise<void> {
   plan.pointer = await getDeclared(kv, plan.name);
-  plan.existing = await findExisting(kv, plan.pointer);
+  // names are unique: a schedule of this name made through the API meanwhile is adopted
+  plan.existing = await findExisting(kv, plan.pointer) ??
+    (await byName(kv, new Set([plan.name]))).get(plan.name) ?? null;
   if (plan.existing && plan.fields) {
     // the other process may have written exactly this
     if (canonical(plan.fields) === canonical(storedFields(plan.existing))) plan.fields = null;
