@@ -10,17 +10,9 @@ import {
   startFakeHub,
 } from "../../fixtures/fake_hub.ts";
 import { rejection } from "./_fetch_env.ts";
+import { TINY_MODEL_MAIN } from "../_tiny_model.ts";
 
-const TINY_MAIN = [
-  ".gitattributes",
-  "README.md",
-  "config.json",
-  "model.safetensors",
-  "onnx/fp16/model.onnx",
-  "tokenizer/merges.txt",
-  "tokenizer/tokenizer_config.json",
-  "tokenizer/vocab.json",
-];
+const TINY_MAIN = TINY_MODEL_MAIN;
 
 function hf(repoId: string, revision = "main", repoType: HfSource["repoType"] = "model"): HfSource {
   return { kind: "hf", repoType, repoId, revision };

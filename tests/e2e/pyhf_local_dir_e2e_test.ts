@@ -10,18 +10,10 @@ import { join } from "node:path";
 import type { HubRequest } from "../../fixtures/fake_hub.ts";
 import { cliRig } from "./_pull_cli.ts";
 import { pyhfTest, runHf } from "./_pyhf.ts";
+import { TINY_MODEL_MAIN } from "../_tiny_model.ts";
 
 const REPO = "acme/tiny-model";
-const PATHS = [
-  ".gitattributes",
-  "README.md",
-  "config.json",
-  "model.safetensors",
-  "onnx/fp16/model.onnx",
-  "tokenizer/merges.txt",
-  "tokenizer/tokenizer_config.json",
-  "tokenizer/vocab.json",
-];
+const PATHS = TINY_MODEL_MAIN;
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 const bodies = (requests: HubRequest[]) =>

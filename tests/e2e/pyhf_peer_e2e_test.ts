@@ -10,6 +10,7 @@ import { type FakeHub, standardRepos, startFakeHub } from "../../fixtures/fake_h
 import { resolveConfig } from "../../src/config.ts";
 import { pull } from "../../src/download/pull.ts";
 import { pyhfTest, runPythonJson } from "./_pyhf.ts";
+import { TINY_MODEL_MAIN } from "../_tiny_model.ts";
 
 const REPO = "acme/tiny-model";
 const DATASET = "acme/tiny-data";
@@ -64,16 +65,7 @@ print(json.dumps({"files": files, "snapshot": snap, "one": one, "info": infos}))
         info: { path: string; kind: string; size: number | null; lfs: string | null }[];
       }>(script, { endpoint: hub.url, hfHome });
 
-      const paths = [
-        ".gitattributes",
-        "README.md",
-        "config.json",
-        "model.safetensors",
-        "onnx/fp16/model.onnx",
-        "tokenizer/merges.txt",
-        "tokenizer/tokenizer_config.json",
-        "tokenizer/vocab.json",
-      ];
+      const paths = TINY_MODEL_MAIN;
       assert.deepEqual(out.files, paths);
       const commit = hub.commitOf(REPO, "main");
       assert.equal(
