@@ -21,7 +21,8 @@ type Detail = Record<string, unknown> & { id: string; nextRuns: string[]; status
 
 /** The stored fields of a schedule (what a restart must keep), without derived ones. */
 function stored(detail: Detail): Record<string, unknown> {
-  const { nextRuns: _n, stats: _s, window: _w, ...rest } = detail;
+  // nextRunAt is nextRuns[0]: derived from the clock, like nextRuns
+  const { nextRuns: _n, nextRunAt: _r, stats: _s, window: _w, ...rest } = detail;
   return rest;
 }
 
