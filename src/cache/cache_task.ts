@@ -12,7 +12,7 @@
 import { NightpullError } from "../errors.ts";
 import type { PullContext, PullEvent } from "../download/pull.ts";
 import type { CacheTask } from "../schedule/schedule.ts";
-import { repairBlobs, verifyCache } from "./cache_verify.ts";
+import { repairBlobs, verifyCache, verifyProgressEvents } from "./cache_verify.ts";
 import { parseRepoArg, repoLabel } from "./repo_arg.ts";
 
 /** What a cache task reports as its run's outcome (the shape of a pull's). */
@@ -25,22 +25,11 @@ export interface CacheTaskOutcome {
 /** Runs `task` against the hub cache of `ctx.config`. */
 export async function runCacheTask(task: CacheTask, ctx: PullContext): Promise<CacheTaskOutcome> {
   const emit = (e: PullEvent) => ctx.onEvent?.(e);
-  const name = (repo: string, blob: string) => `${repo} ${blob.slice(0, 12)}`;
   const result = await verifyCache({
     root: ctx.config.hubCache,
     repos: task.repos.map((r) => parseRepoArg(r, false)),
     signal: ctx.signal,
-    onPlan: (blobs) =>
-      emit({
-        type: "plan",
-        commit: null,
-        files: blobs.map((b) => ({ path: name(b.repo, b.blob), size: b.size, skip: false })),
-      }),
-    onBlob: (b) => {
-      const path = name(b.repo, b.blob);
-      emit({ type: "progress", path, bytes: b.size, total: b.size });
-      emit({ type: "file", path, status: "done", bytes: b.size });
-    },
+    ...verifyProgressEvents(emit),
   });
   const bad = result.bad.map((b) => `${repoLabel(b.type, b.repo)} blobs/${b.blob}`);
   ctx.logger?.info("cache.verified", {

@@ -13,7 +13,7 @@
  */
 import { join } from "node:path";
 import { hfCacheLockPath, tryFileLock } from "../download/file_lock.ts";
-import { pull, type PullContext } from "../download/pull.ts";
+import { pull, type PullContext, type PullEvent } from "../download/pull.ts";
 import { hashFile } from "../download/verify.ts";
 import { scanSelected } from "./cache_report.ts";
 import { type CachedRepo, cacheRepoOf, walkFiles } from "./cache_scan.ts";
@@ -49,6 +49,30 @@ export interface CacheVerifyOptions {
   onPlan?: (blobs: { repo: string; blob: string; size: number }[]) => void;
   /** Called after each blob (hashed, or skipped as busy). */
   onBlob?: (event: { repo: string; blob: string; size: number }) => void;
+}
+
+/**
+ * Verification progress as a pull's events, for the run record and the CLI's progress display
+ * alike: a `plan` of every blob, then `progress` and `file` done per blob, each named
+ * `<repo> <first 12 hex of the blob>`.
+ */
+export function verifyProgressEvents(
+  emit: (event: PullEvent) => void,
+): Pick<CacheVerifyOptions, "onPlan" | "onBlob"> {
+  const name = (repo: string, blob: string) => `${repo} ${blob.slice(0, 12)}`;
+  return {
+    onPlan: (blobs) =>
+      emit({
+        type: "plan",
+        commit: null,
+        files: blobs.map((b) => ({ path: name(b.repo, b.blob), size: b.size, skip: false })),
+      }),
+    onBlob: (b) => {
+      const path = name(b.repo, b.blob);
+      emit({ type: "progress", path, bytes: b.size, total: b.size });
+      emit({ type: "file", path, status: "done", bytes: b.size });
+    },
+  };
 }
 
 /** Hashes every complete blob of the selected repos. */

@@ -10,7 +10,7 @@
  * @module
  */
 import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
-import { repairBlobs, verifyCache } from "../cache/cache_verify.ts";
+import { repairBlobs, verifyCache, verifyProgressEvents } from "../cache/cache_verify.ts";
 import { repoLabel } from "../cache/repo_arg.ts";
 import { rateLimiterFor } from "../download/rate_limiter.ts";
 import { openKv } from "../store/open_kv.ts";
@@ -45,22 +45,11 @@ export async function cacheVerifyCommand(args: string[]): Promise<number> {
   const onInterrupt = () => controller.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
   try {
-    const name = (repo: string, blob: string) => `${repo} ${blob.slice(0, 12)}`;
     const result = await verifyCache({
       root: config.hubCache,
       repos,
       signal: controller.signal,
-      onPlan: (blobs) =>
-        display.onEvent({
-          type: "plan",
-          commit: null,
-          files: blobs.map((b) => ({ path: name(b.repo, b.blob), size: b.size, skip: false })),
-        }),
-      onBlob: (b) => {
-        const path = name(b.repo, b.blob);
-        display.onEvent({ type: "progress", path, bytes: b.size, total: b.size });
-        display.onEvent({ type: "file", path, status: "done", bytes: b.size });
-      },
+      ...verifyProgressEvents((e) => display.onEvent(e)),
     });
     display.finish();
     const bad = result.bad.map((b) => ({
