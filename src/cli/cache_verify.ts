@@ -15,7 +15,7 @@ import { repoLabel } from "../cache/repo_arg.ts";
 import { rateLimiterFor } from "../download/rate_limiter.ts";
 import { openKv } from "../store/open_kv.ts";
 import { CACHE_USAGE, cacheConfig, parseCacheArgs, repoArgs } from "./cache_args.ts";
-import { ProgressDisplay, type ProgressMode } from "./progress.ts";
+import { ProgressDisplay, stderrProgressMode } from "./progress.ts";
 import { formatBytes } from "./table.ts";
 
 const encoder = new TextEncoder();
@@ -32,11 +32,7 @@ export async function cacheVerifyCommand(args: string[]): Promise<number> {
   }
   const repos = repoArgs(positionals, false);
   const config = cacheConfig(values);
-  const mode: ProgressMode = values.quiet || values.json
-    ? "quiet"
-    : Deno.stderr.isTerminal()
-    ? "tty"
-    : "plain";
+  const mode = stderrProgressMode(Boolean(values.quiet || values.json));
   const display = new ProgressDisplay({
     mode,
     write: (text) => Deno.stderr.writeSync(encoder.encode(text)),

@@ -80,6 +80,20 @@ export function countText(n: number, noun: string): string {
 /** How progress is shown. */
 export type ProgressMode = "tty" | "plain" | "quiet";
 
+/** The mode for progress on stderr: `quiet` when asked, `tty` on a terminal, else `plain`. */
+export function stderrProgressMode(quiet: boolean): ProgressMode {
+  return quiet ? "quiet" : Deno.stderr.isTerminal() ? "tty" : "plain";
+}
+
+/** The terminal's width in columns, or undefined when it cannot be read. */
+export function terminalColumns(): number | undefined {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Options of {@link ProgressDisplay}. */
 export interface ProgressOptions {
   mode: ProgressMode;

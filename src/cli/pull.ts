@@ -24,7 +24,8 @@ import {
   formatBytes,
   formatDuration,
   ProgressDisplay,
-  type ProgressMode,
+  stderrProgressMode,
+  terminalColumns,
 } from "./progress.ts";
 
 /** Usage text of `nightpull pull`. */
@@ -163,7 +164,7 @@ export async function pullCommand(args: string[]): Promise<number> {
     ...(values.verify ? { verify: "always" as const } : {}),
   };
 
-  const mode: ProgressMode = values.quiet ? "quiet" : Deno.stderr.isTerminal() ? "tty" : "plain";
+  const mode = stderrProgressMode(Boolean(values.quiet));
   const encoder = new TextEncoder();
   const display = new ProgressDisplay({
     mode,
@@ -244,12 +245,4 @@ function parseMaxWorkers(raw: string | undefined): number | undefined {
     usageError(`invalid --max-workers "${raw}": expected a whole number from 1 to 64`);
   }
   return Number(raw);
-}
-
-function terminalColumns(): number | undefined {
-  try {
-    return Deno.consoleSize().columns;
-  } catch {
-    return undefined;
-  }
 }

@@ -25,6 +25,8 @@ import {
   formatDuration,
   ProgressDisplay,
   type ProgressMode,
+  stderrProgressMode,
+  terminalColumns,
 } from "./progress.ts";
 import { readEvents } from "./sse_reader.ts";
 
@@ -198,7 +200,7 @@ export async function watchFromCli(
   runId: string,
   flags: { json?: boolean; quiet?: boolean },
 ): Promise<number> {
-  const mode: ProgressMode = flags.quiet ? "quiet" : Deno.stderr.isTerminal() ? "tty" : "plain";
+  const mode = stderrProgressMode(Boolean(flags.quiet));
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
@@ -219,14 +221,6 @@ export async function watchFromCli(
     throw err;
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
-  }
-}
-
-function terminalColumns(): number | undefined {
-  try {
-    return Deno.consoleSize().columns;
-  } catch {
-    return undefined;
   }
 }
 
