@@ -1,5 +1,6 @@
 /**
- * Test support: what a folder holds, as relative paths, for asserting on what a pull left.
+ * Test support: what a folder holds, for asserting on what a pull left: relative paths
+ * ({@link listTree}) or every non-folder entry below it ({@link filesBelow}).
  * @module
  */
 import { join } from "node:path";
@@ -17,4 +18,15 @@ export async function listTree(dir: string, prefix = ""): Promise<string[]> {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
   return out;
+}
+
+/** Every entry below `dir` that is not a folder (files, links, …) with its path, depth first. */
+export async function* filesBelow(
+  dir: string,
+): AsyncGenerator<{ path: string; entry: Deno.DirEntry }> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* filesBelow(path);
+    else yield { path, entry };
+  }
 }

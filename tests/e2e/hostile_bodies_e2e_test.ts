@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { filesBelow } from "../_tree.ts";
 import { cliRig, finish } from "./_pull_cli.ts";
 
 const MiB = 1024 * 1024;
@@ -70,14 +71,9 @@ Deno.test("an endless file body: size_mismatch (exit 5), the part holds the file
     assert.match(res.stderr, /size mismatch for model\.safetensors: the server sent more than/);
     // Nothing below the target is larger than the file: the endless rest was never written.
     let written = 0;
-    const walk = async (at: string) => {
-      for await (const entry of Deno.readDir(at)) {
-        const p = join(at, entry.name);
-        if (entry.isDirectory) await walk(p);
-        else written = Math.max(written, (await Deno.stat(p)).size);
-      }
-    };
-    await walk(dir);
+    for await (const { path: p } of filesBelow(dir)) {
+      written = Math.max(written, (await Deno.stat(p)).size);
+    }
     assert.ok(written <= info.size, `a file of ${written} bytes for a ${info.size}-byte file`);
     await r.hub.settled();
     const served = r.hub.bodyBytes((q) => q.file === path);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
 import { STREAM_BUFFER_SIZE } from "../../src/download/single_stream.ts";
+import { filesBelow } from "../_tree.ts";
 import { cliRig, finish, pollUntil, REPO_ROOT } from "./_pull_cli.ts";
 
 const MiB = 1024 * 1024;
@@ -14,17 +15,15 @@ const MiB = 1024 * 1024;
 /** The largest file below `dir`: the partial file of a one-file pull. */
 async function largestFile(dir: string): Promise<{ path: string; size: number } | undefined> {
   let best: { path: string; size: number } | undefined;
-  const walk = async (at: string) => {
-    for await (const entry of Deno.readDir(at)) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory) await walk(path);
-      else if (entry.isFile) {
-        const { size } = await Deno.stat(path);
-        if (!best || size > best.size) best = { path, size };
-      }
+  try {
+    for await (const { path, entry } of filesBelow(dir)) {
+      if (!entry.isFile) continue;
+      const { size } = await Deno.stat(path);
+      if (!best || size > best.size) best = { path, size };
     }
-  };
-  await walk(dir).catch(() => {});
+  } catch {
+    // gone or changing under us: what was seen so far
+  }
   return best;
 }
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
 import type { Run } from "../../src/schedule/schedule.ts";
 import { startServe } from "../cli/_serve.ts";
+import { filesBelow } from "../_tree.ts";
 
 const REPO = "acme/tiny-model";
 const SCHEDULED_RUNS = 3;
@@ -78,7 +79,8 @@ Deno.test("serve runs an every-second schedule against the hub on time and keeps
     }
     const total = oldestFirst[0].files.total;
     let checked = 0;
-    for await (const path of walk(out)) {
+    for await (const { path, entry } of filesBelow(out)) {
+      if (!entry.isFile) continue;
       // huggingface_hub's bookkeeping (.cache/huggingface: metadata, CACHEDIR.TAG) is not a repo file
       if (path.startsWith(join(out, ".cache") + "/")) continue;
       const rel = path.slice(out.length + 1);
@@ -122,11 +124,3 @@ Deno.test("serve runs an every-second schedule against the hub on time and keeps
     assert.equal(code, 0, serve.log());
   }
 });
-
-async function* walk(dir: string): AsyncGenerator<string> {
-  for await (const entry of Deno.readDir(dir)) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) yield* walk(path);
-    else if (entry.isFile) yield path;
-  }
-}
