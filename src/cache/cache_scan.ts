@@ -12,7 +12,7 @@
  */
 import { basename, join, relative, resolve, sep } from "node:path";
 import type { HfCacheRepo } from "../download/hf_cache.ts";
-import type { RepoType } from "../download/source.ts";
+import { REPO_TYPE_BY_PLURAL, type RepoType } from "../download/source.ts";
 
 /** One snapshot of a cached repo. */
 export interface CachedRevision {
@@ -51,17 +51,10 @@ export interface CachedRepo {
   lastModified: string | null;
 }
 
-const TYPES: Record<string, RepoType> = {
-  models: "model",
-  datasets: "dataset",
-  spaces: "space",
-  kernels: "kernel",
-};
-
 /** `models--org--name` -> its type and id, or null for anything else (`.locks`, stray files). */
 export function parseRepoFolder(name: string): { type: RepoType; repo: string } | null {
   const parts = name.split("--");
-  const type = TYPES[parts[0]];
+  const type = REPO_TYPE_BY_PLURAL[parts[0]];
   if (!type || parts.length < 2 || parts.slice(1).some((p) => p === "")) return null;
   return { type, repo: parts.slice(1).join("/") };
 }

@@ -9,7 +9,7 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
-import type { RepoType } from "../download/source.ts";
+import { REPO_TYPE_BY_PLURAL, type RepoType } from "../download/source.ts";
 import { repoFolderName } from "../download/hf_cache.ts";
 
 /** A parsed repo argument. */
@@ -19,12 +19,6 @@ export interface RepoArg {
   revision?: string;
 }
 
-const PREFIX: Record<string, RepoType> = {
-  models: "model",
-  datasets: "dataset",
-  spaces: "space",
-  kernels: "kernel",
-};
 const PART = /^[\w.-]{1,96}$/;
 
 /** Parses `REPO[@REV]`; throws `invalid_input` saying what a repo looks like. */
@@ -33,7 +27,11 @@ export function parseRepoArg(text: string, allowRevision = true): RepoArg {
   const name = at < 0 ? text : text.slice(0, at);
   const revision = at < 0 ? undefined : text.slice(at + 1);
   const parts = name.split("/");
-  const type = parts.length === 3 ? PREFIX[parts[0]] : parts.length === 2 ? "model" : undefined;
+  const type = parts.length === 3
+    ? REPO_TYPE_BY_PLURAL[parts[0]]
+    : parts.length === 2
+    ? "model"
+    : undefined;
   const id = parts.slice(-2);
   const badRev = revision !== undefined &&
     (!allowRevision || !/^[\w./-]{1,200}$/.test(revision) || revision.split("/").includes(".."));

@@ -28,7 +28,11 @@ export const REPO_URL_PREFIX: Record<RepoType, string> = {
   kernel: "kernels/",
 };
 
-const TYPE_BY_PREFIX: Record<string, RepoType> = {
+/**
+ * The plural words of hub URLs, `hf:` sources and cache folder names (`models`, `datasets`,
+ * `spaces`, `kernels`) to their repo type.
+ */
+export const REPO_TYPE_BY_PLURAL: Record<string, RepoType> = {
   models: "model",
   datasets: "dataset",
   spaces: "space",
@@ -110,7 +114,7 @@ function parseHf(text: string): Source {
   }
   let repoType: RepoType = "model";
   const parts = rest.split("/");
-  if (Object.hasOwn(TYPE_BY_PREFIX, parts[0])) repoType = TYPE_BY_PREFIX[parts.shift()!];
+  if (Object.hasOwn(REPO_TYPE_BY_PLURAL, parts[0])) repoType = REPO_TYPE_BY_PLURAL[parts.shift()!];
   if (parts.length < 1 || parts.length > 2) {
     throw invalid(text, "a repo id is <name> or <org>/<name>");
   }
@@ -149,8 +153,8 @@ export function parseHfUri(text: string): HfUri {
   const first = body.split("/")[0];
   const singular = REPO_TYPES.includes(first as RepoType) && first !== "model";
   if (singular) throw invalid(text, `the type prefix is plural: "${first}s/"`);
-  const location = Object.hasOwn(TYPE_BY_PREFIX, first) ? body.slice(first.length + 1) : body;
-  const prefix = Object.hasOwn(TYPE_BY_PREFIX, first) ? `${first}/` : "";
+  const location = Object.hasOwn(REPO_TYPE_BY_PLURAL, first) ? body.slice(first.length + 1) : body;
+  const prefix = Object.hasOwn(REPO_TYPE_BY_PLURAL, first) ? `${first}/` : "";
   const at = location.indexOf("@");
   let repoId: string;
   let revision = "";
