@@ -426,10 +426,8 @@ function asObject(input: unknown, what: string): Record<string, unknown> {
   return input as Record<string, unknown>;
 }
 
-/** Validates a whole schedule input and fills in defaults; writes nothing. */
-export function normalizeScheduleInput(input: unknown, now: Date, config: Config): ScheduleFields {
-  const obj = asObject(input, "schedule");
-  checkKnown(obj, SCHEDULE_FIELDS, "schedule");
+/** Throws `invalid_source` when the input has no `source`. */
+function requireSource(obj: Record<string, unknown>): void {
   if (obj.source === undefined) {
     throw new NightpullError(
       "invalid_source",
@@ -437,6 +435,30 @@ export function normalizeScheduleInput(input: unknown, now: Date, config: Config
       { field: "source" },
     );
   }
+}
+
+/** An `overlap` value: `"skip"` or `"queue"`, else `invalid_input` naming the field. */
+function overlapOf(value: unknown): "skip" | "queue" {
+  if (value !== "skip" && value !== "queue") {
+    throw invalid(
+      "overlap",
+      `invalid overlap ${JSON.stringify(value)}: expected "skip" or "queue"`,
+    );
+  }
+  return value;
+}
+
+/** A `bandwidth` value, checked by {@link parseBandwidth} (which throws), trimmed. */
+function bandwidthOf(value: unknown): string {
+  parseBandwidth(value as string);
+  return (value as string).trim();
+}
+
+/** Validates a whole schedule input and fills in defaults; writes nothing. */
+export function normalizeScheduleInput(input: unknown, now: Date, config: Config): ScheduleFields {
+  const obj = asObject(input, "schedule");
+  checkKnown(obj, SCHEDULE_FIELDS, "schedule");
+  requireSource(obj);
   const spec = normalizeSpec(obj);
   if (obj.trigger === undefined) {
     throw invalid(
@@ -461,21 +483,10 @@ export function normalizeScheduleInput(input: unknown, now: Date, config: Config
     parseDuration(obj.misfireGrace, "misfireGrace");
     fields.misfireGrace = (obj.misfireGrace as string).trim();
   }
-  if (obj.overlap !== undefined) {
-    if (obj.overlap !== "skip" && obj.overlap !== "queue") {
-      throw invalid(
-        "overlap",
-        `invalid overlap ${JSON.stringify(obj.overlap)}: expected "skip" or "queue"`,
-      );
-    }
-    fields.overlap = obj.overlap;
-  }
+  if (obj.overlap !== undefined) fields.overlap = overlapOf(obj.overlap);
   if (obj.timeWindow !== undefined) fields.timeWindow = normalizeTimeWindow(obj.timeWindow);
   if (obj.webhook !== undefined) fields.webhook = normalizeWebhook(obj.webhook);
-  if (obj.bandwidth !== undefined) {
-    parseBandwidth(obj.bandwidth as string);
-    fields.bandwidth = (obj.bandwidth as string).trim();
-  }
+  if (obj.bandwidth !== undefined) fields.bandwidth = bandwidthOf(obj.bandwidth);
   return fields;
 }
 
@@ -489,13 +500,7 @@ export function normalizeDownloadInput(input: unknown): {
 } {
   const obj = asObject(input, "download");
   checkKnown(obj, DOWNLOAD_FIELDS, "download");
-  if (obj.source === undefined) {
-    throw new NightpullError(
-      "invalid_source",
-      'source is required, e.g. "hf:openai-community/gpt2@main"',
-      { field: "source" },
-    );
-  }
+  requireSource(obj);
   const out: ReturnType<typeof normalizeDownloadInput> = {
     spec: normalizeSpec(obj),
     retry: normalizeRetry(obj.retry),
@@ -504,16 +509,8 @@ export function normalizeDownloadInput(input: unknown): {
   // name, misfireGrace and overlap mean nothing for one run but must still be valid
   if (obj.name !== undefined) text(obj.name, "name", 200);
   if (obj.misfireGrace !== undefined) parseDuration(obj.misfireGrace, "misfireGrace");
-  if (obj.overlap !== undefined && obj.overlap !== "skip" && obj.overlap !== "queue") {
-    throw invalid(
-      "overlap",
-      `invalid overlap ${JSON.stringify(obj.overlap)}: expected "skip" or "queue"`,
-    );
-  }
-  if (obj.bandwidth !== undefined) {
-    parseBandwidth(obj.bandwidth as string);
-    out.spec.bandwidth = (obj.bandwidth as string).trim();
-  }
+  if (obj.overlap !== undefined) overlapOf(obj.overlap);
+  if (obj.bandwidth !== undefined) out.spec.bandwidth = bandwidthOf(obj.bandwidth);
   if (obj.timeWindow !== undefined) out.timeWindow = normalizeTimeWindow(obj.timeWindow);
   if (obj.webhook !== undefined) out.webhook = normalizeWebhook(obj.webhook);
   return out;
