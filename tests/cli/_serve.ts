@@ -1,6 +1,6 @@
 /**
  * Real processes for CLI tests: `nightpull serve` on port 0 (its URL read from its log line)
- * and one-shot `nightpull …` commands.
+ * and one-shot `nightpull …` commands; {@link apiCall} talks JSON to a served API.
  * @module
  */
 import { fileURLToPath } from "node:url";
@@ -176,4 +176,27 @@ export function isolatedEnv(
     NO_COLOR: "1",
     ...extra,
   };
+}
+
+/** A parsed JSON answer, read field by field by the tests (as `JSON.parse` returns it). */
+// deno-lint-ignore no-explicit-any
+type AnyJson = any;
+
+/**
+ * One `/api/v1` request to a served API (`base` is the server's URL): an object body goes as
+ * JSON, a string body as it is. The status and the parsed JSON answer (null when empty).
+ */
+export async function apiCall(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: AnyJson }> {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }

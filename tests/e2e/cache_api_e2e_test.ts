@@ -7,18 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServe } from "../cli/_serve.ts";
+import { apiCall, startServe } from "../cli/_serve.ts";
 import { cliRig } from "./_pull_cli.ts";
-
-async function api(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 /** Reads a run's event stream until `end`; returns the event names and the end record. */
 async function follow(base: string, runId: string) {
@@ -47,7 +37,7 @@ Deno.test("cache API: GET /cache, prune validation and dry run, verify as a foll
   assert.equal((await rig.run(["pull", "hf:acme/tiny-model"])).code, 0);
   const server = await startServe([], rig.env());
   try {
-    const cache = await api(server.url, "GET", "/cache");
+    const cache = await apiCall(server.url, "GET", "/cache");
     assert.equal(cache.status, 200);
     assert.deepEqual(cache.body.repos.map((r: { repo: string }) => r.repo), ["acme/tiny-model"]);
     assert.equal(cache.body.repos[0].revisions[0].refs[0], "main");
@@ -56,7 +46,8 @@ Deno.test("cache API: GET /cache, prune validation and dry run, verify as a foll
     assert.match(metrics, new RegExp(`nightpull_cache_bytes ${cache.body.size}\\b`));
     assert.match(metrics, /nightpull_disk_free_bytes [1-9]\d*/);
 
-    const tree = async () => JSON.stringify((await api(server.url, "GET", "/cache")).body.repos);
+    const tree = async () =>
+      JSON.stringify((await apiCall(server.url, "GET", "/cache")).body.repos);
     const before = await tree();
     for (
       const bad of [
@@ -67,33 +58,38 @@ Deno.test("cache API: GET /cache, prune validation and dry run, verify as a foll
         { keep: "1" },
       ]
     ) {
-      const res = await api(server.url, "POST", "/cache/prune", bad);
+      const res = await apiCall(server.url, "POST", "/cache/prune", bad);
       assert.equal(res.status, 422, JSON.stringify(bad));
       assert.ok(res.body.error.message, "says what was wrong");
     }
-    const dry = await api(server.url, "POST", "/cache/prune", { keep: 0, dryRun: true });
+    const dry = await apiCall(server.url, "POST", "/cache/prune", { keep: 0, dryRun: true });
     assert.equal(dry.status, 200);
     assert.equal(dry.body.repos.length, 0, "a snapshot main names is never pruned");
     assert.equal(await tree(), before, "nothing written");
-    assert.equal((await api(server.url, "POST", "/cache/verify", { repair: "yes" })).status, 422);
+    assert.equal(
+      (await apiCall(server.url, "POST", "/cache/verify", { repair: "yes" })).status,
+      422,
+    );
 
     const weights = rig.hub.fileInfo("acme/tiny-model", "model.safetensors").sha256!;
     await corrupt(join(rig.hubCache, "models--acme--tiny-model", "blobs", weights));
-    const failing = await api(server.url, "POST", "/cache/verify", { repos: ["acme/tiny-model"] });
+    const failing = await apiCall(server.url, "POST", "/cache/verify", {
+      repos: ["acme/tiny-model"],
+    });
     assert.equal(failing.status, 202, JSON.stringify(failing.body));
     assert.equal(failing.body.source, "cache:verify");
     const followed = await follow(server.url, failing.body.id);
     assert.equal(followed.end.status, "failed");
-    const record = await api(server.url, "GET", `/runs/${failing.body.id}`);
+    const record = await apiCall(server.url, "GET", `/runs/${failing.body.id}`);
     assert.equal(record.body.error.code, "checksum_mismatch");
     assert.match(record.body.error.message, new RegExp(weights));
 
-    const repairing = await api(server.url, "POST", "/cache/verify", { repair: true });
+    const repairing = await apiCall(server.url, "POST", "/cache/verify", { repair: true });
     assert.equal(repairing.status, 202);
     const repaired = await follow(server.url, repairing.body.id);
     assert.equal(repaired.end.status, "succeeded", JSON.stringify(repaired.end));
     assert.ok(repaired.events.includes("state"));
-    const again = await api(server.url, "POST", "/cache/verify", {});
+    const again = await apiCall(server.url, "POST", "/cache/verify", {});
     assert.equal((await follow(server.url, again.body.id)).end.status, "succeeded");
   } finally {
     await server.stop();

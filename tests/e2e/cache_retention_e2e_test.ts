@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServe } from "../cli/_serve.ts";
+import { apiCall, startServe } from "../cli/_serve.ts";
 import { cliRig, pollUntil } from "./_pull_cli.ts";
 import { pyhfSkipReason, runPythonJson } from "./_pyhf.ts";
 import { versionedRepo } from "./_versioned_repo.ts";
@@ -22,24 +22,14 @@ async function names(dir: string): Promise<string[]> {
   }
 }
 
-async function api(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
 /** Triggers schedule `id` and waits until its run succeeded. */
 async function runOnce(base: string, id: string): Promise<void> {
-  const started = await api(base, "POST", `/schedules/${id}/trigger`);
+  const started = await apiCall(base, "POST", `/schedules/${id}/trigger`);
   assert.equal(started.status, 202, JSON.stringify(started.body));
   let last: Record<string, unknown> = {};
   await pollUntil(
     async () => {
-      last = (await api(base, "GET", `/runs/${started.body.id}`)).body;
+      last = (await apiCall(base, "GET", `/runs/${started.body.id}`)).body;
       return ["succeeded", "failed", "skipped", "cancelled"].includes(String(last.status));
     },
     "the run to end",
@@ -66,7 +56,7 @@ Deno.test("retention: keepRevisions 1 leaves one snapshot, drops the old big blo
   try {
     const ids: Record<string, string> = {};
     for (const repo of [plain, tagged]) {
-      const created = await api(server.url, "POST", "/schedules", {
+      const created = await apiCall(server.url, "POST", "/schedules", {
         source: `hf:${repo}`,
         trigger: { type: "cron", expression: "0 3 * * *" },
         keepRevisions: 1,
