@@ -1,6 +1,7 @@
 /**
  * Test support: what a folder holds, for asserting on what a pull left: relative paths
- * ({@link listTree}) or every non-folder entry below it ({@link filesBelow}).
+ * ({@link listTree}), every non-folder entry below it ({@link filesBelow}) or the names in it
+ * ({@link namesIn}).
  * @module
  */
 import { join } from "node:path";
@@ -29,4 +30,9 @@ export async function* filesBelow(
     if (entry.isDirectory) yield* filesBelow(path);
     else yield { path, entry };
   }
+}
+
+/** The names of the entries directly in `dir`, sorted; throws when it cannot be read. */
+export async function namesIn(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 }

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { namesIn } from "../_tree.ts";
 import { type FakeRepoSpec, startFakeHub } from "../../fixtures/fake_hub.ts";
 import { resolveConfig } from "../../src/config.ts";
 import { pull } from "../../src/download/pull.ts";
@@ -53,10 +54,6 @@ async function setup() {
   };
 }
 
-async function names(dir: string): Promise<string[]> {
-  return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
-}
-
 Deno.test("keepRevisions on a dataset: one snapshot left, its blobs kept, the old-only blobs gone", async () => {
   const t = await setup();
   try {
@@ -66,8 +63,8 @@ Deno.test("keepRevisions on a dataset: one snapshot left, its blobs kept, the ol
     t.hub.setRepo(dataset(2));
     const report = await pull(request, t.ctx);
     const dir = join(t.ctx.config.hubCache, "datasets--acme--rolling");
-    assert.deepEqual(await names(join(dir, "snapshots")), [report.commit]);
-    const blobs = await names(join(dir, "blobs"));
+    assert.deepEqual(await namesIn(join(dir, "snapshots")), [report.commit]);
+    const blobs = await namesIn(join(dir, "blobs"));
     assert.ok(!blobs.includes(oldOnly));
     const stable = t.hub.fileInfo("acme/rolling", "data/stable.parquet", "main", "dataset").sha256!;
     assert.ok(blobs.includes(stable), "a blob both commits use stays");

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { namesIn } from "../_tree.ts";
 import { cliRig } from "./_pull_cli.ts";
 import { pyhfSkipReason, runPython } from "./_pyhf.ts";
 import { versionedRepo } from "./_versioned_repo.ts";
@@ -24,10 +25,6 @@ async function treeListing(dir: string, prefix = ""): Promise<string[]> {
     else out.push(`${rel} ${info.size} ${info.mtime?.getTime()}`);
   }
   return out.sort();
-}
-
-async function names(dir: string): Promise<string[]> {
-  return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 }
 
 Deno.test("cache prune --dry-run changes nothing; cache rm of one revision keeps shared blobs", async () => {
@@ -59,8 +56,8 @@ Deno.test("cache prune --dry-run changes nothing; cache rm of one revision keeps
     const rm = await rig.run(["cache", "rm", `${repo}@${oldCommit.slice(0, 10)}`, "--json"]);
     assert.equal(rm.code, 0, rm.stderr);
     assert.equal(JSON.parse(rm.stdout).bytesFreed, 3 * MIB + 1);
-    assert.deepEqual(await names(join(dir, "snapshots")), [newCommit]);
-    const blobs = await names(join(dir, "blobs"));
+    assert.deepEqual(await namesIn(join(dir, "snapshots")), [newCommit]);
+    const blobs = await namesIn(join(dir, "blobs"));
     assert.ok(!blobs.includes(oldBig), "the old revision's own blob is gone");
     for (const path of ["config.json", "shared.bin", "big.bin"]) {
       const info = rig.hub.fileInfo(repo, path);
@@ -73,7 +70,11 @@ Deno.test("cache prune --dry-run changes nothing; cache rm of one revision keeps
     assert.match(unknown.stderr, /no cached revision "v9"/);
     const bad = await rig.run(["cache", "prune", "--keep", "x"]);
     assert.equal(bad.code, 2);
-    assert.deepEqual(await names(join(dir, "snapshots")), [newCommit], "bad input changed nothing");
+    assert.deepEqual(
+      await namesIn(join(dir, "snapshots")),
+      [newCommit],
+      "bad input changed nothing",
+    );
   } finally {
     await rig.close();
   }
@@ -201,7 +202,9 @@ Deno.test("cache ls --json: repos of nightpull and of huggingface_hub, sizes equ
     for (const r of report.repos) {
       const folder = `${r.type}s--${r.repo.replace("/", "--")}`;
       const blobs = join(rig.hubCache, folder, "blobs");
-      const files = (await names(blobs)).filter((n) => !n.includes(".")).map((n) => join(blobs, n));
+      const files = (await namesIn(blobs)).filter((n) => !n.includes(".")).map((n) =>
+        join(blobs, n)
+      );
       assert.equal(r.size, await duBytes(files), `${r.repo} size equals du -b of its blobs`);
       assert.equal(r.revisions.length, 1);
       assert.deepEqual(r.revisions[0].refs, ["main"]);

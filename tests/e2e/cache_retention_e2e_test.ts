@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { namesIn } from "../_tree.ts";
 import { apiCall, startServe } from "../cli/_serve.ts";
 import { cliRig, pollUntil } from "./_pull_cli.ts";
 import { pyhfSkipReason, runPythonJson } from "./_pyhf.ts";
@@ -14,13 +15,8 @@ import { versionedRepo } from "./_versioned_repo.ts";
 
 const MIB = 1024 * 1024;
 
-async function names(dir: string): Promise<string[]> {
-  try {
-    return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
-  } catch {
-    return [];
-  }
-}
+/** {@link namesIn}, or [] when the folder cannot be read. */
+const names = (dir: string) => namesIn(dir).catch((): string[] => []);
 
 /** Triggers schedule `id` and waits until its run succeeded. */
 async function runOnce(base: string, id: string): Promise<void> {
