@@ -5,31 +5,10 @@ import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
 import type { Run } from "../../src/schedule/schedule.ts";
 import { startServe } from "../cli/_serve.ts";
 import { filesBelow } from "../_tree.ts";
+import { api, until } from "./_occurrences.ts";
 
 const REPO = "acme/tiny-model";
 const SCHEDULED_RUNS = 3;
-
-async function api<T>(url: string, method = "GET", body?: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${url}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-/** Polls `read` until `done` holds, failing after `ms`. */
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 Deno.test("serve runs an every-second schedule against the hub on time and keeps its history", async () => {
   const hub = await startFakeHub({ repos: standardRepos() });
