@@ -11,6 +11,8 @@ import { type Config, resolveConfig } from "../../src/config.ts";
 import { NightpullError } from "../../src/errors.ts";
 import { pull, type PullEvent, type PullRequest } from "../../src/download/pull.ts";
 import { allManifestEntries } from "../../src/store/manifest.ts";
+import { sizeOf } from "../e2e/_pull_cli.ts";
+import { listTree } from "../_tree.ts";
 
 interface Rig {
   hub: FakeHub;
@@ -174,8 +176,7 @@ Deno.test("include/exclude select files; local-dir writes plain files and no par
       exclude: ["*merges*"],
     });
     assert.deepEqual(report.files, { total: 3, done: 3, skipped: 0 });
-    const found: string[] = [];
-    for await (const e of walk(dir)) found.push(e);
+    const found = await listTree(dir);
     // huggingface_hub's bookkeeping folder holds the locks, metadata and tree listing, never a part
     const kept = found.filter((p) => p.startsWith(".cache/"));
     assert.ok(
@@ -438,19 +439,3 @@ Deno.test("bad requests are refused before any request is made", async () => {
     await r.close();
   }
 });
-
-async function* walk(dir: string, prefix = ""): AsyncGenerator<string> {
-  for await (const e of Deno.readDir(dir)) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory) yield* walk(join(dir, e.name), rel);
-    else yield rel;
-  }
-}
-
-async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await Deno.stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
