@@ -132,6 +132,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   deps.engine.subscribe?.((event) => {
     if (event.type === "run" && event.run.scheduleId) details.invalidate(event.run.scheduleId);
   });
+  // every local write (API, dashboard, CLI through either) drops the schedule's cached detail
+  deps.service.onChanged((id) => {
+    if (id) details.invalidate(id);
+  });
   api.route("/", scheduleRoutes(deps.service, details));
   api.route("/", runRoutes(deps.service));
   api.route("/", timeWindowRoutes(deps.service, details));

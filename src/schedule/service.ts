@@ -132,6 +132,7 @@ export class ScheduleService {
   /** The time-window resource of schedules (GET/PUT/DELETE …/time-window, status, validate). */
   readonly windows: WindowService;
   readonly #upcoming = new UpcomingRuns();
+  readonly #listeners = new Set<(scheduleId?: string) => void>();
 
   constructor(deps: ScheduleServiceDeps) {
     this.#kv = deps.kv;
@@ -140,7 +141,22 @@ export class ScheduleService {
     this.#engine = deps.engine;
     this.#log = deps.logger ?? silentLogger;
     this.#historyMs = deps.config.historyDays * 86_400_000;
-    this.windows = new WindowService(deps);
+    this.windows = new WindowService({ ...deps, changed: (id) => this.#changed(id) });
+  }
+
+  /**
+   * Registers a listener told after every write made through this service (the schedule's id;
+   * none for one-off runs), e.g. to drop a cached detail; returns the unsubscribe function.
+   */
+  onChanged(fn: (scheduleId?: string) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Tells the engine (it re-arms) and the listeners that schedule `id` was written. */
+  #changed(id?: string): void {
+    this.#engine?.notifyChanged(id);
+    for (const fn of this.#listeners) fn(id);
   }
 
   /**
@@ -176,7 +192,7 @@ export class ScheduleService {
       }
     }
     this.#log.info("schedule.created", { scheduleId: schedule.id, name: schedule.name });
-    this.#engine?.notifyChanged(schedule.id);
+    this.#changed(schedule.id);
     return { ...schedule, nextRunAt: state.nextAt === null ? null : iso(state.nextAt) };
   }
 
@@ -274,7 +290,7 @@ export class ScheduleService {
       );
       this.#log.info("schedule.deleted", { scheduleId: id, hard: false });
     }
-    this.#engine?.notifyChanged(id);
+    this.#changed(id);
   }
 
   /** Stops planning occurrences; runs in progress go on. `conflict` when completed/deleted. */
@@ -290,7 +306,7 @@ export class ScheduleService {
       };
     });
     this.#log.info("schedule.paused", { scheduleId: id });
-    this.#engine?.notifyChanged(id);
+    this.#changed(id);
     return entry?.schedule ?? await getSchedule(this.#kv, id);
   }
 
@@ -319,7 +335,7 @@ export class ScheduleService {
       };
     });
     this.#log.info("schedule.resumed", { scheduleId: id });
-    this.#engine?.notifyChanged(id);
+    this.#changed(id);
     return entry?.schedule ?? await getSchedule(this.#kv, id);
   }
 
@@ -362,7 +378,7 @@ export class ScheduleService {
     if (!active) throw new NightpullError("not_found", `schedule "${id}" not found`, { id });
     if (active.id === run.id) {
       this.#log.info("run.planned", { runId: run.id, scheduleId: id, trigger: "manual" });
-      this.#engine?.notifyChanged(id);
+      this.#changed(id);
     }
     return active;
   }
@@ -410,7 +426,7 @@ export class ScheduleService {
     });
     await addOneOffRun(this.#kv, run, input, this.#historyMs);
     this.#log.info("run.planned", { runId: run.id, scheduleId: null, trigger: "manual" });
-    this.#engine?.notifyChanged();
+    this.#changed();
     return run;
   }
 
@@ -444,7 +460,7 @@ export class ScheduleService {
       this.#historyMs,
     );
     this.#log.info("run.planned", { runId: run.id, scheduleId: null, trigger: "manual", source });
-    this.#engine?.notifyChanged();
+    this.#changed();
     return run;
   }
 
@@ -480,7 +496,7 @@ export class ScheduleService {
     // a run waiting for the old window resumes at the new one's opening
     if (windowChanged) await retimeWaitingRuns(this.#kv, entry!, this.#config.timezone, now);
     this.#log.info("schedule.updated", { scheduleId: id });
-    this.#engine?.notifyChanged(id);
+    this.#changed(id);
     return entry!.schedule;
   }
 

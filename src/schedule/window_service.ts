@@ -23,7 +23,6 @@ import {
   updateSchedule,
 } from "../store/mod.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import type { Engine } from "./engine.ts";
 import type { Schedule, TimeWindow } from "./schedule.ts";
 import {
   compileTimeWindow,
@@ -63,7 +62,8 @@ export interface WindowServiceDeps {
   kv: Deno.Kv;
   config: Config;
   clock?: Clock;
-  engine?: Engine;
+  /** Told after a window of schedule `id` was written (the engine re-arms, caches drop it). */
+  changed?: (id: string) => void;
   logger?: Logger;
 }
 
@@ -91,14 +91,14 @@ export class WindowService {
   readonly #kv: Deno.Kv;
   readonly #config: Config;
   readonly #clock: Clock;
-  readonly #engine?: Engine;
+  readonly #changed: (id: string) => void;
   readonly #log: Logger;
 
   constructor(deps: WindowServiceDeps) {
     this.#kv = deps.kv;
     this.#config = deps.config;
     this.#clock = deps.clock ?? systemClock;
-    this.#engine = deps.engine;
+    this.#changed = deps.changed ?? (() => {});
     this.#log = deps.logger ?? silentLogger;
   }
 
@@ -197,7 +197,7 @@ export class WindowService {
       return { schedule: next, state };
     });
     await retimeWaitingRuns(this.#kv, entry!, this.#config.timezone, now);
-    this.#engine?.notifyChanged(id);
+    this.#changed(id);
     return entry!;
   }
 }

@@ -280,3 +280,19 @@ Deno.test("a cached detail follows runs the engine finishes", async () => {
     await api.close();
   }
 });
+
+Deno.test("a write made beside the API (the dashboard calls the service) drops the cached detail", async () => {
+  const api = await startApi();
+  try {
+    const id = (await api.call("POST", "/api/v1/schedules", cronBody())).json.id;
+    // read twice: the second answer comes from the detail cache
+    assert.equal((await api.call("GET", `/api/v1/schedules/${id}`)).json.status, "active");
+    assert.equal((await api.call("GET", `/api/v1/schedules/${id}`)).json.status, "active");
+    await api.service.pause(id);
+    assert.equal((await api.call("GET", `/api/v1/schedules/${id}`)).json.status, "paused");
+    await api.service.delete(id, { hard: true });
+    assert.equal((await api.call("GET", `/api/v1/schedules/${id}`)).status, 404);
+  } finally {
+    await api.close();
+  }
+});
