@@ -137,8 +137,17 @@ Deno.test("--force-download fetches present files again; --max-workers 1 pulls o
     assert.deepEqual(JSON.parse(forced.stdout).files, { total: 3, done: 3, skipped: 0 });
     assert.equal(bodyGets(r, mark).length, 3);
 
+    // slow bodies, so that files downloaded at once are in flight together on the hub
+    r.hub.addFault({ bytesPerSecond: 512 * 1024 });
+    r.hub.resetPeakInflight();
     const one = await r.run(["pull", REPO, "--max-workers", "1", "--local-dir", join(r.tmp, "d")]);
     assert.equal(one.code, 0, one.stderr);
+    assert.equal(r.hub.peakInflight(), 1, "one request at a time with --max-workers 1");
+    r.hub.resetPeakInflight();
+    const four = await r.run(["pull", REPO, "--max-workers", "4", "--local-dir", join(r.tmp, "e")]);
+    assert.equal(four.code, 0, four.stderr);
+    const peak = r.hub.peakInflight();
+    assert.ok(peak >= 2 && peak <= 4, `--max-workers 4: ${peak} requests in flight at most`);
   } finally {
     await r.close();
   }
