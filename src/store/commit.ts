@@ -38,6 +38,34 @@ export interface CommitRetryOptions {
 }
 
 /**
+ * Runs one KV call (a read, a plain `set`/`delete`, an open), running it again after each
+ * "database is locked" error of a shared SQLite file. Other errors pass through.
+ */
+export async function retryWhileLocked<T>(
+  call: () => Promise<T>,
+  options: CommitRetryOptions = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 12;
+  let delay = options.baseDelayMs ?? 5;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!isDatabaseLocked(err)) throw err;
+      if (attempt >= attempts) {
+        throw new NightpullError(
+          "kv_unavailable",
+          `KV stayed locked after ${attempts} attempts: another process holds the database`,
+          undefined,
+          { cause: err },
+        );
+      }
+      delay = await backOffWhileLocked(delay);
+    }
+  }
+}
+
+/**
  * Builds and commits an atomic operation, rebuilding it after each "database is locked"
  * error. The builder is synchronous: an AtomicOperation cannot pass through a promise.
  * Returns the commit result; a failed check (`ok: false`) is not retried.
@@ -46,28 +74,9 @@ export async function commitWithRetry(
   build: () => Deno.AtomicOperation,
   options: CommitRetryOptions = {},
 ): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
-  const attempts = options.attempts ?? 12;
-  let delay = options.baseDelayMs ?? 5;
-  for (let attempt = 1;; attempt++) {
-    try {
-      const result = await build().commit();
-      if (!result.ok) commitStats.checkConflicts++;
-      return result;
-    } catch (err) {
-      if (!isDatabaseLocked(err) || attempt >= attempts) {
-        if (isDatabaseLocked(err)) {
-          throw new NightpullError(
-            "kv_unavailable",
-            `KV stayed locked after ${attempts} attempts: another process holds the database`,
-            undefined,
-            { cause: err },
-          );
-        }
-        throw err;
-      }
-      delay = await backOffWhileLocked(delay);
-    }
-  }
+  const result = await retryWhileLocked(() => build().commit(), options);
+  if (!result.ok) commitStats.checkConflicts++;
+  return result;
 }
 
 /**
@@ -81,7 +90,7 @@ export async function updateWithCheck<T>(
 ): Promise<T | null> {
   let delay = 5;
   for (let race = 0; race < maxRaces; race++) {
-    const planned = await step();
+    const planned = await retryWhileLocked(step);
     if (planned === null) return null;
     try {
       const res = await planned.op.commit();

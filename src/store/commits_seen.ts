@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { commitWithRetry, retryWhileLocked } from "./commit.ts";
 
 const seenKey = (repoFolder: string, commit: string): Deno.KvKey => [
   "np",
@@ -28,7 +29,7 @@ export async function recordCommitSeen(
 ): Promise<void> {
   const key = seenKey(repoFolder, commit);
   // a lost race means another writer recorded it first, which is what we want
-  await kv.atomic().check({ key, versionstamp: null }).set(key, at).commit();
+  await commitWithRetry(() => kv.atomic().check({ key, versionstamp: null }).set(key, at));
 }
 
 /** Every recorded first sighting of a repo's commits. */
@@ -46,5 +47,7 @@ export async function forgetCommitsSeen(
   repoFolder: string,
   commits: string[],
 ): Promise<void> {
-  for (const commit of commits) await kv.delete(seenKey(repoFolder, commit));
+  for (const commit of commits) {
+    await retryWhileLocked(() => kv.delete(seenKey(repoFolder, commit)));
+  }
 }

@@ -12,7 +12,7 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
-import { updateWithCheck } from "./commit.ts";
+import { retryWhileLocked, updateWithCheck } from "./commit.ts";
 
 /** How a file was laid out on disk. */
 export type ManifestLayout = "hf-cache" | "local-dir" | "url";
@@ -107,7 +107,7 @@ export async function deleteManifestEntry(
   source: string,
   localPath: string,
 ): Promise<void> {
-  await kv.delete(manifestKey(source, localPath));
+  await retryWhileLocked(() => kv.delete(manifestKey(source, localPath)));
 }
 
 /** Lists records, all sources or one, ordered by source then local path; cursor-paginated. */

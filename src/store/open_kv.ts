@@ -11,6 +11,7 @@
  */
 import { dirname } from "node:path";
 import { NightpullError } from "../errors.ts";
+import { retryWhileLocked } from "./commit.ts";
 
 /** Opens the KV at `location`, creating the parent directory of a file path. */
 export async function openKv(location: string): Promise<Deno.Kv> {
@@ -19,7 +20,7 @@ export async function openKv(location: string): Promise<Deno.Kv> {
     await Deno.mkdir(dirname(location), { recursive: true });
   }
   try {
-    return await Deno.openKv(location);
+    return await retryWhileLocked(() => Deno.openKv(location));
   } catch (err) {
     throw new NightpullError(
       "kv_unavailable",

@@ -13,6 +13,7 @@
  */
 import type { Schedule } from "../schedule/schedule.ts";
 import { NightpullError } from "../errors.ts";
+import { commitWithRetry, retryWhileLocked } from "./commit.ts";
 import { NAME_INDEX_READY_KEY, scheduleKey, scheduleNameKey } from "./keys.ts";
 
 const ready = new WeakMap<Deno.Kv, Promise<void>>();
@@ -33,9 +34,9 @@ async function fillIndex(kv: Deno.Kv): Promise<void> {
   for await (const { value: s } of kv.list<Schedule>({ prefix: ["np", "schedules"] })) {
     if (s.status === "deleted") continue;
     const key = scheduleNameKey(s.name);
-    await kv.atomic().check({ key, versionstamp: null }).set(key, s.id).commit();
+    await commitWithRetry(() => kv.atomic().check({ key, versionstamp: null }).set(key, s.id));
   }
-  await kv.set(NAME_INDEX_READY_KEY, true);
+  await retryWhileLocked(() => kv.set(NAME_INDEX_READY_KEY, true));
 }
 
 /** The error of a name that another schedule has. */

@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { retryWhileLocked } from "./commit.ts";
 
 /** One signed-in browser. */
 export interface SessionRecord {
@@ -32,7 +33,9 @@ export async function putSession(
   record: SessionRecord,
   now: number,
 ): Promise<void> {
-  await kv.set(sessionKey(digest), record, { expireIn: Math.max(1, record.expiresAt - now) });
+  await retryWhileLocked(() =>
+    kv.set(sessionKey(digest), record, { expireIn: Math.max(1, record.expiresAt - now) })
+  );
 }
 
 /** The live session of that digest, or null when unknown or expired. */
@@ -47,5 +50,5 @@ export async function getSession(
 
 /** Ends a session (sign-out). */
 export async function deleteSession(kv: Deno.Kv, digest: string): Promise<void> {
-  await kv.delete(sessionKey(digest));
+  await retryWhileLocked(() => kv.delete(sessionKey(digest)));
 }

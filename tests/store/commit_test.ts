@@ -65,3 +65,42 @@ Deno.test("commitWithRetry reports a failed check without retrying; updateWithCh
     kv.close();
   }
 });
+
+Deno.test("four processes writing one KV file at once: no 'database is locked' reaches a caller", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "np.kv");
+  const script = new URL("./_kv_writer.ts", import.meta.url).pathname;
+  const count = 120;
+  try {
+    const children = ["a", "b", "c", "d"].map((tag) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--unstable-kv", script, file, String(count), tag],
+        stdout: "piped",
+        stderr: "piped",
+      }).output()
+    );
+    const outputs = await Promise.all(children);
+    for (const out of outputs) {
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, stderr);
+      const report = JSON.parse(new TextDecoder().decode(out.stdout));
+      assert.equal(report.writes, count * 6);
+    }
+    const kv = await openKv(file);
+    try {
+      let seen = 0;
+      for await (const _ of kv.list({ prefix: ["np", "commits_seen", "models--acme--shared"] })) {
+        seen++;
+      }
+      // each process keeps its even-numbered own sightings, and all share the common ones
+      assert.equal(seen, 4 * (count / 2) + count);
+      let sessions = 0;
+      for await (const _ of kv.list({ prefix: ["np", "sessions"] })) sessions++;
+      assert.equal(sessions, 0);
+    } finally {
+      kv.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
