@@ -7,7 +7,7 @@
  * `deno run -A bench/download_child.ts '{"url":…,"partPath":…,"finalPath":…,"connections":8,"sha256":…}'`
  * @module
  */
-import { fetchFile } from "../src/download/fetcher.ts";
+import { fetchFile } from "../src/download/transfer/fetcher.ts";
 
 /** What the parent asks for. */
 export interface ChildJob {

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { snapshotDownload } from "@huggingface/hub";
 import { standardRepos, startFakeHub } from "../fixtures/fake_hub.ts";
 import { resolveConfig } from "../src/config.ts";
-import { pull } from "../src/download/pull.ts";
+import { pull } from "../src/download/pull/pull.ts";
 import { type BenchRow, printTable } from "./table.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));

@@ -10,9 +10,9 @@
 import { join } from "node:path";
 import { Cron } from "croner";
 import { resolveConfig } from "../src/config.ts";
-import { Engine, type Executor } from "../src/schedule/engine.ts";
-import type { Schedule } from "../src/schedule/schedule.ts";
-import { ScheduleService } from "../src/schedule/service.ts";
+import { Engine, type Executor } from "../src/schedule/engine/engine.ts";
+import type { Schedule } from "../src/store/records.ts";
+import { ScheduleService } from "../src/schedule/service/service.ts";
 import { type BenchRow, printTable } from "./table.ts";
 
 const SCHEDULES = 10_000;

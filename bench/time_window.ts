@@ -3,7 +3,7 @@
  * the zone with Intl on every call. Goal: under 1 µs per check, no allocation.
  * @module
  */
-import { compileTimeWindow, isOpenAt } from "../src/schedule/time_window.ts";
+import { compileTimeWindow, isOpenAt } from "../src/schedule/window/time_window.ts";
 import { type BenchRow, printTable } from "./table.ts";
 
 const WINDOW = {

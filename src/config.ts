@@ -10,9 +10,9 @@
  */
 import { join } from "node:path";
 import { parseByteSize } from "./byte_size.ts";
-import { parseBandwidth } from "./download/bandwidth.ts";
-import { DEFAULT_MIN_FREE } from "./download/disk_space.ts";
-import { isHostPattern } from "./download/host_allow_list.ts";
+import { parseBandwidth } from "./download/transfer/bandwidth.ts";
+import { DEFAULT_MIN_FREE } from "./download/layout/disk_space.ts";
+import { isHostPattern } from "./download/net/host_allow_list.ts";
 import { NightpullError } from "./errors.ts";
 import { registerSecret } from "./secrets.ts";
 import { expandPath } from "./path_expand.ts";

@@ -13,9 +13,9 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { NightpullError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import type { EngineEvent } from "../schedule/engine.ts";
-import { RunEventHub } from "../schedule/run_event_hub.ts";
-import { maskSchedule, type ScheduleService } from "../schedule/service.ts";
+import type { EngineEvent } from "../schedule/engine/engine.ts";
+import { RunEventHub } from "./events/run_event_hub.ts";
+import { maskSchedule, type ScheduleService } from "../schedule/service/service.ts";
 import { cors } from "hono/cors";
 import { bearerAuth } from "./auth.ts";
 import { originGuard } from "./origin_guard.ts";
@@ -31,8 +31,8 @@ import { runRoutes } from "./runs.ts";
 import { schedulerRoutes, type TickingEngine } from "./scheduler.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { timeWindowRoutes } from "./time_window.ts";
-import { type Clock, systemClock } from "../schedule/clock.ts";
-import { ScheduleOverview } from "../schedule/schedule_overview.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
+import { ScheduleOverview } from "../schedule/service/schedule_overview.ts";
 import { DASHBOARD_PATHS, dashboardApp, Sessions } from "../ui/mod.ts";
 
 /** Prefix of every management route. */

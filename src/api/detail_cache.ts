@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import type { ScheduleDetail } from "../schedule/service.ts";
+import type { ScheduleDetail } from "../schedule/service/service.ts";
 
 const ENCODER = new TextEncoder();
 

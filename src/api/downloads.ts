@@ -4,7 +4,7 @@
  * @module
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import type { ScheduleService } from "../schedule/service.ts";
+import type { ScheduleService } from "../schedule/service/service.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";
 import {

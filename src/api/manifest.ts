@@ -5,7 +5,7 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { manifestSourceKey } from "../download/source_key.ts";
+import { manifestSourceKey } from "../download/source/source_key.ts";
 import { listManifest } from "../store/manifest.ts";
 import { validationHook } from "./errors.ts";
 import {

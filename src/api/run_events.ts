@@ -10,8 +10,8 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { RunEventHub } from "../schedule/run_event_hub.ts";
-import type { RunStreamEvent, RunSubscription } from "../schedule/run_subscription.ts";
+import type { RunEventHub } from "./events/run_event_hub.ts";
+import type { RunStreamEvent, RunSubscription } from "./events/run_subscription.ts";
 import { validationHook } from "./errors.ts";
 import { bearerSecurity, errorResponses, IdParam } from "./schemas.ts";
 

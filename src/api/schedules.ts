@@ -5,9 +5,13 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { maskSchedule, type ScheduleInput, type ScheduleService } from "../schedule/service.ts";
-import type { Schedule } from "../schedule/schedule.ts";
-import { DEFAULT_PRIORITY } from "../schedule/schedule_input.ts";
+import {
+  maskSchedule,
+  type ScheduleInput,
+  type ScheduleService,
+} from "../schedule/service/service.ts";
+import type { Schedule } from "../store/records.ts";
+import { DEFAULT_PRIORITY } from "../schedule/service/schedule_input.ts";
 import type { DetailCache } from "./detail_cache.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { ScheduleService } from "../schedule/service.ts";
+import type { ScheduleService } from "../schedule/service/service.ts";
 import type { DetailCache } from "./detail_cache.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { diskSpace } from "../download/disk_space.ts";
+import { diskSpace } from "../download/layout/disk_space.ts";
 import type { Logger } from "../log.ts";
 import { metrics } from "../metrics.ts";
 import { type CachedRepo, scanCache } from "./cache_scan.ts";

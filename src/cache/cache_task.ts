@@ -10,8 +10,8 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
-import type { PullContext, PullEvent } from "../download/pull.ts";
-import type { CacheTask } from "../schedule/schedule.ts";
+import type { PullContext, PullEvent } from "../download/pull/pull.ts";
+import type { CacheTask } from "../store/records.ts";
 import { repairBlobs, verifyCache, verifyProgressEvents } from "./cache_verify.ts";
 import { parseRepoArg, repoLabel } from "./repo_arg.ts";
 

@@ -12,9 +12,9 @@
  * @module
  */
 import { join } from "node:path";
-import { hfCacheLockPath, tryFileLock } from "../download/file_lock.ts";
-import { pull, type PullContext, type PullEvent } from "../download/pull.ts";
-import { hashFile } from "../download/verify.ts";
+import { hfCacheLockPath, tryFileLock } from "../download/part/file_lock.ts";
+import { pull, type PullContext, type PullEvent } from "../download/pull/pull.ts";
+import { hashFile } from "../download/verify/verify.ts";
 import { scanSelected } from "./cache_report.ts";
 import { type CachedRepo, cacheRepoOf, walkFiles } from "./cache_scan.ts";
 import { type RepoArg, repoLabel } from "./repo_arg.ts";

@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import type { DryRunPlan } from "../download/dry_run.ts";
+import type { DryRunPlan } from "../download/pull/dry_run.ts";
 import { countText, formatBytes } from "./progress.ts";
 
 const WORD = { present: "present", fetch: "fetch", repair: "repair" } as const;

@@ -12,8 +12,8 @@
 import { parseArgs } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { EXIT } from "../errors.ts";
-import { manifestSourceKey } from "../download/source_key.ts";
-import { verifyManifest, type VerifyResult } from "../download/verify.ts";
+import { manifestSourceKey } from "../download/source/source_key.ts";
+import { verifyManifest, type VerifyResult } from "../download/verify/verify.ts";
 import { allManifestEntries, type ManifestEntry } from "../store/manifest.ts";
 import { openKv } from "../store/open_kv.ts";
 import { usageError } from "./main.ts";

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import type { PullEvent } from "../download/pull.ts";
+import type { PullEvent } from "../download/pull/pull.ts";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 

@@ -12,8 +12,8 @@
 import { parseArgs } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
-import { pull, type PullRequest } from "../download/pull.ts";
-import { rateLimiterFor } from "../download/rate_limiter.ts";
+import { pull, type PullRequest } from "../download/pull/pull.ts";
+import { rateLimiterFor } from "../download/transfer/rate_limiter.ts";
 import { cliSource, parseRepoType } from "./pull_source.ts";
 import { planText } from "./dry_run_view.ts";
 import { openKv } from "../store/open_kv.ts";

@@ -18,7 +18,7 @@ import {
   REPO_TYPES,
   type RepoType,
   type Source,
-} from "../download/source.ts";
+} from "../download/source/source.ts";
 
 /** The source to pull, as canonical text and parsed, and the repo paths it names (if any). */
 export interface CliSource {

@@ -14,8 +14,8 @@
 import { parseArgs } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { ERROR_TABLE, EXIT, isErrorCode, NightpullError } from "../errors.ts";
-import type { RunProgress } from "../schedule/run_progress.ts";
-import type { Run } from "../schedule/schedule.ts";
+import type { RunProgress } from "../schedule/engine/run_progress.ts";
+import type { Run } from "../store/records.ts";
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./main.ts";
 import { withSubcommands } from "./subcommands.ts";

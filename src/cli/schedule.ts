@@ -13,13 +13,18 @@ import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { EXIT, NightpullError } from "../errors.ts";
-import type { Run, Schedule, Trigger } from "../schedule/schedule.ts";
-import type { Page, ScheduleDetail, ScheduleInput, ScheduleView } from "../schedule/service.ts";
+import type { Run, Schedule, Trigger } from "../store/records.ts";
+import type {
+  Page,
+  ScheduleDetail,
+  ScheduleInput,
+  ScheduleView,
+} from "../schedule/service/service.ts";
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./main.ts";
 import { withSubcommands } from "./subcommands.ts";
 import { runTable, scheduleSheet, scheduleTable } from "./schedule_view.ts";
-import { normalizeTimeWindow } from "../schedule/time_window_input.ts";
+import { normalizeTimeWindow } from "../schedule/window/time_window_input.ts";
 import { windowInputFromFlags } from "./window.ts";
 
 /** Usage of `nightpull schedule`. */

@@ -8,8 +8,8 @@
  * ```
  * @module
  */
-import type { Run, Schedule, Trigger } from "../schedule/schedule.ts";
-import type { ScheduleDetail } from "../schedule/service.ts";
+import type { Run, Schedule, Trigger } from "../store/records.ts";
+import type { ScheduleDetail } from "../schedule/service/service.ts";
 import { formatBytes, formatElapsed, formatFields, formatInstant, formatTable } from "./table.ts";
 
 /** `cron 0 2 * * * (Europe/Berlin)`, `every 6h`, `once at 2026-12-24 17:00:00Z`. */

@@ -12,9 +12,9 @@
 import { parseArgs } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { EXIT, NightpullError } from "../errors.ts";
-import type { TimeWindow } from "../schedule/schedule.ts";
-import { parseWindowRange } from "../schedule/time_window_input.ts";
-import type { ScheduleWindow, WindowCheck } from "../schedule/window_service.ts";
+import type { TimeWindow } from "../store/records.ts";
+import { parseWindowRange } from "../schedule/window/time_window_input.ts";
+import type { ScheduleWindow, WindowCheck } from "../schedule/window/window_service.ts";
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./main.ts";
 import { withSubcommands } from "./subcommands.ts";

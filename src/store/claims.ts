@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { Run, Schedule } from "../schedule/schedule.ts";
+import type { Run, Schedule } from "./records.ts";
 import { commitWithRetry } from "./commit.ts";
 import {
   claimKey,

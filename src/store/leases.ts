@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { Run } from "../schedule/schedule.ts";
+import type { Run } from "./records.ts";
 import { updateWithCheck } from "./commit.ts";
 import { leaseKey, runKey, RUNS_VERSION_KEY, scheduleStateKey } from "./keys.ts";
 import { type Lease, setLease } from "./claims.ts";

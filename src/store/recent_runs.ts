@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import type { Run } from "../schedule/schedule.ts";
+import type { Run } from "./records.ts";
 import { idTimePrefix } from "./ids.ts";
 import { runKey } from "./keys.ts";
 

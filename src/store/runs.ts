@@ -17,7 +17,7 @@ import type {
   Schedule,
   TimeWindow,
   WebhookDelivery,
-} from "../schedule/schedule.ts";
+} from "./records.ts";
 import { NightpullError } from "../errors.ts";
 import { commitWithRetry, updateWithCheck } from "./commit.ts";
 import {

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { Schedule } from "../schedule/schedule.ts";
+import type { Schedule } from "./records.ts";
 import { NightpullError } from "../errors.ts";
 import { commitWithRetry, retryWhileLocked } from "./commit.ts";
 import { NAME_INDEX_READY_KEY, scheduleKey, scheduleNameKey } from "./keys.ts";

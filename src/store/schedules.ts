@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import type { Schedule, ScheduleStatus } from "../schedule/schedule.ts";
+import type { Schedule, ScheduleStatus } from "./records.ts";
 import { commitWithRetry, updateWithCheck } from "./commit.ts";
 import { declaredKey } from "./declared.ts";
 import {

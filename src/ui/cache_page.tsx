@@ -9,7 +9,7 @@
 import type { Context } from "hono";
 import { formatBytes } from "../cli/progress.ts";
 import { cacheReport } from "../cache/cache_report.ts";
-import { pruneCache } from "../cache/cache_retention.ts";
+import { pruneCache } from "../download/layout/retention.ts";
 import { parseRepoArg, repoLabel } from "../cache/repo_arg.ts";
 import { NightpullError } from "../errors.ts";
 import type { DashboardDeps } from "./deps.ts";

@@ -5,9 +5,9 @@
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { Clock } from "../schedule/clock.ts";
-import type { ScheduleOverview } from "../schedule/schedule_overview.ts";
-import type { ScheduleService } from "../schedule/service.ts";
+import type { Clock } from "../time/clock.ts";
+import type { ScheduleOverview } from "../schedule/service/schedule_overview.ts";
+import type { ScheduleService } from "../schedule/service/service.ts";
 
 /** Dependencies of the dashboard routes. */
 export interface DashboardDeps {

@@ -5,9 +5,9 @@
  * that holds it.
  * @module
  */
-import type { Schedule, TimeWindow, Trigger, Weekday } from "../schedule/schedule.ts";
-import type { ScheduleInput } from "../schedule/service.ts";
-import { WEEKDAYS } from "../schedule/time_window_input.ts";
+import type { Schedule, TimeWindow, Trigger, Weekday } from "../store/records.ts";
+import type { ScheduleInput } from "../schedule/service/service.ts";
+import { WEEKDAYS } from "../schedule/window/time_window_input.ts";
 
 /** Form values by field name (the strings the browser posted). */
 export type FormValues = Record<string, string | string[]>;

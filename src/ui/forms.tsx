@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import { clientMessage } from "../api/errors.ts";
 import { NightpullError, toNightpullError } from "../errors.ts";
-import { nextRuns, triggerZone, validateTrigger } from "../schedule/trigger.ts";
+import { nextRuns, triggerZone, validateTrigger } from "../schedule/trigger/trigger.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { formFieldOf, type FormValues, inputOf, triggerOf, valuesOf } from "./form_input.ts";
 import type { PageContext } from "./layout.tsx";

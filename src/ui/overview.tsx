@@ -6,9 +6,9 @@
  * @module
  */
 import type { Context } from "hono";
-import type { Schedule } from "../schedule/schedule.ts";
-import type { ScheduleSummary } from "../schedule/schedule_overview.ts";
-import { triggerZone } from "../schedule/trigger.ts";
+import type { Schedule } from "../store/records.ts";
+import type { ScheduleSummary } from "../schedule/service/schedule_overview.ts";
+import { triggerZone } from "../schedule/trigger/trigger.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { Page, type PageContext, StatusBadge } from "./layout.tsx";
 import { RunProgress } from "./run_progress.tsx";

@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { formatBytes, formatDuration } from "../cli/progress.ts";
-import type { Run } from "../schedule/schedule.ts";
+import type { Run } from "../store/records.ts";
 import { isFinal } from "../store/mod.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { Page, type PageContext, StatusBadge } from "./layout.tsx";

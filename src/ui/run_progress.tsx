@@ -5,7 +5,7 @@
  * @module
  */
 import { formatBytes } from "../cli/progress.ts";
-import type { Run } from "../schedule/schedule.ts";
+import type { Run } from "../store/records.ts";
 import { StatusBadge } from "./layout.tsx";
 
 /** One live run; `title` names what it pulls. */

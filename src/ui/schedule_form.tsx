@@ -6,7 +6,7 @@
  * @module
  */
 import type { Child } from "hono/jsx";
-import { WEEKDAYS } from "../schedule/time_window_input.ts";
+import { WEEKDAYS } from "../schedule/window/time_window_input.ts";
 import { type FormValues, WINDOW_ROWS } from "./form_input.ts";
 import { CsrfField, Page, type PageContext } from "./layout.tsx";
 

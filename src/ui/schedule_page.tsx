@@ -7,9 +7,9 @@
  */
 import type { Context } from "hono";
 import { formatBytes, formatDuration } from "../cli/progress.ts";
-import type { Run } from "../schedule/schedule.ts";
-import type { ScheduleDetail } from "../schedule/service.ts";
-import { triggerZone } from "../schedule/trigger.ts";
+import type { Run } from "../store/records.ts";
+import type { ScheduleDetail } from "../schedule/service/service.ts";
+import { triggerZone } from "../schedule/trigger/trigger.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { CsrfField, Page, type PageContext, StatusBadge } from "./layout.tsx";
 import { Timeline, timelineData } from "./timeline.tsx";

@@ -4,10 +4,10 @@
  * the figure has a text alternative.
  * @module
  */
-import type { Schedule } from "../schedule/schedule.ts";
-import { compileTimeWindow, isOpenAt, nextTransitions } from "../schedule/time_window.ts";
-import { nextRuns } from "../schedule/trigger.ts";
-import { zoneOffsets } from "../schedule/zone_offsets.ts";
+import type { Schedule } from "../store/records.ts";
+import { compileTimeWindow, isOpenAt, nextTransitions } from "../schedule/window/time_window.ts";
+import { nextRuns } from "../schedule/trigger/trigger.ts";
+import { zoneOffsets } from "../time/zone_offsets.ts";
 
 const DAY = 86_400_000;
 const W = 720;

@@ -4,7 +4,7 @@
  * Pure functions; the clock is passed in.
  * @module
  */
-import type { TimeWindow, Trigger } from "../schedule/schedule.ts";
+import type { TimeWindow, Trigger } from "../store/records.ts";
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const SHORT: Record<string, string> = {

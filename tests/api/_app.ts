@@ -7,9 +7,9 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../../src/api/app.ts";
 import { type Config, resolveConfig } from "../../src/config.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
-import { Engine, type Executor } from "../../src/schedule/engine.ts";
-import { ManualClock } from "../../src/schedule/manual_clock.ts";
-import { ScheduleService } from "../../src/schedule/service.ts";
+import { Engine, type Executor } from "../../src/schedule/engine/engine.ts";
+import { ManualClock } from "../../src/time/manual_clock.ts";
+import { ScheduleService } from "../../src/schedule/service/service.ts";
 
 /** The manual clock's start: a fixed instant, so `once` in the past/future is deterministic. */
 export const NOW = Date.parse("2026-11-22T12:00:00.000Z");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DetailCache } from "../../src/api/detail_cache.ts";
 import { NightpullError } from "../../src/errors.ts";
-import type { ScheduleDetail } from "../../src/schedule/service.ts";
+import type { ScheduleDetail } from "../../src/schedule/service/service.ts";
 
 const T0 = Date.parse("2026-11-22T12:00:00.000Z");
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Executor } from "../../src/schedule/engine.ts";
-import type { DownloadSpec } from "../../src/schedule/schedule.ts";
+import type { Executor } from "../../src/schedule/engine/engine.ts";
+import type { DownloadSpec } from "../../src/store/records.ts";
 import { type ManifestEntry, putManifestEntry } from "../../src/store/manifest.ts";
 import { startApi } from "./_app.ts";
 

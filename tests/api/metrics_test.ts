@@ -6,7 +6,7 @@ import { readEvents } from "../../src/cli/sse_reader.ts";
 import { startNightpull } from "../../src/cli/serve.ts";
 import { resolveConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Run } from "../../src/store/records.ts";
 import { startApi, startHookReceiver } from "./_app.ts";
 
 interface Family {

@@ -6,15 +6,15 @@ import { eventStream } from "../../src/api/run_events.ts";
 import { readEvents, type ServerSentEvent } from "../../src/cli/sse_reader.ts";
 import { startNightpull } from "../../src/cli/serve.ts";
 import { resolveConfig } from "../../src/config.ts";
-import type { PullEvent } from "../../src/download/pull.ts";
-import { Engine } from "../../src/schedule/engine.ts";
-import { ManualClock } from "../../src/schedule/manual_clock.ts";
-import { RunEventHub } from "../../src/schedule/run_event_hub.ts";
-import type { RunProgress } from "../../src/schedule/run_progress.ts";
-import { RunSubscription } from "../../src/schedule/run_subscription.ts";
-import { ScheduleService } from "../../src/schedule/service.ts";
+import type { PullEvent } from "../../src/download/pull/pull.ts";
+import { Engine } from "../../src/schedule/engine/engine.ts";
+import { ManualClock } from "../../src/time/manual_clock.ts";
+import { RunEventHub } from "../../src/api/events/run_event_hub.ts";
+import type { RunProgress } from "../../src/schedule/engine/run_progress.ts";
+import { RunSubscription } from "../../src/api/events/run_subscription.ts";
+import { ScheduleService } from "../../src/schedule/service/service.ts";
 import { silentLogger } from "../../src/log.ts";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Run } from "../../src/store/records.ts";
 
 const MIB = 1024 * 1024;
 

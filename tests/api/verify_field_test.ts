@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Executor } from "../../src/schedule/engine.ts";
-import type { DownloadSpec } from "../../src/schedule/schedule.ts";
+import type { Executor } from "../../src/schedule/engine/engine.ts";
+import type { DownloadSpec } from "../../src/store/records.ts";
 import { cronBody, startApi } from "./_app.ts";
 
 Deno.test('"verify": "always" reaches the pull of a one-off download and of a schedule', async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Schedule } from "../../src/schedule/schedule.ts";
+import type { Schedule } from "../../src/store/records.ts";
 import { isolatedEnv, nightpull, startServe } from "./_serve.ts";
 
 async function schedules(url: string): Promise<Schedule[]> {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bigRepo, startFakeHub } from "../../fixtures/fake_hub.ts";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Run } from "../../src/store/records.ts";
 import { nightpull, startServe } from "./_serve.ts";
 
 const MIB = 1024 * 1024;

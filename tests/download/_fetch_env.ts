@@ -13,7 +13,7 @@ import {
   standardRepos,
   startFakeHub,
 } from "../../fixtures/fake_hub.ts";
-import type { FetchFileOptions } from "../../src/download/fetcher.ts";
+import type { FetchFileOptions } from "../../src/download/transfer/fetcher.ts";
 
 /** The ~2 MiB LFS file of acme/tiny-model (served by the CDN origin after a 302). */
 export const LFS_FILE = "model.safetensors";

@@ -14,7 +14,7 @@ import {
   startFakeHub,
 } from "../../fixtures/fake_hub.ts";
 import { type Config, resolveConfig } from "../../src/config.ts";
-import { pull, type PullEvent, type PullRequest } from "../../src/download/pull.ts";
+import { pull, type PullEvent, type PullRequest } from "../../src/download/pull/pull.ts";
 import { createLogger } from "../../src/log.ts";
 import { metrics } from "../../src/metrics.ts";
 import { USER_AGENT } from "../../src/version.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startFakeHub } from "../../fixtures/fake_hub.ts";
 import { CDN_MAX_UNRANGED } from "../../fixtures/fake_hub_routes.ts";
-import { fetchFile } from "../../src/download/fetcher.ts";
+import { fetchFile } from "../../src/download/transfer/fetcher.ts";
 import { NightpullError } from "../../src/errors.ts";
 
 const SIZE = 60 * 1000 ** 3;

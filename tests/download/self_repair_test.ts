@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
 import { resolveConfig } from "../../src/config.ts";
-import { pull } from "../../src/download/pull.ts";
+import { pull } from "../../src/download/pull/pull.ts";
 import { createLogger } from "../../src/log.ts";
 import { metrics, renderMetrics } from "../../src/metrics.ts";
 import { allManifestEntries } from "../../src/store/manifest.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Run } from "../../src/store/records.ts";
 
 /** Calls the API and parses its JSON answer; fails the test on a non-2xx status. */
 export async function api<T>(

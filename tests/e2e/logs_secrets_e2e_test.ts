@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
 import { readEvents } from "../../src/cli/sse_reader.ts";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Run } from "../../src/store/records.ts";
 import { nightpull, startServe } from "../cli/_serve.ts";
 
 // none of them looks like a hub token (hf_…) or follows "Bearer ": only real care keeps them out

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
 import { cliRig, finish, pollUntil, sizeOf } from "./_pull_cli.ts";
-import { STREAM_BUFFER_SIZE } from "../../src/download/single_stream.ts";
+import { STREAM_BUFFER_SIZE } from "../../src/download/transfer/single_stream.ts";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

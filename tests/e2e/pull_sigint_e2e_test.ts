@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
-import { STREAM_BUFFER_SIZE } from "../../src/download/single_stream.ts";
+import { STREAM_BUFFER_SIZE } from "../../src/download/transfer/single_stream.ts";
 import { filesBelow } from "../_tree.ts";
 import { cliRig, finish, pollUntil, REPO_ROOT } from "./_pull_cli.ts";
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { CACHEDIR_TAG_CONTENT } from "../../src/download/cachedir_tag.ts";
+import { CACHEDIR_TAG_CONTENT } from "../../src/download/layout/cachedir_tag.ts";
 import { cliRig } from "./_pull_cli.ts";
 import { pyhfTest, runPythonJson } from "./_pyhf.ts";
 

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { type FakeHub, standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
 import { resolveConfig } from "../../src/config.ts";
-import { pull } from "../../src/download/pull.ts";
+import { pull } from "../../src/download/pull/pull.ts";
 import { pyhfTest, runPythonJson } from "./_pyhf.ts";
 import { TINY_MODEL_MAIN } from "../_tiny_model.ts";
 

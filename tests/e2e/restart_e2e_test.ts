@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Run } from "../../src/store/records.ts";
 import { startServe } from "../cli/_serve.ts";
 import { accountOccurrences, allRuns, api, assertEachOnce, until } from "./_occurrences.ts";
 

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Run } from "../../src/store/records.ts";
 import { startServe } from "../cli/_serve.ts";
 import { type CliResult, type CliRig, cliRig, finish } from "../e2e/_pull_cli.ts";
 import { api, until } from "../e2e/_occurrences.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type FaultSpec, standardRepos, startFakeHub } from "../../fixtures/fake_hub.ts";
 import { resolveConfig } from "../../src/config.ts";
-import { pull } from "../../src/download/pull.ts";
+import { pull } from "../../src/download/pull/pull.ts";
 import { toNightpullError } from "../../src/errors.ts";
 import { assertFinalFiles, chaos, CHAOS_FILES, chaosRepo } from "./_chaos.ts";
 

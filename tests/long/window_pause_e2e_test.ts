@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { startFakeHub } from "../../fixtures/fake_hub.ts";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Run } from "../../src/store/records.ts";
 import { type ServeProcess, startServe } from "../cli/_serve.ts";
 import { api, until } from "../e2e/_occurrences.ts";
 

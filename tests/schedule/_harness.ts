@@ -5,9 +5,9 @@
  */
 import { resolveConfig } from "../../src/config.ts";
 import type { Config } from "../../src/config.ts";
-import { Engine, type EngineOptions, type Executor } from "../../src/schedule/engine.ts";
-import { ManualClock } from "../../src/schedule/manual_clock.ts";
-import { ScheduleService } from "../../src/schedule/service.ts";
+import { Engine, type EngineOptions, type Executor } from "../../src/schedule/engine/engine.ts";
+import { ManualClock } from "../../src/time/manual_clock.ts";
+import { ScheduleService } from "../../src/schedule/service/service.ts";
 
 /** 2026-03-01T00:00:00Z: every test clock starts here. */
 export const T0 = Date.parse("2026-03-01T00:00:00Z");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { NightpullError } from "../../src/errors.ts";
-import { systemClock } from "../../src/schedule/clock.ts";
-import { ManualClock } from "../../src/schedule/manual_clock.ts";
+import { systemClock } from "../../src/time/clock.ts";
+import { ManualClock } from "../../src/time/manual_clock.ts";
 import { getRun, listRuns } from "../../src/store/mod.ts";
 import { rig, T0, waitFor } from "./_harness.ts";
 

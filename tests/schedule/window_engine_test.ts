@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { NightpullError } from "../../src/errors.ts";
 import { createLogger } from "../../src/log.ts";
-import type { Executor } from "../../src/schedule/engine.ts";
-import { ManualClock } from "../../src/schedule/manual_clock.ts";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Executor } from "../../src/schedule/engine/engine.ts";
+import { ManualClock } from "../../src/time/manual_clock.ts";
+import type { Run } from "../../src/store/records.ts";
 import { getRun, leaseKey, listActiveRuns } from "../../src/store/mod.ts";
 import { recordingExecutor, rig, T0, tick, waitFor } from "./_harness.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Run } from "../../src/schedule/schedule.ts";
+import type { Run } from "../../src/store/records.ts";
 import { deferred, rig, waitFor } from "../schedule/_harness.ts";
 
 // A hard delete racing a manual trigger (and the run it starts) removes everything of the

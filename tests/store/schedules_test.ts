@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { applyDeclaredSchedules } from "../../src/schedule/declared_schedules.ts";
-import { ManualClock } from "../../src/schedule/manual_clock.ts";
-import { ScheduleService } from "../../src/schedule/service.ts";
+import { applyDeclaredSchedules } from "../../src/schedule/service/declared_schedules.ts";
+import { ManualClock } from "../../src/time/manual_clock.ts";
+import { ScheduleService } from "../../src/schedule/service/service.ts";
 import { listSchedules } from "../../src/store/mod.ts";
 import { dumpKv, T0, testConfig } from "../schedule/_harness.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Schedule } from "../../src/schedule/schedule.ts";
+import type { Schedule } from "../../src/store/records.ts";
 import { timelineData } from "../../src/ui/timeline.tsx";
 import { cronWords, relativeTime, triggerWords, windowWords } from "../../src/ui/words.ts";
 

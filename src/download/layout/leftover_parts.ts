@@ -1,0 +1,129 @@
+/**
+ * Parts left by earlier nightpull versions (`blobs/<blob>.incomplete`, `<path>.part`, each with
+ * a `.json` sidecar) are moved to today's names once, so their bytes still count, or removed
+ * when a part already exists there. A local-dir `w.bin.part` is touched only when its sidecar
+ * proves it ours (it parses and describes the expected file) and the caller has checked that
+ * the repo itself holds no file of that name: a user's `w.bin.part` is never deleted.
+ *
+ * Call it with the file's lock held: nobody else may be writing either name.
+ *
+ * @example
+ * ```ts
+ * await adoptLeftoverPart(job, "local-dir", listedPaths); // lock held, before fetching
+ * await removeLeftoverParts(job, "local-dir", listedPaths); // the file is present already
+ * ```
+ * @module
+ */
+import { tryFileLock } from "../part/file_lock.ts";
+import { discardPart } from "../part/part_file.ts";
+import {
+  type PartIdentity,
+  partStatePath,
+  readPartState,
+  removePartState,
+  sameIdentity,
+} from "../part/part_state.ts";
+import type { BlobJob, PullTarget } from "../pull/pull_plan.ts";
+
+/**
+ * Before fetching a job (its lock held): moves its old-layout part to today's name. In a local
+ * dir, a `<path>.part` (or `.part.json`) that the repo itself lists is the user's, never ours.
+ */
+export async function adoptLeftoverPart(
+  job: BlobJob,
+  layout: PullTarget["layout"],
+  listed: ReadonlySet<string>,
+): Promise<void> {
+  const path = job.files[0].path;
+  if (layout === "local-dir" && (listed.has(`${path}.part`) || listed.has(`${path}.part.json`))) {
+    return;
+  }
+  const expected = { size: job.size, sha256: job.sha256, gitSha1: job.gitSha1 };
+  await adoptLegacyPart(job.legacyPartPath, job.partPath, expected, {
+    proven: layout === "local-dir",
+  });
+}
+
+/**
+ * For a job already present: removes parts and sidecars left behind (old or new names), when
+ * there are any and nobody holds the file's lock (a holder may be repairing it right now).
+ */
+export async function removeLeftoverParts(
+  job: BlobJob,
+  layout: PullTarget["layout"],
+  listed: ReadonlySet<string>,
+): Promise<void> {
+  const names = [job.partPath, job.legacyPartPath].flatMap((p) => [p, partStatePath(p)]);
+  const found = await Promise.all(names.map((p) => regularFileSize(p)));
+  if (found.every((size) => size === undefined)) return;
+  const lock = await tryFileLock(job.lockPath);
+  if (!lock) return;
+  try {
+    await clearLeftoverParts(job, layout, listed);
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * For a job found present with its lock held: removes its parts and sidecars (a writer killed
+ * between its rename and its sidecar's removal leaves a sidecar behind).
+ */
+export async function clearLeftoverParts(
+  job: BlobJob,
+  layout: PullTarget["layout"],
+  listed: ReadonlySet<string>,
+): Promise<void> {
+  await adoptLeftoverPart(job, layout, listed);
+  await discardPart(job.partPath);
+}
+
+/** How to treat an old part. */
+export interface LegacyPartOptions {
+  /** Touch nothing unless the old sidecar exists and describes `expected` (local-dir, URL). */
+  proven: boolean;
+}
+
+/** What happened to the old part. */
+export type LegacyOutcome = "adopted" | "removed" | "none";
+
+/** Moves (or removes) an old-layout part and its sidecar; see the module doc. */
+export async function adoptLegacyPart(
+  legacyPath: string,
+  partPath: string,
+  expected: PartIdentity,
+  options: LegacyPartOptions,
+): Promise<LegacyOutcome> {
+  const state = await readPartState(legacyPath).catch(() => undefined);
+  const describesIt = state !== undefined && sameIdentity(state.identity, expected);
+  if (options.proven && !describesIt) return "none";
+  const legacy = await regularFileSize(legacyPath);
+  const sidecarLeft = state !== undefined || await regularFileSize(partStatePath(legacyPath)) !==
+      undefined;
+  if (legacy === undefined) {
+    if (!sidecarLeft) return "none";
+    await removePartState(legacyPath);
+    return "removed";
+  }
+  if ((state !== undefined && !describesIt) || await regularFileSize(partPath) !== undefined) {
+    await discardPart(legacyPath);
+    return "removed";
+  }
+  await removePartState(partPath); // a stale sidecar must not describe the adopted bytes
+  await Deno.rename(legacyPath, partPath);
+  if (state !== undefined) await Deno.rename(partStatePath(legacyPath), partStatePath(partPath));
+  else await removePartState(legacyPath);
+  return "adopted";
+}
+
+async function regularFileSize(path: string): Promise<number | undefined> {
+  try {
+    const info = await Deno.lstat(path);
+    return info.isFile ? info.size : undefined;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw err;
+  }
+}

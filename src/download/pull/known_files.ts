@@ -1,0 +1,130 @@
+/**
+ * What the manifest already knows about one source's files, indexed for a pull: is a job's
+ * content on disk and verified (so its body need not move), and which record a local path
+ * has. A recorded file is trusted only while its stamp (size, mtime, inode at finalize) is
+ * unchanged; otherwise it is re-hashed, and a file once verified whose bytes changed is
+ * reported `changed` so the pull repairs it. Files found on disk without a record (left by
+ * huggingface_hub, another nightpull, or a lost KV) are re-hashed and adopted when they match;
+ * in a local dir, an unchanged huggingface_hub `.metadata` of the same LFS etag is trusted.
+ *
+ * @example
+ * ```ts
+ * const known = await KnownFiles.load(kv, "hf:acme/tiny-model");
+ * const presence = await known.presence(job, target); // { state: "absent" }: fetch it
+ * ```
+ * @module
+ */
+import { sep } from "node:path";
+import { allManifestEntries, type ManifestEntry } from "../../store/manifest.ts";
+import type { BlobJob, PullTarget } from "./pull_plan.ts";
+import { readDownloadMetadata } from "../layout/local_dir_metadata.ts";
+import { hashFile } from "../verify/verify.ts";
+
+/** Hashes of verified content, as recorded in the manifest. */
+export interface ContentHashes {
+  sha256: string;
+  gitSha1?: string;
+}
+
+/** A file's identity on disk when it was verified; any change means "hash it again". */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ino: number | null;
+}
+
+/** Whether a job's content is on disk. */
+export type Presence =
+  /** Verified: by an unchanged stamp, or by a re-hash (`rehashed`). */
+  | { state: "present"; hashes: ContentHashes; stamp: FileStamp; rehashed: boolean }
+  /** Nothing usable there: fetch it. */
+  | { state: "absent" }
+  /** A file once verified at this place no longer matches: fetch it again (a repair). */
+  | { state: "changed" };
+
+/** Options of {@linkcode KnownFiles.presence}. */
+export interface PresenceOptions {
+  /** Re-hash even a file whose stamp is unchanged (`pull --verify`). */
+  verify?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The stamp of the regular file at `path` (symlinks followed), or undefined. */
+export async function fileStamp(path: string): Promise<FileStamp | undefined> {
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) return undefined;
+    return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0, ino: info.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a record's stamp is the file's current one. */
+export function sameStamp(entry: Pick<ManifestEntry, "mtimeMs" | "ino" | "size">, s: FileStamp) {
+  return entry.mtimeMs === s.mtimeMs && (entry.ino ?? null) === s.ino && entry.size === s.size;
+}
+
+/** A source's manifest records, indexed by local path and by etag. */
+export class KnownFiles {
+  #byLocalPath = new Map<string, ManifestEntry>();
+  #byEtag = new Map<string, ManifestEntry[]>();
+
+  constructor(entries: ManifestEntry[]) {
+    for (const e of entries) {
+      this.#byLocalPath.set(e.localPath, e);
+      if (e.etag === null) continue;
+      const list = this.#byEtag.get(e.etag) ?? [];
+      list.push(e);
+      this.#byEtag.set(e.etag, list);
+    }
+  }
+
+  /** Reads every record of `sourceKey`. */
+  static async load(kv: Deno.Kv, sourceKey: string): Promise<KnownFiles> {
+    return new KnownFiles(await allManifestEntries(kv, sourceKey));
+  }
+
+  /** The record of one local path. */
+  atLocalPath(localPath: string): ManifestEntry | undefined {
+    return this.#byLocalPath.get(localPath);
+  }
+
+  /** Is the job's content on disk and verified? See {@linkcode Presence}. */
+  async presence(
+    job: BlobJob,
+    target: PullTarget,
+    options: PresenceOptions = {},
+  ): Promise<Presence> {
+    const records = (this.#byEtag.get(job.etag) ?? []).filter((e) =>
+      e.size === job.size && (job.sha256 === undefined || e.sha256 === job.sha256) &&
+      (target.layout === "hf-cache"
+        ? e.layout === "hf-cache" && e.localPath.startsWith(target.repo.dir + sep)
+        : e.localPath === job.dataPath)
+    );
+    const stamp = await fileStamp(job.dataPath);
+    if (!stamp) return { state: "absent" };
+    const wasVerified = records.length > 0;
+    if (stamp.size !== job.size) return wasVerified ? { state: "changed" } : { state: "absent" };
+    const trusted = options.verify ? undefined : records.find((e) => sameStamp(e, stamp));
+    if (trusted) {
+      const hashes = { sha256: trusted.sha256, gitSha1: trusted.gitSha1 };
+      return { state: "present", hashes, stamp, rehashed: false };
+    }
+    if (!wasVerified && !options.verify && target.layout === "local-dir" && job.sha256) {
+      // Written by `hf download --local-dir` and not modified since: trusted as huggingface_hub
+      // trusts it (an LFS etag is the sha256 itself). A record of ours, once there, rules.
+      const meta = await readDownloadMetadata(target.dir, job.files[0].path);
+      if (meta?.fresh && meta.etag === job.etag) {
+        return { state: "present", hashes: { sha256: job.sha256 }, stamp, rehashed: false };
+      }
+    }
+    const hashes = await hashFile(job.dataPath, options.signal);
+    const ok = hashes.size === job.size &&
+      (job.sha256 !== undefined ? hashes.sha256 === job.sha256 : hashes.gitSha1 === job.gitSha1);
+    if (!ok) return wasVerified ? { state: "changed" } : { state: "absent" };
+    // A file replaced while it was hashed gets a new stamp: the next pull hashes it again.
+    const gitSha1 = job.sha256 === undefined ? hashes.gitSha1 : undefined;
+    return { state: "present", hashes: { sha256: hashes.sha256, gitSha1 }, stamp, rehashed: true };
+  }
+}

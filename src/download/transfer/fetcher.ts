@@ -1,0 +1,348 @@
+/**
+ * The resumable, verified, multi-connection file fetcher (DESIGN.md "Download guarantees").
+ * Bytes accumulate in a part file described by a sidecar, resume after any interruption with
+ * Range requests, are hashed while streaming, and reach the final name only after fsync,
+ * verification and an atomic rename.
+ *
+ * @example
+ * ```ts
+ * const result = await fetchFile({
+ *   url: "https://huggingface.co/org/model/resolve/<commit>/model.safetensors",
+ *   headers: { authorization: `Bearer ${token}` }, // never forwarded to the CDN
+ *   partPath: "/data/model.safetensors.part",
+ *   finalPath: "/data/model.safetensors",
+ *   expected: { size, sha256 },
+ * });
+ * ```
+ * @module
+ */
+import { basename, dirname } from "node:path";
+import { DEFAULT_CONNECTIONS } from "../../config.ts";
+import { NightpullError, toNightpullError } from "../../errors.ts";
+import { FileDigest, hashFileRange } from "../verify/checksum.ts";
+import { StallWatchdog } from "./connection_watch.ts";
+import { DEFAULT_RETRIES, retryDelayMs } from "../net/http_retry.ts";
+import { transferRanges } from "./multi_range.ts";
+import { RateLimitBudget } from "../hub/rate_limit_budget.ts";
+import { commitPart, discardPart } from "../part/part_file.ts";
+import { connectionCount, coveredBytes } from "./range_plan.ts";
+import { RemoteFile } from "../net/remote_file.ts";
+import { planResume, type ResumePlan } from "../part/resume_plan.ts";
+import { streamSingle, SwitchToRanges, type TransferOutcome } from "./single_stream.ts";
+import {
+  type BandwidthLimiter,
+  RestartFromZero,
+  SizeAnnounced,
+  type TransferContext,
+} from "./transfer.ts";
+
+export type { BandwidthLimiter } from "./transfer.ts";
+
+/** Below this many bytes per connection a file is not split. */
+export const DEFAULT_MIN_SPLIT_SIZE = 32 * 1024 * 1024;
+/** No bytes for this long on a connection: cut it and resume. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+/** Restarts from zero allowed in one call before giving up (the file keeps changing). */
+const MAX_RESTARTS = 3;
+
+/** Options of {@link fetchFile}. */
+export interface FetchFileOptions {
+  /** GET this (a hub resolve URL or any http(s) URL); redirects are followed here. */
+  url: string;
+  /** Sent only to the origin of `url`, never to another origin after a redirect. */
+  headers?: Record<string, string>;
+  /**
+   * Where bytes accumulate (names in part_paths.ts). The caller holds the file's lock
+   * (file_lock.ts): the fetcher truncates and rewrites this part as if it were alone.
+   */
+  partPath: string;
+  /** Atomic rename target after verification (its directory is created). */
+  finalPath: string;
+  expected?: { size?: number; sha256?: string; gitSha1?: string; etag?: string };
+  /** Most parallel ranges for this file; default DEFAULT_CONNECTIONS for large files. */
+  connections?: number;
+  /** Do not split below this many bytes per connection; default 32 MiB. */
+  minSplitSize?: number;
+  /** Abort: flush and fsync what arrived, keep part + sidecar, throw `interrupted`. */
+  signal?: AbortSignal;
+  /** Bytes of the file present so far, and the total when known; called often, keep it cheap. */
+  onProgress?: (bytesDone: number, total: number | undefined) => void;
+  /** On 403 from a non-original origin (expired signed CDN URL): a fresh URL to GET. */
+  reresolve?: () => Promise<string>;
+  /**
+   * Checks a path before it is created or renamed into (no foreign symlink on the way; `leaf`:
+   * the path itself must not be a link). Called before the part is opened and again right
+   * before the rename into place.
+   */
+  guardPath?: (path: string, options?: { leaf?: boolean }) => Promise<void>;
+  /** Checks every URL before it is fetched, redirect hops included (the outbound allow-list). */
+  checkUrl?: (url: URL) => Promise<void> | void;
+  /**
+   * The content is pinned (a hub commit and its hash): a changed server ETag does not
+   * discard partial bytes; the hash check at the end still catches other content.
+   */
+  pinned?: boolean;
+  /** Maps a non-transient error response (401/403/404 + X-Error-Code) to an error. */
+  mapHttpError?: (res: Response) => NightpullError | undefined;
+  /** Transient failures in a row (resets, 5xx, 429, stalls) before giving up; default 5. */
+  retries?: number;
+  /** No bytes for this long on a connection: abort and resume it; default 30 s. */
+  stallTimeoutMs?: number;
+  /** Wait before retry `attempt` (tests shrink it); default honours Retry-After, capped. */
+  retryDelay?: (attempt: number, res?: Response) => number;
+  /** The run's budget for 429 waits (default: a fresh one of 10 min for this file). */
+  rateLimits?: RateLimitBudget;
+  /** Bandwidth limit (e.g. the shared `RateLimiter` of `--bwlimit`); reads wait for it. */
+  limiter?: BandwidthLimiter;
+}
+
+/** A verified, finalized download. */
+export interface FetchFileResult {
+  size: number;
+  sha256: string;
+  /** Git blob SHA-1, when `expected.gitSha1` asked for it. */
+  gitSha1?: string;
+  /** Body bytes received in this call. */
+  bytesTransferred: number;
+  /** Bytes of an earlier partial download that were kept (0 after a restart). */
+  resumedFrom: number;
+  /** `X-Linked-Etag` of the original origin's redirect, else the server's ETag (unquoted). */
+  etag?: string;
+  /** True when partial bytes were discarded (changed file, server ignoring Range). */
+  restarted: boolean;
+}
+
+/**
+ * Downloads `url` into `finalPath` through `partPath`, resuming whatever an earlier call left,
+ * verifying size and hashes. Throws NightpullError: `checksum_mismatch` / `size_mismatch`
+ * (part deleted), `interrupted` / `disk_full` / `network_error` / ... (part kept for resume).
+ */
+export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult> {
+  checkOptions(opts);
+  const signal = opts.signal ?? new AbortController().signal;
+  const name = basename(opts.finalPath);
+  if (signal.aborted) {
+    throw new NightpullError("interrupted", `download of ${name} interrupted before it started`);
+  }
+  const expected = { ...opts.expected };
+  const watchdog = new StallWatchdog(opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
+  const ctx: TransferContext = {
+    remote: new RemoteFile({
+      url: opts.url,
+      headers: opts.headers,
+      reresolve: opts.reresolve,
+      checkUrl: opts.checkUrl,
+    }),
+    partPath: opts.partPath,
+    name,
+    expected,
+    wantGitSha1: expected.gitSha1 !== undefined,
+    signal,
+    retries: opts.retries ?? DEFAULT_RETRIES,
+    retryDelay: opts.retryDelay ??
+      ((attempt, res) => retryDelayMs(attempt, res?.status, res?.headers, Date.now())),
+    rateLimits: opts.rateLimits ?? new RateLimitBudget(),
+    mapHttpError: opts.mapHttpError,
+    watchdog,
+    connections: opts.connections ?? DEFAULT_CONNECTIONS,
+    minSplitSize: opts.minSplitSize ?? DEFAULT_MIN_SPLIT_SIZE,
+    limiter: opts.limiter,
+    progress: opts.onProgress ?? (() => {}),
+    bytesTransferred: 0,
+    restarted: false,
+    forceSingle: false,
+    pinned: (opts.pinned ?? false) &&
+      (expected.sha256 !== undefined || expected.gitSha1 !== undefined),
+  };
+  try {
+    await opts.guardPath?.(opts.partPath, { leaf: true });
+    await opts.guardPath?.(opts.finalPath);
+    await Deno.mkdir(dirname(opts.partPath), { recursive: true });
+    let resumedFrom: number | undefined;
+    for (let round = 0;; round++) {
+      const plan = await planResume(ctx);
+      const present = plan.kind === "append" ? plan.offset : coveredBytes(plan.done);
+      resumedFrom ??= present;
+      try {
+        const outcome = await transfer(ctx, plan);
+        return await finish(ctx, opts, outcome, ctx.restarted ? 0 : resumedFrom);
+      } catch (err) {
+        if (!(err instanceof RestartFromZero)) throw err;
+        if (round >= MAX_RESTARTS) {
+          throw new NightpullError(
+            "upstream_error",
+            `${name}: gave up after ${round + 1} restarts from zero (${err.message})`,
+          );
+        }
+        ctx.restarted ||= present > 0;
+        await discardPart(ctx.partPath);
+      }
+    }
+  } catch (err) {
+    // an empty part holds nothing to resume: a failed first request leaves no file behind
+    await dropEmptyPart(ctx.partPath);
+    if (err instanceof SizeAnnounced) {
+      await discardPart(ctx.partPath).catch(() => {});
+      throw new NightpullError(
+        "size_mismatch",
+        `size mismatch for ${name}: expected ${err.expected} bytes, the server announced ${err.announced}`,
+        { expected: err.expected, actual: err.announced },
+      );
+    }
+    if (signal.aborted && !(err instanceof NightpullError)) {
+      throw new NightpullError(
+        "interrupted",
+        `download of ${name} interrupted; the partial file is kept for resume`,
+        { path: ctx.partPath },
+      );
+    }
+    throw toNightpullError(err);
+  } finally {
+    watchdog.dispose();
+  }
+}
+
+/** Runs the transfer a plan calls for, switching to ranges when a probe says so. */
+async function transfer(ctx: TransferContext, plan: ResumePlan): Promise<TransferOutcome> {
+  if (plan.kind === "ranges") return await transferRanges(ctx, plan);
+  const total = plan.total;
+  if (
+    plan.offset === 0 && total !== undefined && !ctx.forceSingle &&
+    connectionCount(total, ctx.connections, ctx.minSplitSize) > 1
+  ) {
+    return await transferRanges(ctx, { total, done: [], serverEtag: plan.serverEtag });
+  }
+  if (total !== undefined && plan.offset === total && plan.offset > 0) {
+    // A complete part from an interrupted finish: verify it without asking the server.
+    const digest = new FileDigest({ gitBlobSize: ctx.wantGitSha1 ? total : undefined });
+    const file = await Deno.open(ctx.partPath, { read: true });
+    try {
+      await hashFileRange(file, 0, total, digest, undefined, ctx.signal);
+    } finally {
+      file.close();
+    }
+    const digests = digest.digest();
+    if (!matches(ctx.expected, digests)) {
+      throw new RestartFromZero(`the complete part of ${ctx.name} does not verify`);
+    }
+    return { size: total, digests, serverEtag: plan.serverEtag };
+  }
+  const outcome = await streamSingle(ctx, plan);
+  if (!(outcome instanceof SwitchToRanges)) return outcome;
+  return await transferRanges(ctx, {
+    total: outcome.total,
+    done: [],
+    serverEtag: outcome.serverEtag,
+  });
+}
+
+/** True when every expected hash that is known matches. */
+function matches(
+  expected: TransferContext["expected"],
+  digests: { sha256: string; gitSha1?: string },
+): boolean {
+  if (expected.sha256 && expected.sha256.toLowerCase() !== digests.sha256) return false;
+  if (expected.gitSha1 && expected.gitSha1.toLowerCase() !== digests.gitSha1) return false;
+  return true;
+}
+
+/** Verifies size and hashes, then renames the part into place. */
+async function finish(
+  ctx: TransferContext,
+  { finalPath, guardPath }: Pick<FetchFileOptions, "finalPath" | "guardPath">,
+  outcome: TransferOutcome,
+  resumedFrom: number,
+): Promise<FetchFileResult> {
+  const { expected, name } = ctx;
+  const digests = { ...outcome.digests };
+  if (expected.size !== undefined && outcome.size !== expected.size) {
+    await discardPart(ctx.partPath);
+    throw new NightpullError(
+      "size_mismatch",
+      `size mismatch for ${name}: expected ${expected.size} bytes, got ${outcome.size}; the partial file was deleted`,
+      { expected: expected.size, actual: outcome.size },
+    );
+  }
+  if (ctx.wantGitSha1 && digests.gitSha1 === undefined) {
+    // The size was unknown when hashing began, so the git header could not be written first.
+    const digest = new FileDigest({ gitBlobSize: outcome.size });
+    const file = await Deno.open(ctx.partPath, { read: true });
+    try {
+      await hashFileRange(file, 0, outcome.size, digest, undefined, ctx.signal);
+    } finally {
+      file.close();
+    }
+    digests.gitSha1 = digest.digest().gitSha1;
+  }
+  for (const kind of ["sha256", "gitSha1"] as const) {
+    const want = expected[kind]?.toLowerCase();
+    if (want === undefined || want === digests[kind]) continue;
+    await discardPart(ctx.partPath);
+    const label = kind === "sha256" ? "sha256" : "git-sha1";
+    throw new NightpullError(
+      "checksum_mismatch",
+      `checksum mismatch for ${name}: expected ${label} ${want}, got ${
+        digests[kind]
+      }; the partial file was deleted`,
+      { expected: want, actual: digests[kind], algorithm: label },
+    );
+  }
+  // What is renamed must be what was hashed: with the file's lock held nobody else writes the
+  // part, and its size on disk is checked once more right before the rename.
+  const onDisk = (await Deno.stat(ctx.partPath)).size;
+  if (onDisk !== outcome.size) {
+    await discardPart(ctx.partPath);
+    throw new NightpullError(
+      "size_mismatch",
+      `size mismatch for ${name}: ${onDisk} bytes on disk, ${outcome.size} downloaded and ` +
+        `verified (another writer changed the partial file); it was deleted, run again`,
+      { expected: outcome.size, actual: onDisk },
+    );
+  }
+  // right before the rename: a folder swapped for a link during the transfer is caught here
+  await guardPath?.(ctx.partPath, { leaf: true });
+  await guardPath?.(finalPath);
+  await commitPart(ctx.partPath, finalPath);
+  return {
+    size: outcome.size,
+    sha256: digests.sha256,
+    ...(digests.gitSha1 !== undefined ? { gitSha1: digests.gitSha1 } : {}),
+    bytesTransferred: ctx.bytesTransferred,
+    resumedFrom,
+    etag: ctx.remote.linkedEtag ?? outcome.serverEtag,
+    restarted: ctx.restarted,
+  };
+}
+
+/** Refuses options that cannot work, naming what a good value looks like. */
+function checkOptions(opts: FetchFileOptions): void {
+  const bad = (what: string) => new NightpullError("invalid_input", `fetchFile: ${what}`);
+  if (!opts.partPath || !opts.finalPath) throw bad("partPath and finalPath are required");
+  if (opts.partPath === opts.finalPath) throw bad("partPath must differ from finalPath");
+  const positive = (name: string, value: number | undefined, min: number) => {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
+      throw bad(`${name} must be a whole number >= ${min}, got ${value}`);
+    }
+  };
+  positive("connections", opts.connections, 1);
+  positive("minSplitSize", opts.minSplitSize, 1);
+  positive("retries", opts.retries, 0);
+  positive("stallTimeoutMs", opts.stallTimeoutMs, 1);
+  positive("expected.size", opts.expected?.size, 0);
+  const hex = (name: string, value: string | undefined, length: number) => {
+    if (value !== undefined && !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(value)) {
+      throw bad(`expected.${name} must be ${length} hex digits, got "${value}"`);
+    }
+  };
+  hex("sha256", opts.expected?.sha256, 64);
+  hex("gitSha1", opts.expected?.gitSha1, 40);
+}
+
+/** Removes the part (and its state) when it is empty; leaves anything with bytes for resume. */
+async function dropEmptyPart(partPath: string): Promise<void> {
+  try {
+    if ((await Deno.stat(partPath)).size === 0) await discardPart(partPath);
+  } catch {
+    // absent, or not ours to remove: nothing to tidy
+  }
+}
