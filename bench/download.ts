@@ -18,6 +18,8 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { settleDisk } from "./_disk.ts";
+import { executable, which } from "./_process.ts";
 import type { ChildJob, ChildReport } from "./download_child.ts";
 import { type BenchRow, printTable, skipped } from "./table.ts";
 
@@ -171,43 +173,6 @@ async function clean(): Promise<void> {
   for (const dir of ["ours"]) {
     await Deno.remove(join(WORK, dir), { recursive: true }).catch(() => {});
   }
-}
-
-/** Syncs, then waits until the disk has no I/O in flight and its counters stop moving. */
-async function settleDisk(): Promise<void> {
-  await new Deno.Command("sync").output();
-  const sample = async () => {
-    const text = await Deno.readTextFile("/proc/diskstats").catch(() => "");
-    // per device: in-flight I/Os, sectors written, sectors discarded
-    return text.split("\n").map((line) => line.trim().split(/\s+/))
-      .filter((f) =>
-        f.length >= 14 && /^(vd|sd|nvme|xvd)[a-z0-9]*$/.test(f[2]) && !/\d$/.test(f[2])
-      )
-      .map((f) => `${f[11]}:${f[9]}:${f[16] ?? ""}`).join(",");
-  };
-  const deadline = Date.now() + 15_000;
-  let last = await sample();
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    const now = await sample();
-    if (now === last && !now.split(",").some((d) => d.split(":")[0] !== "0")) return;
-    last = now;
-  }
-}
-
-async function executable(path: string): Promise<boolean> {
-  try {
-    return ((await Deno.stat(path)).mode ?? 0) & 0o111 ? true : false;
-  } catch {
-    return false;
-  }
-}
-
-async function which(tool: string): Promise<string | undefined> {
-  for (const dir of (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":")) {
-    if (await executable(join(dir, tool))) return join(dir, tool);
-  }
-  return undefined;
 }
 
 /**

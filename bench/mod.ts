@@ -11,6 +11,7 @@ type Bench = { main: (print?: boolean) => Promise<BenchRow[]> };
 const BENCHES: Record<string, () => Promise<Bench>> = {
   download: () => import("./download.ts"),
   repo: () => import("./repo.ts"),
+  peers: () => import("./peers.ts"),
   scheduler: () => import("./scheduler.ts"),
   api: () => import("./api.ts"),
   time_window: () => import("./time_window.ts"),
