@@ -10,13 +10,15 @@
  */
 import { join } from "node:path";
 import { parseByteSize } from "./byte_size.ts";
-import { parseBandwidth } from "./download/transfer/bandwidth.ts";
-import { DEFAULT_MIN_FREE } from "./download/layout/disk_space.ts";
-import { isHostPattern } from "./download/net/host_allow_list.ts";
+import { parseBandwidth } from "./time/bandwidth.ts";
+import { isHostPattern } from "./host_allow_list.ts";
 import { NightpullError } from "./errors.ts";
 import { registerSecret } from "./secrets.ts";
 import { expandPath } from "./path_expand.ts";
 import { cleanToken, envSeconds, isTrue } from "./hf_env.ts";
+
+/** Default reserve kept free on the target filesystem (`--min-free`): 1 GiB. */
+export const DEFAULT_MIN_FREE = 1024 ** 3;
 
 /** Settings shared by `serve`, `pull` and the management commands. */
 export interface Config {

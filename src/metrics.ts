@@ -10,7 +10,6 @@
  * ```
  * @module
  */
-import { commitStats } from "./store/commit.ts";
 import { VERSION } from "./version.ts";
 
 type Labels = Record<string, string>;
@@ -181,12 +180,10 @@ export const metrics = {
   kvCommitConflicts: new Counter(
     "nightpull_kv_commit_conflicts_total",
     "Atomic KV commits whose checks failed (a concurrent writer won).",
-    () => commitStats.checkConflicts,
   ),
   kvCommitRetries: new Counter(
     "nightpull_kv_commit_retries_total",
     "KV commits retried because the database was locked.",
-    () => commitStats.lockedRetries,
   ),
   cacheBytes: new Gauge(
     "nightpull_cache_bytes",

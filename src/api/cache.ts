@@ -7,9 +7,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { cacheReport } from "../cache/cache_report.ts";
-import { pruneCache } from "../download/layout/retention.ts";
-import { parseRepoArg } from "../cache/repo_arg.ts";
+import { cacheReport } from "../download/cache/cache_report.ts";
+import { pruneCache } from "../download/cache/retention.ts";
+import { parseRepoArg } from "../download/cache/repo_arg.ts";
 import type { ScheduleService } from "../schedule/service/service.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";

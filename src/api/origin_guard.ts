@@ -13,7 +13,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { NightpullError } from "../errors.ts";
-import { addressBits } from "../download/net/host_allow_list.ts";
+import { addressBits } from "../host_allow_list.ts";
 import { errorResponse } from "./errors.ts";
 
 /** Who may call: the host names of this server, its port, and origins allowed besides its own. */

@@ -13,7 +13,7 @@ import { NightpullError } from "../errors.ts";
 import type { PullContext, PullEvent } from "../download/pull/pull.ts";
 import type { CacheTask } from "../store/records.ts";
 import { repairBlobs, verifyCache, verifyProgressEvents } from "./cache_verify.ts";
-import { parseRepoArg, repoLabel } from "./repo_arg.ts";
+import { parseRepoArg, repoLabel } from "../download/cache/repo_arg.ts";
 
 /** What a cache task reports as its run's outcome (the shape of a pull's). */
 export interface CacheTaskOutcome {

@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { hfCacheLockPath, tryFileLock } from "../download/part/file_lock.ts";
 import { pull, type PullContext, type PullEvent } from "../download/pull/pull.ts";
 import { hashFile } from "../download/verify/verify.ts";
-import { scanSelected } from "./cache_report.ts";
-import { type CachedRepo, cacheRepoOf, walkFiles } from "./cache_scan.ts";
-import { type RepoArg, repoLabel } from "./repo_arg.ts";
+import { scanSelected } from "../download/cache/cache_report.ts";
+import { type CachedRepo, cacheRepoOf, walkFiles } from "../download/cache/cache_scan.ts";
+import { type RepoArg, repoLabel } from "../download/cache/repo_arg.ts";
 
 /** A blob whose content does not match its name. */
 export interface BadBlob {

@@ -10,10 +10,10 @@
  * @module
  */
 import { EXIT, NightpullError } from "../errors.ts";
-import { applyRemoval, planRemoveRevisions } from "../cache/cache_prune.ts";
-import { type CacheReport, cacheReport, scanSelected } from "../cache/cache_report.ts";
-import { pruneCache, type PruneOutcome, recordRemoval } from "../download/layout/retention.ts";
-import { repoArgFolder, repoLabel } from "../cache/repo_arg.ts";
+import { applyRemoval, planRemoveRevisions } from "../download/cache/cache_prune.ts";
+import { type CacheReport, cacheReport, scanSelected } from "../download/cache/cache_report.ts";
+import { pruneCache, type PruneOutcome, recordRemoval } from "../download/cache/retention.ts";
+import { repoArgFolder, repoLabel } from "../download/cache/repo_arg.ts";
 import { createLogger } from "../log.ts";
 import { openKv } from "../store/open_kv.ts";
 import { forgetCommitsSeen } from "../store/commits_seen.ts";

@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { type Config, resolveConfig } from "../config.ts";
 import { NightpullError } from "../errors.ts";
-import { parseRepoArg, type RepoArg } from "../cache/repo_arg.ts";
+import { parseRepoArg, type RepoArg } from "../download/cache/repo_arg.ts";
 import { usageError } from "./main.ts";
 
 /** Usage text of `nightpull cache`. */

@@ -11,7 +11,7 @@
  */
 import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
 import { repairBlobs, verifyCache, verifyProgressEvents } from "../cache/cache_verify.ts";
-import { repoLabel } from "../cache/repo_arg.ts";
+import { repoLabel } from "../download/cache/repo_arg.ts";
 import { rateLimiterFor } from "../download/transfer/rate_limiter.ts";
 import { openKv } from "../store/open_kv.ts";
 import { CACHE_USAGE, cacheConfig, parseCacheArgs, repoArgs } from "./cache_args.ts";

@@ -18,7 +18,7 @@ import { EXIT, NightpullError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { pull } from "../download/pull/pull.ts";
 import { runCacheTask } from "../cache/cache_task.ts";
-import { refreshCacheGauges } from "../cache/cache_report.ts";
+import { refreshCacheGauges } from "../download/cache/cache_report.ts";
 import { rateLimiterFor } from "../download/transfer/rate_limiter.ts";
 import { applyDeclaredSchedules } from "../schedule/service/declared_schedules.ts";
 import { Engine, type Executor } from "../schedule/engine/engine.ts";

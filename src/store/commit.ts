@@ -11,9 +11,7 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
-
-/** Counters of commit retries, read by metrics. */
-export const commitStats = { lockedRetries: 0, checkConflicts: 0 };
+import { metrics } from "../metrics.ts";
 
 const LOCKED = /database is locked|SQLITE_BUSY|database table is locked/i;
 
@@ -24,7 +22,7 @@ export function isDatabaseLocked(err: unknown): boolean {
 
 /** Counts a locked commit, waits about `delay` ms (jittered) and returns the next, doubled delay. */
 async function backOffWhileLocked(delay: number): Promise<number> {
-  commitStats.lockedRetries++;
+  metrics.kvCommitRetries.inc();
   await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
   return Math.min(delay * 2, 1000);
 }
@@ -75,7 +73,7 @@ export async function commitWithRetry(
   options: CommitRetryOptions = {},
 ): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
   const result = await retryWhileLocked(() => build().commit(), options);
-  if (!result.ok) commitStats.checkConflicts++;
+  if (!result.ok) metrics.kvCommitConflicts.inc();
   return result;
 }
 
@@ -95,7 +93,7 @@ export async function updateWithCheck<T>(
     try {
       const res = await planned.op.commit();
       if (res.ok) return planned.result;
-      commitStats.checkConflicts++;
+      metrics.kvCommitConflicts.inc();
     } catch (err) {
       if (!isDatabaseLocked(err)) throw err;
       delay = await backOffWhileLocked(delay);

@@ -9,8 +9,17 @@
  * ```
  * @module
  */
-import type { RetryPolicy } from "../store/records.ts";
 import { parseDuration } from "./duration.ts";
+
+/** The shape of a schedule's retry policy that a delay needs (durations as people write them). */
+export interface BackoffPolicy {
+  /** First delay, e.g. `30s`. */
+  backoff: string;
+  /** Growth per attempt. */
+  factor: number;
+  /** Ceiling of any delay, e.g. `30m`. */
+  maxBackoff: string;
+}
 
 /** Jitter fraction either side of the nominal delay. */
 export const JITTER = 0.2;
@@ -19,7 +28,7 @@ export const JITTER = 0.2;
  * Milliseconds to wait after failed attempt `attempt` (1-based) before the next one:
  * `backoff * factor^(attempt-1)`, times a jitter in [0.8, 1.2), never above `maxBackoff`.
  */
-export function retryDelay(policy: RetryPolicy, attempt: number, random: () => number): number {
+export function retryDelay(policy: BackoffPolicy, attempt: number, random: () => number): number {
   const base = parseDuration(policy.backoff, "retry.backoff");
   const cap = parseDuration(policy.maxBackoff, "retry.maxBackoff");
   const nominal = base * Math.pow(policy.factor, Math.max(0, attempt - 1));

@@ -8,9 +8,9 @@
  */
 import type { Context } from "hono";
 import { formatBytes } from "../cli/progress.ts";
-import { cacheReport } from "../cache/cache_report.ts";
-import { pruneCache } from "../download/layout/retention.ts";
-import { parseRepoArg, repoLabel } from "../cache/repo_arg.ts";
+import { cacheReport } from "../download/cache/cache_report.ts";
+import { pruneCache } from "../download/cache/retention.ts";
+import { parseRepoArg, repoLabel } from "../download/cache/repo_arg.ts";
 import { NightpullError } from "../errors.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { formValues } from "./forms.tsx";

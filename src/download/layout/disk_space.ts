@@ -16,9 +16,6 @@ import { dirname, resolve } from "node:path";
 import { formatBytes } from "../../byte_size.ts";
 import { NightpullError } from "../../errors.ts";
 
-/** Default reserve kept free on the target filesystem (`--min-free`). */
-export const DEFAULT_MIN_FREE = 1024 ** 3;
-
 /** Space of one filesystem, in bytes; `path` is the existing folder that was asked. */
 export interface DiskSpace {
   path: string;

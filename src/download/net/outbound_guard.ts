@@ -14,7 +14,7 @@
 import { lookup } from "node:dns/promises";
 import type { Config } from "../../config.ts";
 import { NightpullError } from "../../errors.ts";
-import { addressBits, hostRefusal } from "./host_allow_list.ts";
+import { addressBits, hostRefusal } from "../../host_allow_list.ts";
 
 /** Checks one URL; throws `host_not_allowed` when it may not be reached. */
 export type UrlCheck = (url: URL) => Promise<void>;

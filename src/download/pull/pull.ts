@@ -16,7 +16,7 @@ import { resolveHfToken } from "../../hf_env.ts";
 import { NightpullError, toNightpullError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { type BandwidthLimiter, fetchFile } from "../transfer/fetcher.ts";
-import { parseBandwidth } from "../transfer/bandwidth.ts";
+import { parseBandwidth } from "../../time/bandwidth.ts";
 import { chainLimiters, rateLimiterFor } from "../transfer/rate_limiter.ts";
 import { ensureFreeSpace } from "../layout/disk_space.ts";
 import { hfCacheRepo, repoFolderName, writeRef } from "../layout/hf_cache.ts";

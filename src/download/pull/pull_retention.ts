@@ -10,7 +10,7 @@
  */
 import { toNightpullError } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
-import { pruneRepoDir } from "../layout/retention.ts";
+import { pruneRepoDir } from "../cache/retention.ts";
 import { pruneLocalDir } from "../layout/local_dir_prune.ts";
 import type { PullContext, PullRequest } from "./pull.ts";
 import type { PullTarget } from "./pull_plan.ts";

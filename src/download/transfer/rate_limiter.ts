@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { type BandwidthTable, nextStepAt, parseBandwidth, rateAt } from "./bandwidth.ts";
+import { type BandwidthTable, nextStepAt, parseBandwidth, rateAt } from "../../time/bandwidth.ts";
 import { type BandwidthLimiter, sleep } from "./transfer.ts";
 
 /** Longest single sleep, so a timetable step or an abort is noticed promptly. */

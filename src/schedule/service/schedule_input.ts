@@ -11,7 +11,7 @@
  */
 import { isAbsolute } from "node:path";
 import type { Config } from "../../config.ts";
-import { parseBandwidth } from "../../download/transfer/bandwidth.ts";
+import { parseBandwidth } from "../../time/bandwidth.ts";
 import { parseSource, type Source } from "../../download/source/source.ts";
 import { BIDI_CONTROL } from "../../download/layout/safe_path.ts";
 import { registerSecret } from "../../secrets.ts";

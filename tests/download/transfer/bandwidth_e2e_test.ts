@@ -13,7 +13,7 @@ import { resolveConfig } from "../../../src/config.ts";
 import { fetchFile } from "../../../src/download/transfer/fetcher.ts";
 import { pull, type PullEvent } from "../../../src/download/pull/pull.ts";
 import { RateLimiter, rateLimiterFor } from "../../../src/download/transfer/rate_limiter.ts";
-import { parseBandwidth } from "../../../src/download/transfer/bandwidth.ts";
+import { parseBandwidth } from "../../../src/time/bandwidth.ts";
 
 const MiB = 1024 * 1024;
 const TOLERANCE = 0.15;

@@ -11,9 +11,9 @@
  * @module
  */
 import { resolve } from "node:path";
-import { diskSpace } from "../download/layout/disk_space.ts";
-import type { Logger } from "../log.ts";
-import { metrics } from "../metrics.ts";
+import { diskSpace } from "../layout/disk_space.ts";
+import type { Logger } from "../../log.ts";
+import { metrics } from "../../metrics.ts";
 import { type CachedRepo, scanCache } from "./cache_scan.ts";
 import { type RepoArg, repoArgFolder } from "./repo_arg.ts";
 

@@ -1,9 +1,9 @@
 /** The retention rule and REPO arguments, one row per case. */
 import assert from "node:assert/strict";
-import { planKeepNewest, planRemoveRevisions } from "../../src/cache/cache_prune.ts";
-import type { CachedRepo } from "../../src/cache/cache_scan.ts";
-import { parseRepoArg } from "../../src/cache/repo_arg.ts";
-import { parseByteSize } from "../../src/byte_size.ts";
+import { planKeepNewest, planRemoveRevisions } from "../../../src/download/cache/cache_prune.ts";
+import type { CachedRepo } from "../../../src/download/cache/cache_scan.ts";
+import { parseRepoArg } from "../../../src/download/cache/repo_arg.ts";
+import { parseByteSize } from "../../../src/byte_size.ts";
 
 const c = (n: number) => String(n).repeat(40).slice(0, 40);
 

@@ -14,7 +14,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type FileLock, hfCacheLockPath, tryFileLock } from "../download/part/file_lock.ts";
+import { type FileLock, hfCacheLockPath, tryFileLock } from "../part/file_lock.ts";
 import { type CachedRepo, cacheRepoOf, scanRepo } from "./cache_scan.ts";
 
 /** What a removal would do (a dry run shows exactly this). */

@@ -8,9 +8,9 @@
  * ```
  * @module
  */
-import { NightpullError } from "../errors.ts";
-import { REPO_TYPE_BY_PLURAL, type RepoType } from "../download/source/source.ts";
-import { repoFolderName } from "../download/layout/hf_cache.ts";
+import { NightpullError } from "../../errors.ts";
+import { REPO_TYPE_BY_PLURAL, type RepoType } from "../source/source.ts";
+import { repoFolderName } from "../layout/hf_cache.ts";
 
 /** A parsed repo argument. */
 export interface RepoArg {

@@ -1,16 +1,11 @@
 import assert from "node:assert/strict";
-import {
-  nextStepAt,
-  parseBandwidth,
-  parseRate,
-  rateAt,
-} from "../../../src/download/transfer/bandwidth.ts";
+import { nextStepAt, parseBandwidth, parseRate, rateAt } from "../../src/time/bandwidth.ts";
 import {
   chainLimiters,
   RateLimiter,
   rateLimiterFor,
-} from "../../../src/download/transfer/rate_limiter.ts";
-import { NightpullError } from "../../../src/errors.ts";
+} from "../../src/download/transfer/rate_limiter.ts";
+import { NightpullError } from "../../src/errors.ts";
 
 const MiB = 1024 * 1024;
 

@@ -11,8 +11,8 @@
  * ```
  * @module
  */
-import { NightpullError } from "../../errors.ts";
-import { zoneOffsets } from "../../time/zone_offsets.ts";
+import { NightpullError } from "../errors.ts";
+import { zoneOffsets } from "./zone_offsets.ts";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

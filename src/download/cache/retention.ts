@@ -15,10 +15,10 @@ import { basename } from "node:path";
 import type { Logger } from "../../log.ts";
 import { metrics } from "../../metrics.ts";
 import { commitsSeen, forgetCommitsSeen } from "../../store/commits_seen.ts";
-import { applyRemoval, planKeepNewest, type RemovalPlan } from "../../cache/cache_prune.ts";
-import { scanSelected } from "../../cache/cache_report.ts";
-import { type CachedRepo, scanRepo } from "../../cache/cache_scan.ts";
-import { type RepoArg, repoLabel } from "../../cache/repo_arg.ts";
+import { applyRemoval, planKeepNewest, type RemovalPlan } from "./cache_prune.ts";
+import { scanSelected } from "./cache_report.ts";
+import { type CachedRepo, scanRepo } from "./cache_scan.ts";
+import { type RepoArg, repoLabel } from "./repo_arg.ts";
 
 /** What was (or, in a dry run, would be) removed from one repo. */
 export interface RepoPruneOutcome {

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  hostRefusal,
-  isHostPattern,
-  isLinkLocal,
-} from "../../../src/download/net/host_allow_list.ts";
+import { hostRefusal, isHostPattern, isLinkLocal } from "../src/host_allow_list.ts";
 
 const CASES: [name: string, allow: string[], host: string, addresses: string[], ok: boolean][] = [
   ["empty list allows any name", [], "example.org", ["93.184.216.34"], true],

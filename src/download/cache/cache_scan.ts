@@ -11,8 +11,8 @@
  * @module
  */
 import { basename, join, relative, resolve, sep } from "node:path";
-import type { HfCacheRepo } from "../download/layout/hf_cache.ts";
-import { REPO_TYPE_BY_PLURAL, type RepoType } from "../download/source/source.ts";
+import type { HfCacheRepo } from "../layout/hf_cache.ts";
+import { REPO_TYPE_BY_PLURAL, type RepoType } from "../source/source.ts";
 
 /** One snapshot of a cached repo. */
 export interface CachedRevision {
