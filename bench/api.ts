@@ -9,7 +9,7 @@
  */
 import { Hono } from "hono";
 import { join } from "node:path";
-import { type BenchRow, printTable, skipped } from "./table.ts";
+import { type BenchRow, printTable, ratio, skipped } from "./table.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const CREATES = 600;
@@ -118,7 +118,6 @@ async function wrk(url: string): Promise<number> {
 }
 
 const ms = (v: number) => `${v.toFixed(2)} ms`;
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 /** Runs the API benchmarks; prints the table unless `print` is false; returns the rows. */
 export async function main(print = true): Promise<BenchRow[]> {
@@ -181,8 +180,8 @@ export async function main(print = true): Promise<BenchRow[]> {
         case: "GET /schedules/{id} req/s (wrk -t2 -c32 -d5s)",
         ours: detailRps.toFixed(0),
         baseline: `${helloRps.toFixed(0)} (hello)`,
-        ratio: `${((detailRps / helloRps) * 100).toFixed(0)}%`,
-        goal: ">= 50%",
+        ratio: ratio(detailRps, helloRps, "rate"),
+        goal: "≥ 0.5×",
       });
     } else {
       console.log("wrk not found: skipping the GET detail throughput row (apt-get install wrk)");

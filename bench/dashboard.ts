@@ -14,7 +14,7 @@
 import { join } from "node:path";
 import { standardRepos, startFakeHub } from "../fixtures/fake_hub.ts";
 import { p50, spawnServer } from "./api.ts";
-import { type BenchRow, printTable } from "./table.ts";
+import { type BenchRow, printTable, ratio } from "./table.ts";
 
 const SCHEDULES = 1000;
 const RENDERS = 40;
@@ -116,7 +116,7 @@ export async function main(print = true): Promise<BenchRow[]> {
       case: `overview render p50 (GET /, ${SCHEDULES} schedules)`,
       ours: `${render.toFixed(1)} ms`,
       baseline: `${json.toFixed(1)} ms (JSON list of all)`,
-      ratio: `${(render / json).toFixed(2)}x`,
+      ratio: ratio(render, json),
       goal: "< 100 ms",
     });
 
@@ -159,7 +159,7 @@ export async function main(print = true): Promise<BenchRow[]> {
       case: `first progress event after a run starts p50 (${RUNS} runs)`,
       ours: `${p50(progress).toFixed(0)} ms`,
       baseline: `${p50(running).toFixed(0)} ms (state: running)`,
-      ratio: `${(p50(progress) / p50(running)).toFixed(2)}x`,
+      ratio: ratio(p50(progress), p50(running)),
       goal: "< 1 s",
     });
   } finally {
