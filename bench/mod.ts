@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   download: () => import("./download.ts"),
   repo: () => import("./repo.ts"),
   peers: () => import("./peers.ts"),
+  many_files: () => import("./many_files.ts"),
   scheduler: () => import("./scheduler.ts"),
   api: () => import("./api.ts"),
   time_window: () => import("./time_window.ts"),

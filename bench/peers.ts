@@ -14,7 +14,16 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { settleDisk } from "./_disk.ts";
+import {
+  benchRounds,
+  checked,
+  interleaved,
+  outAndState,
+  runsNote,
+  seconds,
+  type Side,
+  warmUp,
+} from "./_compare.ts";
 import { startHubProcess } from "./_hub_process.ts";
 import { nightpull, type PythonHf, pythonHf } from "./_peer_clis.ts";
 import { type ProcessRun, timeProcess, treeSize, which } from "./_process.ts";
@@ -25,13 +34,6 @@ const RATE = "25M";
 const RTT_MS = 20;
 const FIRST_BYTE_MS = 50;
 const REPO = "acme/twenty-files";
-
-/** Rounds per case (`BENCH_ROUNDS`, default 3). */
-export function benchRounds(): number {
-  const rounds = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error("BENCH_ROUNDS must be >= 1");
-  return rounds;
-}
 
 /** `512M`, `2G`: the big file's size in MiB from `BENCH_BIG` (default 512M). */
 function bigFileMiB(): number {
@@ -44,35 +46,6 @@ function bigFileMiB(): number {
 /** Human size of `mib` MiB: "512 MiB", "2 GiB". */
 function sizeLabel(mib: number): string {
   return mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
-}
-
-/** Seconds with two decimals. */
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-/** Runs the sides in a rotating order (each round starts with the next side), keeping every time. */
-export async function interleaved(
-  rounds: number,
-  sides: Record<string, (round: number) => Promise<number>>,
-): Promise<Record<string, number[]>> {
-  const names = Object.keys(sides);
-  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(round + i) % names.length];
-      await settleDisk();
-      times[name].push(await sides[name](round));
-    }
-  }
-  return times;
-}
-
-/** Lists every run of every side, for the notes. */
-export function runsNote(times: Record<string, number[]>): string {
-  return Object.entries(times).map(([name, ms]) =>
-    `${name} ${ms.map((t) => (t / 1000).toFixed(2)).join(" ")}`
-  ).join(" | ");
 }
 
 /** The one file below `dir` (a cache's snapshot or a local dir), checked for size and hash. */
@@ -95,53 +68,6 @@ async function firstFile(dir: string): Promise<string> {
     if (entry.isDirectory) return await firstFile(path);
   }
   throw new Error(`no file below ${dir}`);
-}
-
-/** Ours and hf once each against `hubUrl`, outside any timing: Python writes its bytecode. */
-async function warmUp(work: string, hf: PythonHf, hubUrl: string): Promise<void> {
-  const dir = join(work, "warm-up");
-  await nightpull(
-    ["pull", "hf:acme/tiny-model", "--cache-dir", join(dir, "ours"), "--quiet"],
-    hubUrl,
-    dir,
-  );
-  await hf.download(
-    ["acme/tiny-model", "--cache-dir", join(dir, "hf")],
-    hubUrl,
-    join(dir, "hf-home"),
-  );
-  await Deno.remove(dir, { recursive: true });
-}
-
-/**
- * A side of a comparison: downloads into `<dir>/out` (its state, if any, in `<dir>/state`),
- * `dir` being fresh each round, and returns what it cost.
- */
-type Side = (dir: string, round: number) => Promise<ProcessRun>;
-
-/** `<dir>/out` and `<dir>/state` of a side's run. */
-function outAndState(dir: string): [string, string] {
-  return [join(dir, "out"), join(dir, "state")];
-}
-
-/** Times each side's download into a fresh dir, checks what landed in `out`, and clears it. */
-function checked(
-  work: string,
-  sides: Record<string, Side>,
-  check: (out: string, round: number) => Promise<void>,
-): Record<string, (round: number) => Promise<number>> {
-  return Object.fromEntries(
-    Object.entries(sides).map(([name, run]) => [
-      name,
-      async (round: number) => {
-        const dir = join(work, `${name}-${round}`);
-        const { ms } = await run(dir, round);
-        await check(outAndState(dir)[0], round);
-        await Deno.remove(dir, { recursive: true });
-        return ms;
-      },
-    ]),
-  );
 }
 
 /** The big-file rows: ours vs hf download vs aria2c through a capped CDN with a round trip. */
