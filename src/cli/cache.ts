@@ -17,7 +17,7 @@ import { repoArgFolder, repoLabel } from "../download/cache/repo_arg.ts";
 import { createLogger } from "../log.ts";
 import { openKv } from "../store/open_kv.ts";
 import { forgetCommitsSeen } from "../store/commits_seen.ts";
-import { usageError } from "./main.ts";
+import { usageError } from "./command.ts";
 import { withSubcommands } from "./subcommands.ts";
 import { formatBytes, formatInstant, formatTable } from "./table.ts";
 import { cacheVerifyCommand } from "./cache_verify.ts";

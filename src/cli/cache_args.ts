@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { type Config, resolveConfig } from "../config.ts";
 import { NightpullError } from "../errors.ts";
 import { parseRepoArg, type RepoArg } from "../download/cache/repo_arg.ts";
-import { usageError } from "./main.ts";
+import { usageError } from "./command.ts";
 
 /** Usage text of `nightpull cache`. */
 export const CACHE_USAGE = `Usage:

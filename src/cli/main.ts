@@ -8,11 +8,9 @@
  * ```
  * @module
  */
-import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
+import { EXIT, toNightpullError } from "../errors.ts";
+import type { Command } from "./command.ts";
 import { scrubSecrets } from "../secrets.ts";
-
-/** A command: takes its own arguments, returns an exit code. */
-export type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   pull: async () => (await import("./pull.ts")).pullCommand,
@@ -87,9 +85,4 @@ export function debugRequested(args: string[], env: Record<string, string | unde
   const at = args.indexOf("--log-level");
   const flag = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--log-level="))?.slice(12);
   return (flag ?? env.NIGHTPULL_LOG_LEVEL) === "debug";
-}
-
-/** Throws a usage error; handy inside commands. */
-export function usageError(message: string): never {
-  throw new NightpullError("usage", message);
 }

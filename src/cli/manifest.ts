@@ -16,7 +16,7 @@ import { manifestSourceKey } from "../download/source/source_key.ts";
 import { verifyManifest, type VerifyResult } from "../download/verify/verify.ts";
 import { allManifestEntries, type ManifestEntry } from "../store/manifest.ts";
 import { openKv } from "../store/open_kv.ts";
-import { usageError } from "./main.ts";
+import { usageError } from "./command.ts";
 import { countText, formatBytes } from "./progress.ts";
 
 /** Usage text of `nightpull manifest`. */

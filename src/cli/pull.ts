@@ -18,7 +18,7 @@ import { cliSource, parseRepoType } from "./pull_source.ts";
 import { planText } from "./dry_run_view.ts";
 import { openKv } from "../store/open_kv.ts";
 import { createLogger } from "../log.ts";
-import { usageError } from "./main.ts";
+import { usageError } from "./command.ts";
 import {
   countText,
   formatBytes,

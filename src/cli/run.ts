@@ -17,7 +17,7 @@ import { ERROR_TABLE, EXIT, isErrorCode, NightpullError } from "../errors.ts";
 import type { RunProgress } from "../schedule/engine/run_progress.ts";
 import type { Run } from "../store/records.ts";
 import { ApiClient } from "./api_client.ts";
-import type { Command } from "./main.ts";
+import type { Command } from "./command.ts";
 import { withSubcommands } from "./subcommands.ts";
 import {
   countText,

@@ -21,7 +21,7 @@ import type {
   ScheduleView,
 } from "../schedule/service/service.ts";
 import { ApiClient } from "./api_client.ts";
-import type { Command } from "./main.ts";
+import type { Command } from "./command.ts";
 import { withSubcommands } from "./subcommands.ts";
 import { runTable, scheduleSheet, scheduleTable } from "./schedule_view.ts";
 import { normalizeTimeWindow } from "../schedule/window/time_window_input.ts";

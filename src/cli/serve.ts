@@ -25,7 +25,7 @@ import { Engine, type Executor } from "../schedule/engine/engine.ts";
 import { RunEventHub } from "../api/events/run_event_hub.ts";
 import { ScheduleService } from "../schedule/service/service.ts";
 import { openKv } from "../store/open_kv.ts";
-import type { Command } from "./main.ts";
+import type { Command } from "./command.ts";
 import { serveConfig } from "./serve_config.ts";
 
 /** Usage of `nightpull serve`. */

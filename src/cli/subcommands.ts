@@ -9,7 +9,7 @@
  * @module
  */
 import { EXIT, NightpullError } from "../errors.ts";
-import type { Command } from "./main.ts";
+import type { Command } from "./command.ts";
 
 /**
  * A command that runs `subcommands[args[0]]` with the rest; `help`/`--help`/`-h` calls `help`

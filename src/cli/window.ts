@@ -16,7 +16,7 @@ import type { TimeWindow } from "../store/records.ts";
 import { parseWindowRange } from "../schedule/window/time_window_input.ts";
 import type { ScheduleWindow, WindowCheck } from "../schedule/window/window_service.ts";
 import { ApiClient } from "./api_client.ts";
-import type { Command } from "./main.ts";
+import type { Command } from "./command.ts";
 import { withSubcommands } from "./subcommands.ts";
 import { formatFields, formatInstant, formatTable } from "./table.ts";
 
