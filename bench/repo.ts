@@ -10,57 +10,15 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
 import { snapshotDownload } from "@huggingface/hub";
-import { standardRepos, startFakeHub } from "../fixtures/fake_hub.ts";
 import { resolveConfig } from "../src/config.ts";
 import { pull } from "../src/download/pull/pull.ts";
-import { type BenchRow, printTable } from "./table.ts";
+import { startHubProcess } from "./_hub_process.ts";
+import { type BenchRow, printTable, ratio } from "./table.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const REPO = "acme/twenty-files";
 const ROUNDS = 3;
 const LATENCY_MS = 50;
-
-/** `--serve-hub [--latency MS]`: the child process that serves the fake hub. */
-async function serveHub(latencyMs: number): Promise<void> {
-  const hub = await startFakeHub({ repos: standardRepos() });
-  if (latencyMs > 0) hub.addFault({ stallAfterBytes: 0, stallMs: latencyMs });
-  console.log(`fake hub: ${hub.url}`);
-  const stop = async () => {
-    await hub.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGTERM", stop);
-}
-
-async function startHubProcess(
-  latencyMs: number,
-): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "bench/repo.ts", "--serve-hub", "--latency", String(latencyMs)],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/fake hub: (\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`fake hub exited before announcing its URL: ${text}`);
-    text += value;
-  }
-  const url = /fake hub: (\S+)/.exec(text)![1];
-  return {
-    url,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await reader.cancel();
-      await child.status;
-    },
-  };
-}
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -86,7 +44,7 @@ interface Figures {
 
 /** Best-of-3 interleaved figures against a hub with `latencyMs` first-byte delay. */
 async function measure(latencyMs: number): Promise<Figures> {
-  const hub = await startHubProcess(latencyMs);
+  const hub = await startHubProcess(["--first-byte", String(latencyMs)]);
   const work = await Deno.makeTempDir({ prefix: "np-bench-repo-" });
   const kv = await Deno.openKv(":memory:");
   const best = { ours: Infinity, base: Infinity, oursNoop: Infinity, baseNoop: Infinity };
@@ -144,24 +102,23 @@ export async function main(print = true): Promise<BenchRow[]> {
   const bare = await measure(0);
   const slow = await measure(LATENCY_MS);
   const ms = (v: number) => `${v.toFixed(v < 20 ? 1 : 0)} ms`;
-  const ratio = (ours: number, base: number) => `${(base / ours).toFixed(2)}x`;
   const table = [
     [
-      `fresh, ${LATENCY_MS} ms first-byte latency (~34 MiB, 20 files)`,
+      `in-process, fresh, ${LATENCY_MS} ms first-byte latency (~34 MiB, 20 files)`,
       ms(slow.ours),
       ms(slow.base),
       ratio(slow.ours, slow.base),
-      ">= 3x vs snapshotDownload",
+      "≥ 3× vs snapshotDownload",
     ],
     [
-      "fresh, bare loopback (fake hub bound)",
+      "in-process, fresh, bare loopback (fake hub bound)",
       ms(bare.ours),
       ms(bare.base),
       ratio(bare.ours, bare.base),
       "reference",
     ],
     [
-      `no-op re-pull (ours moved ${bare.oursNoopBytes} body bytes)`,
+      `in-process, no-op re-pull (ours moved ${bare.oursNoopBytes} body bytes)`,
       ms(bare.oursNoop),
       ms(bare.baseNoop),
       ratio(bare.oursNoop, bare.baseNoop),
@@ -180,11 +137,4 @@ export async function main(print = true): Promise<BenchRow[]> {
   return rows;
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: { "serve-hub": { type: "boolean" }, latency: { type: "string", default: "0" } },
-  });
-  if (values["serve-hub"]) await serveHub(Number(values.latency));
-  else await main();
-}
+if (import.meta.main) await main();

@@ -13,7 +13,7 @@ import { resolveConfig } from "../src/config.ts";
 import { Engine, type Executor } from "../src/schedule/engine/engine.ts";
 import type { Schedule } from "../src/store/records.ts";
 import { ScheduleService } from "../src/schedule/service/service.ts";
-import { type BenchRow, printTable } from "./table.ts";
+import { type BenchRow, printTable, ratio } from "./table.ts";
 
 const SCHEDULES = 10_000;
 const SAME_SECOND = 1_000;
@@ -167,7 +167,7 @@ export async function main(print = true): Promise<BenchRow[]> {
           `load and arm ${SCHEDULES} schedules at start-up (baseline: list + croner parse/next each)`,
         ours: ms(startMs),
         baseline: ms(naiveMs),
-        ratio: `${(startMs / naiveMs).toFixed(2)}x`,
+        ratio: ratio(startMs, naiveMs),
         goal: "< 1000 ms",
       },
       {

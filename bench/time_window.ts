@@ -4,7 +4,7 @@
  * @module
  */
 import { compileTimeWindow, isOpenAt } from "../src/schedule/window/time_window.ts";
-import { type BenchRow, printTable } from "./table.ts";
+import { type BenchRow, printTable, ratio } from "./table.ts";
 
 const WINDOW = {
   windows: [{ start: "22:00", end: "07:00", days: ["mon", "tue", "wed", "thu", "fri"] as const }],
@@ -74,7 +74,7 @@ export function main(print = true): Promise<BenchRow[]> {
     case: "window check (isOpenAt), ns/op",
     ours: ours.toFixed(1),
     baseline: `${naive.toFixed(0)} (Intl per call)`,
-    ratio: `${(naive / ours).toFixed(0)}x faster`,
+    ratio: ratio(ours, naive),
     goal: "< 1000 ns",
   }];
   if (print) printTable(rows);
