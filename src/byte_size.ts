@@ -1,17 +1,17 @@
 /**
- * Byte counts as people write and read them: `1G`, `512M`, `1.5GiB` in, `14.2 GiB` out
+ * Byte counts as people write and read them: `1G`, `512M`, `1.5GiB` in, `14.20 GiB` out
  * (binary units throughout, as `du -h` and huggingface_hub's cache listing).
  *
  * @example
  * ```ts
  * parseByteSize("1G", "--min-free"); // 1073741824
- * formatBytes(15_246_037_196); // "14.2 GiB"
+ * formatBytes(15_246_037_196); // "14.20 GiB"
  * ```
  * @module
  */
 import { NightpullError } from "./errors.ts";
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 const FACTORS: Record<string, number> = {
   "": 1,
   b: 1,
@@ -21,15 +21,21 @@ const FACTORS: Record<string, number> = {
   t: 1024 ** 4,
 };
 
-/** A byte count as `1.5 GiB` (one decimal), `512 B` below 1 KiB. */
+/**
+ * A byte count in binary units with about three significant digits: `0 B`, `1023 B`,
+ * `1.5 KiB`, `12.3 MiB`, `512 MiB`, `1.50 GiB`; `?` for a negative or non-finite count.
+ */
 export function formatBytes(bytes: number): string {
-  let value = bytes;
+  if (!Number.isFinite(bytes) || bytes < 0) return "?";
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
   let unit = 0;
+  let value = bytes;
   while (value >= 1024 && unit < UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+  const digits = value >= 100 ? 0 : unit >= 3 ? 2 : 1;
+  return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
 /**

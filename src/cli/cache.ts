@@ -19,7 +19,8 @@ import { openKv } from "../store/open_kv.ts";
 import { forgetCommitsSeen } from "../store/commits_seen.ts";
 import { usageError } from "./command.ts";
 import { withSubcommands } from "./subcommands.ts";
-import { formatBytes, formatInstant, formatTable } from "./table.ts";
+import { formatBytes } from "../byte_size.ts";
+import { formatInstant, formatTable } from "./table.ts";
 import { cacheVerifyCommand } from "./cache_verify.ts";
 import { CACHE_USAGE, cacheConfig, parseCacheArgs, repoArgs } from "./cache_args.ts";
 

@@ -16,7 +16,7 @@ import { rateLimiterFor } from "../download/transfer/rate_limiter.ts";
 import { openKv } from "../store/open_kv.ts";
 import { CACHE_USAGE, cacheConfig, parseCacheArgs, repoArgs } from "./cache_args.ts";
 import { ProgressDisplay, stderrProgressMode } from "./progress.ts";
-import { formatBytes } from "./table.ts";
+import { formatBytes } from "../byte_size.ts";
 
 const encoder = new TextEncoder();
 

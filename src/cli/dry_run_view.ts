@@ -9,7 +9,8 @@
  * @module
  */
 import type { DryRunPlan } from "../download/pull/dry_run.ts";
-import { countText, formatBytes } from "./progress.ts";
+import { formatBytes } from "../byte_size.ts";
+import { countText } from "./progress.ts";
 
 const WORD = { present: "present", fetch: "fetch", repair: "repair" } as const;
 

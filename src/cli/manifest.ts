@@ -17,7 +17,8 @@ import { verifyManifest, type VerifyResult } from "../download/verify/verify.ts"
 import { allManifestEntries, type ManifestEntry } from "../store/manifest.ts";
 import { openKv } from "../store/open_kv.ts";
 import { usageError } from "./command.ts";
-import { countText, formatBytes } from "./progress.ts";
+import { formatBytes } from "../byte_size.ts";
+import { countText } from "./progress.ts";
 
 /** Usage text of `nightpull manifest`. */
 export const MANIFEST_USAGE =

@@ -12,23 +12,8 @@
  * ```
  * @module
  */
+import { formatBytes } from "../byte_size.ts";
 import type { PullEvent } from "../download/pull/pull.ts";
-
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-
-/** Binary-prefixed size: `0 B`, `1023 B`, `1.5 KiB`, `12.3 MiB`, `1.50 GiB`. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "?";
-  if (bytes < 1024) return `${Math.round(bytes)} B`;
-  let unit = 0;
-  let value = bytes;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = value >= 100 ? 0 : unit >= 3 ? 2 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
-}
 
 /** Transfer rate, e.g. `12.3 MiB/s`; `--/s` when unknown. */
 export function formatRate(bytesPerSecond: number | null): string {
@@ -47,13 +32,6 @@ export function formatEta(seconds: number | null): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-}
-
-/** Elapsed time of a whole run: `850ms`, `12.3s`, `4m10s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  return formatEta(ms / 1000);
 }
 
 /** A bar of exactly `width` characters: `[#####.....]`; unknown fraction -> `[?????]`-free dots. */

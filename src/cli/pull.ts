@@ -19,14 +19,9 @@ import { planText } from "./dry_run_view.ts";
 import { openKv } from "../store/open_kv.ts";
 import { createLogger } from "../log.ts";
 import { usageError } from "./command.ts";
-import {
-  countText,
-  formatBytes,
-  formatDuration,
-  ProgressDisplay,
-  stderrProgressMode,
-  terminalColumns,
-} from "./progress.ts";
+import { formatBytes } from "../byte_size.ts";
+import { formatElapsed } from "../time/elapsed.ts";
+import { countText, ProgressDisplay, stderrProgressMode, terminalColumns } from "./progress.ts";
 
 /** Usage text of `nightpull pull`. */
 export const PULL_USAGE =
@@ -219,7 +214,7 @@ export async function pullCommand(args: string[]): Promise<number> {
       console.log(
         `pulled ${report.source}${at}: ${countText(report.files.total, "file")}, ` +
           `${report.files.done} downloaded, ${report.files.skipped} already present, ` +
-          `${formatBytes(report.bytes)} transferred in ${formatDuration(ms)}`,
+          `${formatBytes(report.bytes)} transferred in ${formatElapsed(ms)}`,
       );
     }
     return EXIT.ok;

@@ -19,10 +19,10 @@ import type { Run } from "../store/records.ts";
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./command.ts";
 import { withSubcommands } from "./subcommands.ts";
+import { formatBytes } from "../byte_size.ts";
+import { formatElapsed } from "../time/elapsed.ts";
 import {
   countText,
-  formatBytes,
-  formatDuration,
   ProgressDisplay,
   type ProgressMode,
   stderrProgressMode,
@@ -62,7 +62,7 @@ export function runSummary(run: Run): string {
     return `run ${run.id} skipped${run.reason ? ` (${run.reason})` : ""}`;
   }
   const took = run.startedAt && run.finishedAt
-    ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}`
+    ? ` in ${formatElapsed(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}`
     : "";
   if (run.status === "succeeded") {
     const at = run.commit ? ` at ${run.commit.slice(0, 12)}` : "";

@@ -10,7 +10,9 @@
  */
 import type { Run, Schedule, Trigger } from "../store/records.ts";
 import type { ScheduleDetail } from "../schedule/service/service.ts";
-import { formatBytes, formatElapsed, formatFields, formatInstant, formatTable } from "./table.ts";
+import { formatBytes } from "../byte_size.ts";
+import { formatElapsed } from "../time/elapsed.ts";
+import { formatFields, formatInstant, formatTable } from "./table.ts";
 
 /** `cron 0 2 * * * (Europe/Berlin)`, `every 6h`, `once at 2026-12-24 17:00:00Z`. */
 export function describeTrigger(trigger: Trigger): string {

@@ -30,15 +30,3 @@ export function formatInstant(iso: string | null | undefined): string {
   if (Number.isNaN(ms)) return iso;
   return new Date(ms).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
 }
-
-/** A byte count as `1.5 GiB`. */
-export { formatBytes } from "../byte_size.ts";
-
-/** Milliseconds as `850ms`, `12.3s`, `4m05s`. */
-export function formatElapsed(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")}s`;
-}

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Context } from "hono";
-import { formatBytes } from "../cli/progress.ts";
+import { formatBytes } from "../byte_size.ts";
 import { cacheReport } from "../download/cache/cache_report.ts";
 import { pruneCache } from "../download/cache/retention.ts";
 import { parseRepoArg, repoLabel } from "../download/cache/repo_arg.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 import type { Context } from "hono";
-import { formatBytes, formatDuration } from "../cli/progress.ts";
+import { formatBytes } from "../byte_size.ts";
+import { formatElapsed } from "../time/elapsed.ts";
 import type { Run } from "../store/records.ts";
 import { isFinal } from "../store/mod.ts";
 import type { DashboardDeps } from "./deps.ts";
@@ -17,7 +18,7 @@ import { formatInstant } from "./words.ts";
 /** One line summing up a finished run. */
 export function runSummary(run: Run): string {
   const took = run.startedAt && run.finishedAt
-    ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}`
+    ? ` in ${formatElapsed(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}`
     : "";
   const files =
     `${run.files.done} of ${run.files.total} files (${run.files.skipped} already present)`;

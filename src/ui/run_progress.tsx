@@ -4,7 +4,7 @@
  * `/api/v1/runs/{id}/events` and fills in bytes, rate and ETA per file as they arrive.
  * @module
  */
-import { formatBytes } from "../cli/progress.ts";
+import { formatBytes } from "../byte_size.ts";
 import type { Run } from "../store/records.ts";
 import { StatusBadge } from "./layout.tsx";
 

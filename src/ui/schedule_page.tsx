@@ -6,7 +6,8 @@
  * @module
  */
 import type { Context } from "hono";
-import { formatBytes, formatDuration } from "../cli/progress.ts";
+import { formatBytes } from "../byte_size.ts";
+import { formatElapsed } from "../time/elapsed.ts";
 import type { Run } from "../store/records.ts";
 import type { ScheduleDetail } from "../schedule/service/service.ts";
 import { triggerZone } from "../schedule/trigger/trigger.ts";
@@ -72,7 +73,7 @@ export async function schedulePage(
         <dt>Success rate</dt>
         <dd>{rateWords(s.stats.successRate)}</dd>
         <dt>Mean duration</dt>
-        <dd>{s.stats.meanDurationMs === null ? "—" : formatDuration(s.stats.meanDurationMs)}</dd>
+        <dd>{s.stats.meanDurationMs === null ? "—" : formatElapsed(s.stats.meanDurationMs)}</dd>
       </dl>
       <h2>History</h2>
       <History runs={history.items} zone={zone} />
@@ -204,7 +205,7 @@ export function History(props: { runs: Run[]; zone: string }) {
               <td data-label="Bytes">{formatBytes(r.bytes)}</td>
               <td data-label="Duration">
                 {r.startedAt && r.finishedAt
-                  ? formatDuration(Date.parse(r.finishedAt) - Date.parse(r.startedAt))
+                  ? formatElapsed(Date.parse(r.finishedAt) - Date.parse(r.startedAt))
                   : "—"}
               </td>
               <td data-label="Error">{r.error ? `${r.error.code}: ${r.error.message}` : ""}</td>

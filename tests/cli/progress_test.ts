@@ -1,25 +1,11 @@
 import assert from "node:assert/strict";
 import {
   fitText,
-  formatBytes,
-  formatDuration,
   formatEta,
   formatRate,
   ProgressDisplay,
   renderBar,
 } from "../../src/cli/progress.ts";
-
-Deno.test("formatBytes uses binary units with sensible precision", () => {
-  assert.equal(formatBytes(0), "0 B");
-  assert.equal(formatBytes(1023), "1023 B");
-  assert.equal(formatBytes(1024), "1.0 KiB");
-  assert.equal(formatBytes(1536), "1.5 KiB");
-  assert.equal(formatBytes(12.34 * 1024 * 1024), "12.3 MiB");
-  assert.equal(formatBytes(512 * 1024 * 1024), "512 MiB");
-  assert.equal(formatBytes(1.5 * 1024 ** 3), "1.50 GiB");
-  assert.equal(formatBytes(-1), "?");
-  assert.equal(formatBytes(NaN), "?");
-});
 
 Deno.test("formatRate and formatEta handle unknowns", () => {
   assert.equal(formatRate(2 * 1024 * 1024), "2.0 MiB/s");
@@ -31,9 +17,6 @@ Deno.test("formatRate and formatEta handle unknowns", () => {
   assert.equal(formatEta(2 * 3600 + 3 * 60 + 1), "2h03m");
   assert.equal(formatEta(null), "--");
   assert.equal(formatEta(1e9), "--");
-  assert.equal(formatDuration(850), "850ms");
-  assert.equal(formatDuration(12_340), "12.3s");
-  assert.equal(formatDuration(250_000), "4m10s");
 });
 
 Deno.test("renderBar is always exactly the width asked", () => {

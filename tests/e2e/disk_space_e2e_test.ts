@@ -48,7 +48,7 @@ Deno.test({
       const needed = 27 * MIB + '{"model_type":"big"}\n'.length;
       assert.match(res.stderr, /insufficient_space|not enough disk space/);
       assert.ok(
-        res.stderr.includes(`needs ${formatBytes(needed)} + 512.0 KiB reserve`),
+        res.stderr.includes(`needs ${formatBytes(needed)} + 512 KiB reserve`),
         res.stderr,
       );
       assert.ok(res.stderr.includes(`${formatBytes(free)} free on ${cache}`), res.stderr);
