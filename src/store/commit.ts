@@ -12,6 +12,8 @@
  */
 import { NightpullError } from "../errors.ts";
 import { metrics } from "../metrics.ts";
+import { exponentialDelay } from "../time/backoff.ts";
+import { sleep } from "../time/sleep.ts";
 
 const LOCKED = /database is locked|SQLITE_BUSY|database table is locked/i;
 
@@ -20,11 +22,10 @@ export function isDatabaseLocked(err: unknown): boolean {
   return err instanceof Error && LOCKED.test(err.message);
 }
 
-/** Counts a locked commit, waits about `delay` ms (jittered) and returns the next, doubled delay. */
-async function backOffWhileLocked(delay: number): Promise<number> {
+/** Counts a locked commit and waits after the `attempt`-th lock in a row (doubling, ±50%). */
+async function backOffWhileLocked(attempt: number, baseMs: number): Promise<void> {
   metrics.kvCommitRetries.inc();
-  await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
-  return Math.min(delay * 2, 1000);
+  await sleep(exponentialDelay(attempt, { baseMs, capMs: 1000, jitter: 0.5 }));
 }
 
 /** Options of {@link commitWithRetry}. */
@@ -44,7 +45,7 @@ export async function retryWhileLocked<T>(
   options: CommitRetryOptions = {},
 ): Promise<T> {
   const attempts = options.attempts ?? 12;
-  let delay = options.baseDelayMs ?? 5;
+  const baseMs = options.baseDelayMs ?? 5;
   for (let attempt = 1;; attempt++) {
     try {
       return await call();
@@ -58,7 +59,7 @@ export async function retryWhileLocked<T>(
           { cause: err },
         );
       }
-      delay = await backOffWhileLocked(delay);
+      await backOffWhileLocked(attempt, baseMs);
     }
   }
 }
@@ -86,7 +87,7 @@ export async function updateWithCheck<T>(
   step: () => Promise<{ op: Deno.AtomicOperation; result: T } | null>,
   maxRaces = 50,
 ): Promise<T | null> {
-  let delay = 5;
+  let locked = 0;
   for (let race = 0; race < maxRaces; race++) {
     const planned = await retryWhileLocked(step);
     if (planned === null) return null;
@@ -96,7 +97,7 @@ export async function updateWithCheck<T>(
       metrics.kvCommitConflicts.inc();
     } catch (err) {
       if (!isDatabaseLocked(err)) throw err;
-      delay = await backOffWhileLocked(delay);
+      await backOffWhileLocked(++locked, 5);
     }
   }
   throw new NightpullError(

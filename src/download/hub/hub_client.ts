@@ -27,7 +27,7 @@ import {
   readTextCapped,
 } from "./hub_http.ts";
 import { RateLimitBudget } from "./rate_limit_budget.ts";
-import { sleep as abortableSleep } from "../transfer/transfer.ts";
+import { sleep as abortableSleep } from "../../time/sleep.ts";
 import type { Source } from "../source/source.ts";
 
 export { blobEtag, type HubFile } from "./hub_file.ts";

@@ -14,7 +14,7 @@
  */
 import { NightpullError } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
-import { sleep as abortableSleep } from "../transfer/transfer.ts";
+import { sleep as abortableSleep } from "../../time/sleep.ts";
 
 /** Default total wait on rate limits per run: 10 minutes. */
 export const DEFAULT_RATE_LIMIT_BUDGET_MS = 10 * 60_000;

@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { exponentialDelay } from "../../time/backoff.ts";
 
 /** Default transient retries per attempt of one transfer. */
 export const DEFAULT_RETRIES = 5;
@@ -102,8 +103,7 @@ export function serverRetryAfterMs(
 
 /** Exponential backoff for the `attempt`-th consecutive failure (1-based), ±20% jitter. */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const step = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(step * (0.8 + 0.4 * random()));
+  return exponentialDelay(attempt, { baseMs: BASE_BACKOFF_MS, capMs: MAX_BACKOFF_MS }, random);
 }
 
 /**

@@ -24,7 +24,7 @@ import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import type { HfCacheRepo } from "../layout/hf_cache.ts";
 import { MAX_NAME_BYTES } from "../layout/safe_path.ts";
-import { sleep } from "../transfer/transfer.ts";
+import { sleep } from "../../time/sleep.ts";
 
 /** `<local dir>/.cache/huggingface/download`: huggingface_hub's per-file bookkeeping folder. */
 export function localDirStateDir(localDir: string): string {

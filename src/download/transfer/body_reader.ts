@@ -131,3 +131,22 @@ export class PartialFill extends Error {
 export function filledBeforeError(err: unknown): number {
   return err instanceof PartialFill ? err.filled : 0;
 }
+
+/** A fill that did not throw: what it placed, and the failure that ended it early, if any. */
+export interface CaughtFill extends FillResult {
+  /** The read failure after `filled` good bytes (the bytes before it are still good). */
+  failure?: unknown;
+}
+
+/** {@link BodyReader.fill}, turning a failed read into a result that keeps the bytes before it. */
+export async function fillCatching(
+  reader: BodyReader,
+  target: Uint8Array,
+  stop?: () => boolean,
+): Promise<CaughtFill> {
+  try {
+    return await reader.fill(target, stop);
+  } catch (failure) {
+    return { filled: filledBeforeError(failure), done: false, failure };
+  }
+}

@@ -19,24 +19,27 @@
 import { basename, dirname } from "node:path";
 import { DEFAULT_CONNECTIONS } from "../../config.ts";
 import { NightpullError, toNightpullError } from "../../errors.ts";
-import { FileDigest, hashFileRange } from "../verify/checksum.ts";
+import { hashPrefix } from "../verify/checksum.ts";
 import { StallWatchdog } from "./connection_watch.ts";
 import { DEFAULT_RETRIES, retryDelayMs } from "../net/http_retry.ts";
 import { transferRanges } from "./multi_range.ts";
 import { RateLimitBudget } from "../hub/rate_limit_budget.ts";
-import { commitPart, discardPart } from "../part/part_file.ts";
+import { discardPart } from "../part/part_file.ts";
+import { type FetchFileResult, finish, matches } from "./finish.ts";
 import { connectionCount, coveredBytes } from "./range_plan.ts";
 import { RemoteFile } from "../net/remote_file.ts";
 import { planResume, type ResumePlan } from "../part/resume_plan.ts";
-import { streamSingle, SwitchToRanges, type TransferOutcome } from "./single_stream.ts";
+import { streamSingle, SwitchToRanges } from "./single_stream.ts";
 import {
   type BandwidthLimiter,
   RestartFromZero,
   SizeAnnounced,
   type TransferContext,
+  type TransferOutcome,
 } from "./transfer.ts";
 
 export type { BandwidthLimiter } from "./transfer.ts";
+export type { FetchFileResult } from "./finish.ts";
 
 /** Below this many bytes per connection a file is not split. */
 export const DEFAULT_MIN_SPLIT_SIZE = 32 * 1024 * 1024;
@@ -96,22 +99,6 @@ export interface FetchFileOptions {
   limiter?: BandwidthLimiter;
 }
 
-/** A verified, finalized download. */
-export interface FetchFileResult {
-  size: number;
-  sha256: string;
-  /** Git blob SHA-1, when `expected.gitSha1` asked for it. */
-  gitSha1?: string;
-  /** Body bytes received in this call. */
-  bytesTransferred: number;
-  /** Bytes of an earlier partial download that were kept (0 after a restart). */
-  resumedFrom: number;
-  /** `X-Linked-Etag` of the original origin's redirect, else the server's ETag (unquoted). */
-  etag?: string;
-  /** True when partial bytes were discarded (changed file, server ignoring Range). */
-  restarted: boolean;
-}
-
 /**
  * Downloads `url` into `finalPath` through `partPath`, resuming whatever an earlier call left,
  * verifying size and hashes. Throws NightpullError: `checksum_mismatch` / `size_mismatch`
@@ -124,36 +111,7 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
   if (signal.aborted) {
     throw new NightpullError("interrupted", `download of ${name} interrupted before it started`);
   }
-  const expected = { ...opts.expected };
-  const watchdog = new StallWatchdog(opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
-  const ctx: TransferContext = {
-    remote: new RemoteFile({
-      url: opts.url,
-      headers: opts.headers,
-      reresolve: opts.reresolve,
-      checkUrl: opts.checkUrl,
-    }),
-    partPath: opts.partPath,
-    name,
-    expected,
-    wantGitSha1: expected.gitSha1 !== undefined,
-    signal,
-    retries: opts.retries ?? DEFAULT_RETRIES,
-    retryDelay: opts.retryDelay ??
-      ((attempt, res) => retryDelayMs(attempt, res?.status, res?.headers, Date.now())),
-    rateLimits: opts.rateLimits ?? new RateLimitBudget(),
-    mapHttpError: opts.mapHttpError,
-    watchdog,
-    connections: opts.connections ?? DEFAULT_CONNECTIONS,
-    minSplitSize: opts.minSplitSize ?? DEFAULT_MIN_SPLIT_SIZE,
-    limiter: opts.limiter,
-    progress: opts.onProgress ?? (() => {}),
-    bytesTransferred: 0,
-    restarted: false,
-    forceSingle: false,
-    pinned: (opts.pinned ?? false) &&
-      (expected.sha256 !== undefined || expected.gitSha1 !== undefined),
-  };
+  const ctx = transferContext(opts, signal, name);
   try {
     await opts.guardPath?.(opts.partPath, { leaf: true });
     await opts.guardPath?.(opts.finalPath);
@@ -198,8 +156,45 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
     }
     throw toNightpullError(err);
   } finally {
-    watchdog.dispose();
+    ctx.watchdog.dispose();
   }
+}
+
+/** The context every transfer of this call shares, from the caller's options. */
+function transferContext(
+  opts: FetchFileOptions,
+  signal: AbortSignal,
+  name: string,
+): TransferContext {
+  const expected = { ...opts.expected };
+  return {
+    remote: new RemoteFile({
+      url: opts.url,
+      headers: opts.headers,
+      reresolve: opts.reresolve,
+      checkUrl: opts.checkUrl,
+    }),
+    partPath: opts.partPath,
+    name,
+    expected,
+    wantGitSha1: expected.gitSha1 !== undefined,
+    signal,
+    retries: opts.retries ?? DEFAULT_RETRIES,
+    retryDelay: opts.retryDelay ??
+      ((attempt, res) => retryDelayMs(attempt, res?.status, res?.headers, Date.now())),
+    rateLimits: opts.rateLimits ?? new RateLimitBudget(),
+    mapHttpError: opts.mapHttpError,
+    watchdog: new StallWatchdog(opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS),
+    connections: opts.connections ?? DEFAULT_CONNECTIONS,
+    minSplitSize: opts.minSplitSize ?? DEFAULT_MIN_SPLIT_SIZE,
+    limiter: opts.limiter,
+    progress: opts.onProgress ?? (() => {}),
+    bytesTransferred: 0,
+    restarted: false,
+    forceSingle: false,
+    pinned: (opts.pinned ?? false) &&
+      (expected.sha256 !== undefined || expected.gitSha1 !== undefined),
+  };
 }
 
 /** Runs the transfer a plan calls for, switching to ranges when a probe says so. */
@@ -214,14 +209,8 @@ async function transfer(ctx: TransferContext, plan: ResumePlan): Promise<Transfe
   }
   if (total !== undefined && plan.offset === total && plan.offset > 0) {
     // A complete part from an interrupted finish: verify it without asking the server.
-    const digest = new FileDigest({ gitBlobSize: ctx.wantGitSha1 ? total : undefined });
-    const file = await Deno.open(ctx.partPath, { read: true });
-    try {
-      await hashFileRange(file, 0, total, digest, undefined, ctx.signal);
-    } finally {
-      file.close();
-    }
-    const digests = digest.digest();
+    const gitBlobSize = ctx.wantGitSha1 ? total : undefined;
+    const digests = (await hashPrefix(ctx.partPath, total, gitBlobSize, ctx.signal)).digest();
     if (!matches(ctx.expected, digests)) {
       throw new RestartFromZero(`the complete part of ${ctx.name} does not verify`);
     }
@@ -234,84 +223,6 @@ async function transfer(ctx: TransferContext, plan: ResumePlan): Promise<Transfe
     done: [],
     serverEtag: outcome.serverEtag,
   });
-}
-
-/** True when every expected hash that is known matches. */
-function matches(
-  expected: TransferContext["expected"],
-  digests: { sha256: string; gitSha1?: string },
-): boolean {
-  if (expected.sha256 && expected.sha256.toLowerCase() !== digests.sha256) return false;
-  if (expected.gitSha1 && expected.gitSha1.toLowerCase() !== digests.gitSha1) return false;
-  return true;
-}
-
-/** Verifies size and hashes, then renames the part into place. */
-async function finish(
-  ctx: TransferContext,
-  { finalPath, guardPath }: Pick<FetchFileOptions, "finalPath" | "guardPath">,
-  outcome: TransferOutcome,
-  resumedFrom: number,
-): Promise<FetchFileResult> {
-  const { expected, name } = ctx;
-  const digests = { ...outcome.digests };
-  if (expected.size !== undefined && outcome.size !== expected.size) {
-    await discardPart(ctx.partPath);
-    throw new NightpullError(
-      "size_mismatch",
-      `size mismatch for ${name}: expected ${expected.size} bytes, got ${outcome.size}; the partial file was deleted`,
-      { expected: expected.size, actual: outcome.size },
-    );
-  }
-  if (ctx.wantGitSha1 && digests.gitSha1 === undefined) {
-    // The size was unknown when hashing began, so the git header could not be written first.
-    const digest = new FileDigest({ gitBlobSize: outcome.size });
-    const file = await Deno.open(ctx.partPath, { read: true });
-    try {
-      await hashFileRange(file, 0, outcome.size, digest, undefined, ctx.signal);
-    } finally {
-      file.close();
-    }
-    digests.gitSha1 = digest.digest().gitSha1;
-  }
-  for (const kind of ["sha256", "gitSha1"] as const) {
-    const want = expected[kind]?.toLowerCase();
-    if (want === undefined || want === digests[kind]) continue;
-    await discardPart(ctx.partPath);
-    const label = kind === "sha256" ? "sha256" : "git-sha1";
-    throw new NightpullError(
-      "checksum_mismatch",
-      `checksum mismatch for ${name}: expected ${label} ${want}, got ${
-        digests[kind]
-      }; the partial file was deleted`,
-      { expected: want, actual: digests[kind], algorithm: label },
-    );
-  }
-  // What is renamed must be what was hashed: with the file's lock held nobody else writes the
-  // part, and its size on disk is checked once more right before the rename.
-  const onDisk = (await Deno.stat(ctx.partPath)).size;
-  if (onDisk !== outcome.size) {
-    await discardPart(ctx.partPath);
-    throw new NightpullError(
-      "size_mismatch",
-      `size mismatch for ${name}: ${onDisk} bytes on disk, ${outcome.size} downloaded and ` +
-        `verified (another writer changed the partial file); it was deleted, run again`,
-      { expected: outcome.size, actual: onDisk },
-    );
-  }
-  // right before the rename: a folder swapped for a link during the transfer is caught here
-  await guardPath?.(ctx.partPath, { leaf: true });
-  await guardPath?.(finalPath);
-  await commitPart(ctx.partPath, finalPath);
-  return {
-    size: outcome.size,
-    sha256: digests.sha256,
-    ...(digests.gitSha1 !== undefined ? { gitSha1: digests.gitSha1 } : {}),
-    bytesTransferred: ctx.bytesTransferred,
-    resumedFrom,
-    etag: ctx.remote.linkedEtag ?? outcome.serverEtag,
-    restarted: ctx.restarted,
-  };
 }
 
 /** Refuses options that cannot work, naming what a good value looks like. */

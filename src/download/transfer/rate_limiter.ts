@@ -11,7 +11,8 @@
  * @module
  */
 import { type BandwidthTable, nextStepAt, parseBandwidth, rateAt } from "../../time/bandwidth.ts";
-import { type BandwidthLimiter, sleep } from "./transfer.ts";
+import type { BandwidthLimiter } from "./transfer.ts";
+import { sleep } from "../../time/sleep.ts";
 
 /** Longest single sleep, so a timetable step or an abort is noticed promptly. */
 const MAX_SLEEP_MS = 200;

@@ -21,6 +21,8 @@ import { displayUrl } from "../net/follow_redirects.ts";
 import type { RemoteFile } from "../net/remote_file.ts";
 import { isTransientStatus, serverRetryAfterMs } from "../net/http_retry.ts";
 import type { RateLimitBudget } from "../hub/rate_limit_budget.ts";
+import type { FileDigests } from "../verify/checksum.ts";
+import { sleep } from "../../time/sleep.ts";
 
 /** Progress of consecutive failures resets once a retry has delivered this many bytes. */
 export const PROGRESS_RESETS_RETRIES = 1024 * 1024;
@@ -55,6 +57,13 @@ export interface TransferContext {
   forceSingle: boolean;
   /** Content fixed by a hash the caller knows: a changed server ETag keeps partial bytes. */
   pinned: boolean;
+}
+
+/** A finished transfer, ready for verification. */
+export interface TransferOutcome {
+  size: number;
+  digests: FileDigests;
+  serverEtag?: string;
 }
 
 /** Something that holds transfers to a rate, such as the shared `RateLimiter`. */
@@ -108,22 +117,6 @@ export class RestartFromZero extends Error {
     super(reason);
     this.name = "RestartFromZero";
   }
-}
-
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** The `interrupted` error for an aborted download that keeps its part. */

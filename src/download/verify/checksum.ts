@@ -82,3 +82,25 @@ export async function hashFileRange(
     at += view.length;
   }
 }
+
+/**
+ * The one re-hash of a part's prefix (a resumed or completed part): a fresh digest fed with
+ * the first `length` bytes of the file at `path`. `gitBlobSize` starts the git blob SHA-1
+ * (the file's full size) when that hash is wanted; `signal` cuts a long re-hash short.
+ */
+export async function hashPrefix(
+  path: string,
+  length: number,
+  gitBlobSize: number | undefined,
+  signal?: AbortSignal,
+): Promise<FileDigest> {
+  const digest = new FileDigest({ gitBlobSize });
+  if (length === 0) return digest;
+  const file = await Deno.open(path, { read: true });
+  try {
+    await hashFileRange(file, 0, length, digest, undefined, signal);
+  } finally {
+    file.close();
+  }
+  return digest;
+}

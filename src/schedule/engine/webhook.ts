@@ -15,6 +15,7 @@ import { fetchFollowing } from "../../download/net/follow_redirects.ts";
 import { NightpullError } from "../../errors.ts";
 import { registerSecret, scrubSecrets } from "../../secrets.ts";
 import type { Run, Schedule, WebhookDelivery } from "../../store/records.ts";
+import { sleep } from "../../time/sleep.ts";
 import { USER_AGENT } from "../../version.ts";
 
 /** Events sent when a run ends. */
@@ -62,19 +63,6 @@ export function signBody(body: string, secret: string): string {
   return "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
 }
 
-function wait(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 /**
  * POSTs the payload until a 2xx answer or the attempts run out. A 4xx other than 408/429
  * is final (the receiver refused it); network errors, timeouts and 5xx are retried.
@@ -96,7 +84,7 @@ export async function deliverWebhook(
   const outcome: WebhookDelivery = { status: "failed", attempts: 0 };
   for (let attempt = 0; attempt <= delays.length; attempt++) {
     if (attempt > 0) {
-      await wait(delays[attempt - 1], options.signal);
+      await sleep(delays[attempt - 1], options.signal).catch(() => {}); // shutdown: stop waiting
       if (options.signal?.aborted) break;
     }
     outcome.attempts++;

@@ -1,0 +1,182 @@
+/**
+ * One connection of a multi-connection download: it takes pieces from the queue and, for
+ * each, asks for `bytes=at-end`, checks the 206 against the part (range, size, ETag), and
+ * writes the body at its offsets through its own file handle, retrying from where it was cut.
+ *
+ * @example
+ * ```ts
+ * await new RangeConnection(shared, 0, bufferSize).run(queue);
+ * ```
+ * @module
+ */
+import { BodyReader, fillCatching } from "./body_reader.ts";
+import type { ConnectionWatch } from "./connection_watch.ts";
+import { PositionedFile } from "../part/part_file.ts";
+import type { Piece, PieceQueue } from "./piece_queue.ts";
+import type { RangeLedger } from "./range_ledger.ts";
+import { parseContentRange } from "./range_plan.ts";
+import { isStrongEtag, normalizeEtag } from "../net/remote_file.ts";
+import {
+  bodyGoesOn,
+  networkFailure,
+  overlongBody,
+  pacer,
+  RestartFromZero,
+  SizeAnnounced,
+  type TransferContext,
+  TransientFailure,
+  triageStatus,
+  withRetries,
+} from "./transfer.ts";
+
+/** Socket read size per connection (the single stream reads up to 256 KiB at a time). */
+export const MULTI_SCRATCH_SIZE = 128 * 1024;
+
+/** What the connections of one download share. */
+export interface RangeShared {
+  ctx: TransferContext;
+  total: number;
+  ledger: RangeLedger;
+  /** Ends every connection: the caller's abort or the first failure. */
+  stop: AbortSignal;
+  /** HTTP/1.1 client: each connection its own TCP connection. */
+  client: Deno.HttpClient;
+  /** The server's ETag, learned from the first response that had a strong one. */
+  serverEtag: string | undefined;
+  /** Bytes received but not yet written, over all connections (for progress). */
+  inHand: number;
+}
+
+/** One connection's loop over pieces. */
+export class RangeConnection {
+  readonly #shared: RangeShared;
+  readonly #id: number;
+  readonly #buffer: Uint8Array;
+  #scratch: ArrayBuffer | undefined = new ArrayBuffer(MULTI_SCRATCH_SIZE);
+  #file: PositionedFile | undefined;
+
+  /** Connection `id` of the download, filling `bufferSize` bytes between writes. */
+  constructor(shared: RangeShared, id: number, bufferSize: number) {
+    this.#shared = shared;
+    this.#id = id;
+    this.#buffer = new Uint8Array(bufferSize);
+  }
+
+  /** Takes pieces until none is left or the download stops. */
+  async run(queue: PieceQueue): Promise<void> {
+    const { ctx, stop } = this.#shared;
+    this.#file = new PositionedFile(await Deno.open(ctx.partPath, { write: true }));
+    try {
+      for (let piece = queue.take(); piece && !stop.aborted; piece = queue.take()) {
+        await this.#runPiece(piece);
+      }
+    } finally {
+      this.#file.close();
+    }
+  }
+
+  /** Fetches one piece, retrying transient failures from where the last try stopped. */
+  async #runPiece(piece: Piece): Promise<void> {
+    const { ctx, ledger, stop } = this.#shared;
+    await withRetries(ctx, () => ledger.present, async () => {
+      const watch = ctx.watchdog.watch(stop);
+      try {
+        const res = await this.#request(piece, watch);
+        await this.#receive(res, piece, watch);
+      } finally {
+        watch.end();
+      }
+    }, stop);
+  }
+
+  /** GETs `[at, end)` and checks the answer is that range of the same file. */
+  async #request(piece: Piece, watch: ConnectionWatch): Promise<Response> {
+    const shared = this.#shared;
+    const { ctx, total } = shared;
+    let got;
+    try {
+      got = await ctx.remote.get({ start: piece.at, end: piece.end }, watch.signal, shared.client);
+    } catch (err) {
+      throw networkFailure(ctx, err, watch);
+    }
+    const res = got.response;
+    await triageStatus(ctx, res, got.url);
+    if (res.status !== 206) {
+      await res.body?.cancel();
+      ctx.forceSingle = true;
+      throw new RestartFromZero(`the server ignored a Range request for ${ctx.name}`);
+    }
+    const range = parseContentRange(res.headers.get("content-range"));
+    const etag = res.headers.get("etag");
+    const changed = isStrongEtag(etag) && shared.serverEtag !== undefined &&
+      normalizeEtag(etag) !== shared.serverEtag && !ctx.pinned;
+    if (range && !("unsatisfied" in range) && range.total !== undefined) {
+      const want = ctx.expected.size;
+      if (want !== undefined && range.total !== want) {
+        await res.body?.cancel();
+        throw new SizeAnnounced(range.total, want);
+      }
+    }
+    if (
+      changed || !range || "unsatisfied" in range || range.start !== piece.at ||
+      range.end !== piece.end || (range.total !== undefined && range.total !== total)
+    ) {
+      await res.body?.cancel();
+      throw new RestartFromZero(`${ctx.name} changed on the server during the download`);
+    }
+    if (isStrongEtag(etag)) shared.serverEtag ??= normalizeEtag(etag);
+    if (!res.body) throw new TransientFailure("network_error", "response without a body");
+    return res;
+  }
+
+  /** Writes the body of `res` at the piece's offsets, marking each write in the ledger. */
+  async #receive(res: Response, piece: Piece, watch: ConnectionWatch): Promise<void> {
+    const shared = this.#shared;
+    const { ctx, total } = shared;
+    let held = 0;
+    let finished = false;
+    const reader = new BodyReader(res.body!, {
+      onChunk: ({ length: n }) => {
+        watch.touch(ctx.watchdog.now());
+        ctx.bytesTransferred += n;
+        held += n;
+        shared.inHand += n;
+        ctx.progress(shared.ledger.present + shared.inHand, total);
+      },
+      pace: pacer(ctx, watch, shared.stop),
+      scratch: this.#scratch,
+    });
+    const stop = () => watch.stopping;
+    try {
+      while (piece.at < piece.end) {
+        const target = this.#buffer.subarray(
+          0,
+          Math.min(this.#buffer.length, piece.end - piece.at),
+        );
+        const got = await fillCatching(reader, target, stop);
+        if (got.filled > 0) {
+          await this.#file!.writeAt(piece.at, target.subarray(0, got.filled));
+          held -= got.filled;
+          shared.inHand -= got.filled;
+          shared.ledger.mark({ start: piece.at, end: piece.at + got.filled }, this.#id);
+          piece.at += got.filled;
+        }
+        if (got.failure !== undefined) throw networkFailure(ctx, got.failure, watch);
+        if (got.stopped) return;
+        if (got.done && piece.at < piece.end) {
+          throw new TransientFailure(
+            "network_error",
+            `connection closed at byte ${piece.at}, inside the range ending at ${piece.end}`,
+          );
+        }
+      }
+      // A 206 body longer than its range: nothing past the range was written; stop here.
+      if (await bodyGoesOn(reader, stop)) throw overlongBody(ctx, total, piece);
+      finished = true;
+    } finally {
+      shared.inHand -= held;
+      if (!finished) await reader.cancel();
+      this.#scratch = reader.scratch;
+    }
+  }
+}

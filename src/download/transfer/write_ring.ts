@@ -1,0 +1,65 @@
+/**
+ * A ring of large buffers for the single stream: the current buffer fills while the others
+ * wait in a chain of ordered writes; a buffer is handed out again only once its own write has
+ * landed, so receiving, hashing and writing overlap with a bounded amount of memory.
+ *
+ * @example
+ * ```ts
+ * const ring = new WriteRing(3, 3 << 20);
+ * ring.begin((view) => writeFully(file, view));
+ * const target = ring.current.subarray(0, room); // fill it, then:
+ * await ring.push(target.subarray(0, filled));
+ * await ring.settle();
+ * ```
+ * @module
+ */
+
+/** Ordered background writes out of a fixed ring of buffers. */
+export class WriteRing {
+  #buffers: Uint8Array[];
+  #cur = 0;
+  #written: (Promise<void> | undefined)[];
+  #chain: Promise<void> = Promise.resolve();
+  #write: (view: Uint8Array) => Promise<void> = () => Promise.resolve();
+
+  /** `count` buffers of `size` bytes each. */
+  constructor(count: number, size: number) {
+    this.#buffers = Array.from({ length: count }, () => new Uint8Array(size));
+    this.#written = this.#buffers.map(() => undefined);
+  }
+
+  /** Size of each buffer. */
+  get size(): number {
+    return this.#buffers[0].length;
+  }
+
+  /** The buffer to fill next. */
+  get current(): Uint8Array {
+    return this.#buffers[this.#cur];
+  }
+
+  /** Starts a new body: an empty chain of writes, each done by `write`. */
+  begin(write: (view: Uint8Array) => Promise<void>): void {
+    this.#write = write;
+    this.#chain = Promise.resolve();
+    this.#written.fill(undefined);
+  }
+
+  /**
+   * Queues the write of `view` (the filled start of {@link current}) after the ones before it,
+   * moves on to the next buffer and waits until that buffer's own earlier write has landed.
+   */
+  async push(view: Uint8Array): Promise<void> {
+    const write = this.#write;
+    this.#chain = this.#chain.then(() => write(view));
+    this.#chain.catch(() => {}); // handled where awaited; never an unhandled rejection
+    this.#written[this.#cur] = this.#chain;
+    this.#cur = (this.#cur + 1) % this.#buffers.length;
+    await this.#written[this.#cur];
+  }
+
+  /** Waits for every queued write; a failed write rejects here, and is the real problem. */
+  settle(): Promise<void> {
+    return this.#chain;
+  }
+}
