@@ -15,7 +15,7 @@ import { repoLabel } from "../download/cache/repo_arg.ts";
 import { rateLimiterFor } from "../download/transfer/rate_limiter.ts";
 import { openKv } from "../store/open_kv.ts";
 import { CACHE_USAGE, cacheConfig, parseCacheArgs, repoArgs } from "./cache_args.ts";
-import { ProgressDisplay, stderrProgressMode } from "./progress.ts";
+import { PullProgress, stderrProgressMode } from "./progress.ts";
 import { formatBytes } from "../byte_size.ts";
 
 const encoder = new TextEncoder();
@@ -33,7 +33,7 @@ export async function cacheVerifyCommand(args: string[]): Promise<number> {
   const repos = repoArgs(positionals, false);
   const config = cacheConfig(values);
   const mode = stderrProgressMode(Boolean(values.quiet || values.json));
-  const display = new ProgressDisplay({
+  const display = new PullProgress({
     mode,
     write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
   });

@@ -10,7 +10,7 @@
  */
 import type { DryRunPlan } from "../download/pull/dry_run.ts";
 import { formatBytes } from "../byte_size.ts";
-import { countText } from "./progress.ts";
+import { countText } from "./progress_text.ts";
 
 const WORD = { present: "present", fetch: "fetch", repair: "repair" } as const;
 

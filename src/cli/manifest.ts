@@ -18,7 +18,7 @@ import { allManifestEntries, type ManifestEntry } from "../store/manifest.ts";
 import { openKv } from "../store/open_kv.ts";
 import { usageError } from "./command.ts";
 import { formatBytes } from "../byte_size.ts";
-import { countText } from "./progress.ts";
+import { countText } from "./progress_text.ts";
 
 /** Usage text of `nightpull manifest`. */
 export const MANIFEST_USAGE =

@@ -21,7 +21,8 @@ import { createLogger } from "../log.ts";
 import { usageError } from "./command.ts";
 import { formatBytes } from "../byte_size.ts";
 import { formatElapsed } from "../time/elapsed.ts";
-import { countText, ProgressDisplay, stderrProgressMode, terminalColumns } from "./progress.ts";
+import { PullProgress, stderrProgressMode, terminalColumns } from "./progress.ts";
+import { countText } from "./progress_text.ts";
 
 /** Usage text of `nightpull pull`. */
 export const PULL_USAGE =
@@ -161,7 +162,7 @@ export async function pullCommand(args: string[]): Promise<number> {
 
   const mode = stderrProgressMode(Boolean(values.quiet));
   const encoder = new TextEncoder();
-  const display = new ProgressDisplay({
+  const display = new PullProgress({
     mode,
     write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
     columns: mode === "tty" ? terminalColumns() : undefined,

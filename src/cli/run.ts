@@ -21,13 +21,9 @@ import type { Command } from "./command.ts";
 import { withSubcommands } from "./subcommands.ts";
 import { formatBytes } from "../byte_size.ts";
 import { formatElapsed } from "../time/elapsed.ts";
-import {
-  countText,
-  ProgressDisplay,
-  type ProgressMode,
-  stderrProgressMode,
-  terminalColumns,
-} from "./progress.ts";
+import { stderrProgressMode, terminalColumns } from "./progress.ts";
+import { countText } from "./progress_text.ts";
+import { type ProgressMode, ProgressView } from "./progress_view.ts";
 import { readEvents } from "./sse_reader.ts";
 
 /** Usage of `nightpull run`. */
@@ -74,65 +70,23 @@ export function runSummary(run: Run): string {
   return `run ${run.id} ${run.status} after ${countText(run.attempt, "attempt")}${took}${why}`;
 }
 
-/** Turns a run's progress snapshots into the pull events a {@link ProgressDisplay} draws. */
-class SnapshotFeed {
-  readonly display: ProgressDisplay;
-  #planned = false;
-  #active = new Map<string, { bytes: number; total: number | null }>();
-
-  constructor(display: ProgressDisplay) {
-    this.display = display;
-  }
-
-  onProgress(p: RunProgress): void {
-    if (!this.#planned) {
-      this.#planned = true;
-      const { total, skipped } = p.totals.files;
-      this.display.plan({
-        commit: p.commit,
-        files: total,
-        toFetch: total - skipped,
-        skipped,
-        bytes: p.totals.total,
-      });
-    }
-    const listed = new Set<string>();
-    for (const f of p.files) {
-      listed.add(f.path);
-      this.display.onEvent({ type: "progress", path: f.path, bytes: f.bytes, total: f.total });
-      if (f.done) this.#done(f.path, f.bytes);
-      else this.#active.set(f.path, { bytes: f.bytes, total: f.total });
-    }
-    // a file that left the list finished in a snapshot this reader skipped
-    for (const [path, f] of this.#active) {
-      if (!listed.has(path)) this.#done(path, f.total ?? f.bytes);
-    }
-  }
-
-  #done(path: string, bytes: number): void {
-    this.#active.delete(path);
-    this.display.onEvent({ type: "file", path, status: "done", bytes });
-  }
-}
-
 /** Follows run `runId` until it ends; returns the final run. */
 export async function watchRun(api: ApiClient, runId: string, options: WatchOptions): Promise<Run> {
   const encoder = new TextEncoder();
   const write = options.write ?? ((t: string) => Deno.stderr.writeSync(encoder.encode(t)));
   const print = options.print ?? ((l: string) => console.log(l));
-  const newFeed = () =>
-    new SnapshotFeed(
-      new ProgressDisplay({
-        mode: options.json ? "quiet" : options.mode,
-        write,
-        columns: options.columns,
-      }),
-    );
-  let feed = newFeed();
+  // the server's snapshots are drawn as sent: its rate and ETA, its counts
+  const newView = () =>
+    new ProgressView({
+      mode: options.json ? "quiet" : options.mode,
+      write,
+      columns: options.columns,
+    });
+  let view = newView();
   let last: { status: string; attempt: number } | null = null;
   const note = (text: string) => {
     if (options.json || options.mode === "quiet") return;
-    feed.display.finish();
+    view.finish();
     write(text + "\n");
   };
   let reconnects = options.reconnects ?? 5;
@@ -154,12 +108,12 @@ export async function watchRun(api: ApiClient, runId: string, options: WatchOpti
       for await (const e of readEvents(body)) {
         if (options.json) print(JSON.stringify({ event: e.event, data: JSON.parse(e.data) }));
         if (e.event === "progress") {
-          feed.onProgress(JSON.parse(e.data) as RunProgress);
+          view.update(JSON.parse(e.data) as RunProgress);
           continue;
         }
         const run = JSON.parse(e.data) as Run;
         if (e.event === "end") {
-          feed.display.finish();
+          view.finish();
           return run;
         }
         if (e.event !== "state") continue;
@@ -168,8 +122,8 @@ export async function watchRun(api: ApiClient, runId: string, options: WatchOpti
           last &&
           (run.attempt !== last.attempt || run.status === "running" && last.status !== "running")
         ) {
-          feed.display.finish();
-          feed = newFeed();
+          view.finish();
+          view = newView();
         }
         if (!last || run.status !== last.status || run.attempt !== last.attempt) {
           const retry = run.status === "pending" && run.error && run.dueAt

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
+import { PullProgress } from "../../src/cli/progress.ts";
 import {
   fitText,
   formatEta,
   formatRate,
-  ProgressDisplay,
   renderBar,
-} from "../../src/cli/progress.ts";
+  totalLine,
+} from "../../src/cli/progress_text.ts";
 
 Deno.test("formatRate and formatEta handle unknowns", () => {
   assert.equal(formatRate(2 * 1024 * 1024), "2.0 MiB/s");
@@ -42,7 +43,7 @@ function clock() {
 Deno.test("plain mode: one line per file start and finish, a total every 5 s", () => {
   const out: string[] = [];
   const c = clock();
-  const d = new ProgressDisplay({ mode: "plain", write: (s) => out.push(s), now: c.now });
+  const d = new PullProgress({ mode: "plain", write: (s) => out.push(s), now: c.now });
   d.onEvent({
     type: "plan",
     commit: "0123456789abcdef0123456789abcdef01234567",
@@ -71,20 +72,20 @@ Deno.test("plain mode: one line per file start and finish, a total every 5 s", (
 Deno.test("plain mode: a resumed file's existing bytes are progress, not rate", () => {
   const out: string[] = [];
   const c = clock();
-  const d = new ProgressDisplay({ mode: "plain", write: (s) => out.push(s), now: c.now });
+  const d = new PullProgress({ mode: "plain", write: (s) => out.push(s), now: c.now });
   d.onEvent({ type: "plan", commit: null, files: [{ path: "f", size: 1000, skip: false }] });
   d.onEvent({ type: "progress", path: "f", bytes: 900, total: 1000 });
   c.advance(1000);
   d.onEvent({ type: "progress", path: "f", bytes: 950, total: 1000 });
   assert.equal(out[1], "start f (1000 B) from 900 B\n");
-  assert.equal(d.rate(), 50);
-  assert.match(d.totalLine(), /950 B\/1000 B {2}50 B\/s {2}ETA 1s/);
+  assert.equal(d.view.latest!.totals.rate, 50);
+  assert.match(totalLine(d.view.latest!), /950 B\/1000 B {2}50 B\/s {2}ETA 1s/);
 });
 
 Deno.test("tty mode: redraws in place at most every 100 ms", () => {
   const out: string[] = [];
   const c = clock();
-  const d = new ProgressDisplay({
+  const d = new PullProgress({
     mode: "tty",
     write: (s) => out.push(s),
     now: c.now,
@@ -121,7 +122,7 @@ Deno.test("tty mode: redraws in place at most every 100 ms", () => {
 
 Deno.test("quiet mode writes nothing", () => {
   const out: string[] = [];
-  const d = new ProgressDisplay({ mode: "quiet", write: (s) => out.push(s) });
+  const d = new PullProgress({ mode: "quiet", write: (s) => out.push(s) });
   d.onEvent({ type: "plan", commit: null, files: [{ path: "f", size: 1, skip: false }] });
   d.onEvent({ type: "progress", path: "f", bytes: 1, total: 1 });
   d.onEvent({ type: "file", path: "f", status: "done", bytes: 1 });
@@ -131,7 +132,7 @@ Deno.test("quiet mode writes nothing", () => {
 
 Deno.test("a rate-limit wait is one line: who limits and when it resumes", () => {
   const out: string[] = [];
-  const d = new ProgressDisplay({ mode: "plain", write: (s) => out.push(s) });
+  const d = new PullProgress({ mode: "plain", write: (s) => out.push(s) });
   d.onEvent({
     type: "wait",
     reason: "rate_limited",
@@ -141,7 +142,7 @@ Deno.test("a rate-limit wait is one line: who limits and when it resumes", () =>
   });
   assert.deepEqual(out, ["rate limited by the hub, resuming in 55 s\n"]);
   const quiet: string[] = [];
-  new ProgressDisplay({ mode: "quiet", write: (s) => quiet.push(s) }).onEvent({
+  new PullProgress({ mode: "quiet", write: (s) => quiet.push(s) }).onEvent({
     type: "wait",
     reason: "rate_limited",
     by: "the hub",

@@ -23,6 +23,8 @@ export interface FileProgress {
   eta: number | null;
   /** Present on files that finished since the previous snapshot. */
   done?: true;
+  /** Present on a done file another process (or run) finished while this one waited for it. */
+  elsewhere?: true;
 }
 
 /** What an SSE `progress` event carries. */
@@ -54,6 +56,7 @@ interface TrackedFile {
   bytes: number;
   /** A first report seen: later growth is transfer, the first one may be a resumed prefix. */
   seen: boolean;
+  done: boolean;
   samples: Sample[];
 }
 
@@ -100,11 +103,18 @@ export class RunProgressTracker {
     this.runId = runId;
   }
 
-  /** Feeds one pull event; a `plan` starts over (a retried attempt plans again). */
+  /**
+   * Feeds one pull event; a `plan` starts over (a retried attempt plans again). A file planned
+   * for download that comes back `skipped` was finished by another writer: it counts as done.
+   */
   apply(event: PullEvent): void {
     if (event.type === "plan") this.#plan(event);
     else if (event.type === "progress") this.#progress(event.path, event.bytes, event.total);
-    else if (event.type === "file" && event.status === "done") this.#done(event.path, event.bytes);
+    else if (event.type !== "file") return;
+    else if (event.status === "done") this.#done(event.path, event.bytes, false);
+    else if (this.#files.get(event.path)?.done === false) {
+      this.#done(event.path, event.bytes, true);
+    }
   }
 
   /** The current view, recording a rate sample at `now` (ms since the epoch). */
@@ -150,7 +160,7 @@ export class RunProgressTracker {
         this.#count.skipped++;
         continue;
       }
-      this.#files.set(f.path, { size: f.size, bytes: 0, seen: false, samples: [] });
+      this.#files.set(f.path, { size: f.size, bytes: 0, seen: false, done: false, samples: [] });
       this.#size = this.#size === null || f.size === null ? null : this.#size + f.size;
     }
   }
@@ -159,7 +169,7 @@ export class RunProgressTracker {
     let f = this.#files.get(path);
     if (!f) {
       // progress without a plan entry: count it rather than lose it
-      f = { size: total, bytes: 0, seen: false, samples: [] };
+      f = { size: total, bytes: 0, seen: false, done: false, samples: [] };
       this.#files.set(path, f);
       this.#count.total++;
       this.#size = this.#size === null || total === null ? null : this.#size + total;
@@ -180,18 +190,21 @@ export class RunProgressTracker {
     }
   }
 
-  #done(path: string, bytes: number): void {
+  #done(path: string, bytes: number, elsewhere: boolean): void {
     const f = this.#file(path, bytes);
+    if (f.done) return; // counted once, however often it is reported
     const delta = bytes - f.bytes;
     this.#bytes += delta;
     if (f.seen) this.#transferred += Math.max(0, delta);
     f.bytes = bytes;
     f.size ??= bytes;
     f.seen = true;
+    f.done = true;
     this.#active.delete(path);
     this.#count.done++;
     if (this.#recentlyDone.length < MAX_DONE_LISTED) {
-      this.#recentlyDone.push({ path, bytes, total: f.size, rate: null, eta: 0, done: true });
+      const listed: FileProgress = { path, bytes, total: f.size, rate: null, eta: 0, done: true };
+      this.#recentlyDone.push(elsewhere ? { ...listed, elsewhere: true } : listed);
     }
   }
 }

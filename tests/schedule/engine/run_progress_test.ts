@@ -95,6 +95,33 @@ Deno.test("tracker: resumed prefix counts as progress, not rate; ETA from the ra
   assert.deepEqual(t.snapshot(T0 + 3000).totals.files, { total: 1, done: 0, skipped: 1 });
 });
 
+Deno.test("tracker: a planned file another writer finished counts as done once, marked elsewhere", () => {
+  const t = new RunProgressTracker("r1");
+  t.apply({
+    type: "plan",
+    commit: null,
+    files: [
+      { path: "mine.bin", size: 100, skip: false },
+      { path: "theirs.bin", size: 50, skip: false },
+      { path: "present.txt", size: 5, skip: true },
+    ],
+  });
+  t.apply({ type: "file", path: "present.txt", status: "skipped", bytes: 5 });
+  t.apply({ type: "file", path: "theirs.bin", status: "skipped", bytes: 50 });
+  t.apply({ type: "progress", path: "mine.bin", bytes: 100, total: 100 });
+  t.apply({ type: "file", path: "mine.bin", status: "done", bytes: 100 });
+  t.apply({ type: "file", path: "mine.bin", status: "done", bytes: 100 });
+  const s = t.snapshot(T0);
+  assert.deepEqual(s.files.map((f) => [f.path, f.done, f.elsewhere ?? false]), [
+    ["theirs.bin", true, true],
+    ["mine.bin", true, false],
+  ]);
+  assert.deepEqual(s.totals.files, { total: 3, done: 2, skipped: 1 });
+  assert.equal(s.totals.bytes, 150);
+  assert.equal(s.totals.total, 150);
+  assert.equal(s.totals.eta, 0);
+});
+
 Deno.test("subscription: progress coalesces, states and end are kept in order, the queue stays bounded", async () => {
   const sub = new RunSubscription("01RUN", 8);
   const progress = (n: number) => ({ runId: "01RUN", at: String(n) }) as unknown as RunProgress;
