@@ -10,9 +10,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { resolveConfig } from "../config.ts";
+import { type Config, resolveConfig } from "../config.ts";
 import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
-import { pull, type PullRequest } from "../download/pull/pull.ts";
+import { pull, type PullReport, type PullRequest } from "../download/pull/pull.ts";
 import { rateLimiterFor } from "../download/transfer/rate_limiter.ts";
 import { cliSource, parseRepoType } from "./pull_source.ts";
 import { planText } from "./dry_run_view.ts";
@@ -94,13 +94,10 @@ export function parsePullArgs(args: string[]) {
   }
 }
 
-/** Runs `nightpull pull`; returns the exit code (errors are thrown for main to map). */
-export async function pullCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parsePullArgs(args);
-  if (values.help) {
-    console.log(PULL_USAGE);
-    return EXIT.ok;
-  }
+type PullValues = ReturnType<typeof parsePullArgs>["values"];
+
+/** The source, its text and the repo paths asked for; usage errors for flags it does not take. */
+function pickSource(values: PullValues, positionals: string[]) {
   if (positionals.length === 0) usageError(`missing SOURCE\n${PULL_USAGE}`);
   if (values["local-dir"] !== undefined && values["cache-dir"] !== undefined) {
     usageError("--local-dir and --cache-dir exclude each other: pick one layout");
@@ -110,8 +107,6 @@ export async function pullCommand(args: string[]): Promise<number> {
     ...(values.revision !== undefined ? { revision: values.revision } : {}),
   });
   const { source } = picked;
-  const sourceText = picked.text;
-  const paths = [...picked.paths, ...positionals.slice(1)];
   if (source.kind === "url") {
     if (positionals.length > 1) {
       usageError(`a URL source takes no PATH arguments, got: ${positionals.slice(1).join(" ")}`);
@@ -128,8 +123,12 @@ export async function pullCommand(args: string[]): Promise<number> {
       "--sha256 and --filename apply to URL sources; hub files are verified from the listing",
     );
   }
-  const maxWorkers = parseMaxWorkers(values["max-workers"]);
-  const config = resolveConfig({
+  return { source, text: picked.text, paths: [...picked.paths, ...positionals.slice(1)] };
+}
+
+/** The settings of a pull from its flags and the environment. */
+function pullConfig(values: PullValues): Config {
+  return resolveConfig({
     data: values.data,
     kv: values.kv,
     "cache-dir": values["cache-dir"],
@@ -141,10 +140,17 @@ export async function pullCommand(args: string[]): Promise<number> {
     timezone: values.timezone,
     "log-level": values["log-level"],
   }, Deno.env.toObject());
-  const global = rateLimiterFor(config.bwlimit, config.timezone);
+}
 
-  const request: PullRequest = {
-    source: sourceText,
+/** What to pull, from the flags and the picked source. */
+function pullRequest(
+  values: PullValues,
+  picked: ReturnType<typeof pickSource>,
+  config: Config,
+): PullRequest {
+  const { source, paths } = picked;
+  return {
+    source: picked.text,
     include: values.include,
     exclude: values.exclude,
     ...(source.kind === "hf" && values["local-dir"] !== undefined
@@ -159,22 +165,18 @@ export async function pullCommand(args: string[]): Promise<number> {
     ...(values["dry-run"] ? { dryRun: true } : {}),
     ...(values.verify ? { verify: "always" as const } : {}),
   };
+}
 
-  const mode = stderrProgressMode(Boolean(values.quiet));
-  const encoder = new TextEncoder();
-  const display = new PullProgress({
-    mode,
-    write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
-    columns: mode === "tty" ? terminalColumns() : undefined,
-  });
-
-  const kv = await openKv(config.kv);
-  const controller = new AbortController();
+/**
+ * The SIGINT listener of a pull: the first Ctrl+C aborts `controller` (the transfers write what
+ * they hold, then the pull returns), a later one exits at once.
+ */
+function interruptListener(controller: AbortController): () => void {
   let firstInterrupt: number | undefined;
-  const onInterrupt = () => {
+  return () => {
     const now = performance.now();
     if (firstInterrupt === undefined) {
-      firstInterrupt = now; // stop: the transfers write what they hold, then the pull returns
+      firstInterrupt = now;
       controller.abort();
       return;
     }
@@ -184,6 +186,48 @@ export async function pullCommand(args: string[]): Promise<number> {
     // A later Ctrl+C means "now": what was written is on disk and resumes.
     Deno.exit(EXIT.interrupted);
   };
+}
+
+/** Prints how the pull went on stdout: the plan of a dry run, JSON, or one summary line. */
+function printReport(report: PullReport, ms: number, values: PullValues): void {
+  if (report.plan) {
+    console.log(
+      values.json ? JSON.stringify({ dryRun: true, ...report.plan }) : planText(report.plan),
+    );
+  } else if (values.json) {
+    console.log(JSON.stringify({ ...report, durationMs: Math.round(ms) }));
+  } else if (!values.quiet) {
+    const at = report.commit ? ` at ${report.commit.slice(0, 12)}` : "";
+    console.log(
+      `pulled ${report.source}${at}: ${countText(report.files.total, "file")}, ` +
+        `${report.files.done} downloaded, ${report.files.skipped} already present, ` +
+        `${formatBytes(report.bytes)} transferred in ${formatElapsed(ms)}`,
+    );
+  }
+}
+
+/** Runs `nightpull pull`; returns the exit code (errors are thrown for main to map). */
+export async function pullCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parsePullArgs(args);
+  if (values.help) {
+    console.log(PULL_USAGE);
+    return EXIT.ok;
+  }
+  const picked = pickSource(values, positionals);
+  const maxWorkers = parseMaxWorkers(values["max-workers"]);
+  const config = pullConfig(values);
+  const global = rateLimiterFor(config.bwlimit, config.timezone);
+  const request = pullRequest(values, picked, config);
+  const mode = stderrProgressMode(Boolean(values.quiet));
+  const encoder = new TextEncoder();
+  const display = new PullProgress({
+    mode,
+    write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+    columns: mode === "tty" ? terminalColumns() : undefined,
+  });
+  const kv = await openKv(config.kv);
+  const controller = new AbortController();
+  const onInterrupt = interruptListener(controller);
   Deno.addSignalListener("SIGINT", onInterrupt);
   const started = performance.now();
   try {
@@ -201,23 +245,7 @@ export async function pullCommand(args: string[]): Promise<number> {
       ...(maxWorkers !== undefined ? { fileConcurrency: maxWorkers } : {}),
     });
     display.finish();
-    if (report.plan) {
-      console.log(
-        values.json ? JSON.stringify({ dryRun: true, ...report.plan }) : planText(report.plan),
-      );
-      return EXIT.ok;
-    }
-    const ms = performance.now() - started;
-    if (values.json) {
-      console.log(JSON.stringify({ ...report, durationMs: Math.round(ms) }));
-    } else if (!values.quiet) {
-      const at = report.commit ? ` at ${report.commit.slice(0, 12)}` : "";
-      console.log(
-        `pulled ${report.source}${at}: ${countText(report.files.total, "file")}, ` +
-          `${report.files.done} downloaded, ${report.files.skipped} already present, ` +
-          `${formatBytes(report.bytes)} transferred in ${formatElapsed(ms)}`,
-      );
-    }
+    printReport(report, performance.now() - started, values);
     return EXIT.ok;
   } catch (err) {
     display.finish();

@@ -24,7 +24,7 @@ import { formatElapsed } from "../time/elapsed.ts";
 import { stderrProgressMode, terminalColumns } from "./progress.ts";
 import { countText } from "./progress_text.ts";
 import { type ProgressMode, ProgressView } from "./progress_view.ts";
-import { readEvents } from "./sse_reader.ts";
+import { readEvents, type ServerSentEvent } from "./sse_reader.ts";
 
 /** Usage of `nightpull run`. */
 export const RUN_USAGE = `Usage:
@@ -70,25 +70,75 @@ export function runSummary(run: Run): string {
   return `run ${run.id} ${run.status} after ${countText(run.attempt, "attempt")}${took}${why}`;
 }
 
+/** What a watch shows: one {@link ProgressView} per attempt, a line per change of state. */
+class WatchDisplay {
+  #options: WatchOptions;
+  #write: (text: string) => void;
+  #print: (line: string) => void;
+  #view: ProgressView;
+  #last: { status: string; attempt: number } | null = null;
+
+  constructor(options: WatchOptions) {
+    const encoder = new TextEncoder();
+    this.#options = options;
+    this.#write = options.write ?? ((t: string) => Deno.stderr.writeSync(encoder.encode(t)));
+    this.#print = options.print ?? ((l: string) => console.log(l));
+    this.#view = this.#newView();
+  }
+
+  /** Shows one event of the stream; returns the final run on `end`, else null. */
+  onEvent(e: ServerSentEvent): Run | null {
+    if (this.#options.json) {
+      this.#print(JSON.stringify({ event: e.event, data: JSON.parse(e.data) }));
+    }
+    if (e.event === "progress") {
+      this.#view.update(JSON.parse(e.data) as RunProgress);
+      return null;
+    }
+    const run = JSON.parse(e.data) as Run;
+    if (e.event === "end") {
+      this.#view.finish();
+      return run;
+    }
+    if (e.event === "state") this.#onState(run);
+    return null;
+  }
+
+  // the server's snapshots are drawn as sent: its rate and ETA, its counts
+  #newView(): ProgressView {
+    const { json, mode, columns } = this.#options;
+    return new ProgressView({ mode: json ? "quiet" : mode, write: this.#write, columns });
+  }
+
+  #onState(run: Run): void {
+    const last = this.#last;
+    // a new attempt, or a run resumed after waiting for its window, plans again
+    if (
+      last &&
+      (run.attempt !== last.attempt || run.status === "running" && last.status !== "running")
+    ) {
+      this.#view.finish();
+      this.#view = this.#newView();
+    }
+    if (!last || run.status !== last.status || run.attempt !== last.attempt) {
+      const retry = run.status === "pending" && run.error && run.dueAt
+        ? `: ${run.error.code}: ${run.error.message}; retrying at ${run.dueAt}`
+        : "";
+      this.#note(`run ${run.id} ${run.status} (attempt ${run.attempt})${retry}`);
+    }
+    this.#last = { status: run.status, attempt: run.attempt };
+  }
+
+  #note(text: string): void {
+    if (this.#options.json || this.#options.mode === "quiet") return;
+    this.#view.finish();
+    this.#write(text + "\n");
+  }
+}
+
 /** Follows run `runId` until it ends; returns the final run. */
 export async function watchRun(api: ApiClient, runId: string, options: WatchOptions): Promise<Run> {
-  const encoder = new TextEncoder();
-  const write = options.write ?? ((t: string) => Deno.stderr.writeSync(encoder.encode(t)));
-  const print = options.print ?? ((l: string) => console.log(l));
-  // the server's snapshots are drawn as sent: its rate and ETA, its counts
-  const newView = () =>
-    new ProgressView({
-      mode: options.json ? "quiet" : options.mode,
-      write,
-      columns: options.columns,
-    });
-  let view = newView();
-  let last: { status: string; attempt: number } | null = null;
-  const note = (text: string) => {
-    if (options.json || options.mode === "quiet") return;
-    view.finish();
-    write(text + "\n");
-  };
+  const display = new WatchDisplay(options);
   let reconnects = options.reconnects ?? 5;
   const path = `/api/v1/runs/${encodeURIComponent(runId)}/events`;
   let connected = false;
@@ -106,32 +156,8 @@ export async function watchRun(api: ApiClient, runId: string, options: WatchOpti
     }
     try {
       for await (const e of readEvents(body)) {
-        if (options.json) print(JSON.stringify({ event: e.event, data: JSON.parse(e.data) }));
-        if (e.event === "progress") {
-          view.update(JSON.parse(e.data) as RunProgress);
-          continue;
-        }
-        const run = JSON.parse(e.data) as Run;
-        if (e.event === "end") {
-          view.finish();
-          return run;
-        }
-        if (e.event !== "state") continue;
-        // a new attempt, or a run resumed after waiting for its window, plans again
-        if (
-          last &&
-          (run.attempt !== last.attempt || run.status === "running" && last.status !== "running")
-        ) {
-          view.finish();
-          view = newView();
-        }
-        if (!last || run.status !== last.status || run.attempt !== last.attempt) {
-          const retry = run.status === "pending" && run.error && run.dueAt
-            ? `: ${run.error.code}: ${run.error.message}; retrying at ${run.dueAt}`
-            : "";
-          note(`run ${run.id} ${run.status} (attempt ${run.attempt})${retry}`);
-        }
-        last = { status: run.status, attempt: run.attempt };
+        const run = display.onEvent(e);
+        if (run) return run;
       }
     } catch (err) {
       if (options.signal?.aborted) throw err;
