@@ -5,12 +5,14 @@
  * @module
  */
 import { debugRequested, reportFailure, runCli } from "./src/cli/main.ts";
-import type { ServeFetch } from "./src/cli/serve.ts";
+import type { ServeFetch } from "./src/cli/serve_fetch.ts";
 
 let handler: Promise<ServeFetch> | undefined;
 
 function serving(): Promise<ServeFetch> {
-  return handler ??= import("./src/cli/serve.ts").then((m) => m.serveFetch(Deno.env.toObject()));
+  return handler ??= import("./src/cli/serve_fetch.ts").then((m) =>
+    m.serveFetch(Deno.env.toObject())
+  );
 }
 
 /** Set once `deno serve` listens: only it calls the default export's `onListen`. */

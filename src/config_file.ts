@@ -12,55 +12,23 @@
  * ```
  * @module
  */
-import { type ConfigFlags, resolveConfig } from "./config.ts";
+import { type ConfigFlags, envSource, settingFailure } from "./config.ts";
 import { NightpullError } from "./errors.ts";
+import type { Setting, SettingContext } from "./setting.ts";
+import { expandPath } from "./path_expand.ts";
+import { SETTINGS } from "./settings.ts";
 
-/** Settings a config file may hold, under `server`, with their value types. */
-const SERVER_KEYS = {
-  host: "string",
-  port: "number",
-  data: "string",
-  kv: "string",
-  timezone: "string",
-  tokenFile: "string",
-  hfTokenFile: "string",
-  cacheDir: "string",
-  historyDays: "number",
-  maxDownloads: "number",
-  connections: "number",
-  bwlimit: "string",
-  minFree: "string",
-  logFormat: "string",
-  logLevel: "string",
-  insecureNoAuth: "boolean",
-  allowOrigin: "string",
-  allowHosts: "string",
-} as const;
+/** The settings a config file may hold under `server`, by their file key. */
+const FILE_SETTINGS: ReadonlyMap<string, Setting<unknown> & { flag: string }> = new Map(
+  Object.values(SETTINGS as Record<string, Setting<unknown>>)
+    .filter((s): s is Setting<unknown> & { flag: string; file: string } => !!s.file && !!s.flag)
+    .map((s) => [s.file, s]),
+);
 
-type ServerKey = keyof typeof SERVER_KEYS;
-
-const FLAG_NAMES: Record<ServerKey, keyof ConfigFlags> = {
-  host: "host",
-  port: "port",
-  data: "data",
-  kv: "kv",
-  timezone: "timezone",
-  tokenFile: "token-file",
-  hfTokenFile: "hf-token-file",
-  cacheDir: "cache-dir",
-  historyDays: "history-days",
-  maxDownloads: "max-downloads",
-  connections: "connections",
-  bwlimit: "bwlimit",
-  minFree: "min-free",
-  logFormat: "log-format",
-  logLevel: "log-level",
-  insecureNoAuth: "insecure-no-auth",
-  allowOrigin: "allow-origin",
-  allowHosts: "allow-hosts",
-};
-
-/** A parsed config file: settings as flag values, and schedule bodies by name (unvalidated). */
+/**
+ * A parsed config file: settings by flag name with the file's JSON values (a number stays a
+ * number), and schedule bodies by name (unvalidated).
+ */
 export interface ConfigFile {
   path: string;
   settings: ConfigFlags;
@@ -99,26 +67,7 @@ export function parseConfigFile(path: string, text: string): ConfigFile {
       throw bad(path, key, 'unknown field (allowed: "server", "schedules")');
     }
   }
-  const settings: ConfigFlags = {};
-  const server = root.server ?? {};
-  if (server === null || typeof server !== "object" || Array.isArray(server)) {
-    throw bad(path, "server", "expected an object of settings");
-  }
-  for (const [key, value] of Object.entries(server)) {
-    if (!Object.hasOwn(SERVER_KEYS, key)) {
-      throw bad(
-        path,
-        `server.${key}`,
-        `unknown setting (allowed: ${Object.keys(SERVER_KEYS).join(", ")})`,
-      );
-    }
-    const want = SERVER_KEYS[key as ServerKey];
-    if ((typeof value as string) !== want) {
-      throw bad(path, `server.${key}`, `expected a ${want}, got ${JSON.stringify(value)}`);
-    }
-    const flag = FLAG_NAMES[key as ServerKey];
-    (settings as Record<string, unknown>)[flag] = want === "number" ? String(value) : value;
-  }
+  const settings = fileSettings(path, root.server ?? {});
   const schedules: Record<string, Record<string, unknown>> = {};
   const list = root.schedules ?? {};
   if (list === null || typeof list !== "object" || Array.isArray(list)) {
@@ -143,19 +92,55 @@ export function parseConfigFile(path: string, text: string): ConfigFile {
   return { path, settings, schedules };
 }
 
+/** The `server` object's settings, each of its table type, keyed by flag name. */
+function fileSettings(path: string, server: unknown): ConfigFlags {
+  if (server === null || typeof server !== "object" || Array.isArray(server)) {
+    throw bad(path, "server", "expected an object of settings");
+  }
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(server)) {
+    const setting = FILE_SETTINGS.get(key);
+    if (!setting) {
+      const allowed = [...FILE_SETTINGS.keys()].join(", ");
+      throw bad(path, `server.${key}`, `unknown setting (allowed: ${allowed})`);
+    }
+    if ((typeof value as string) !== setting.fileType) {
+      throw bad(
+        path,
+        `server.${key}`,
+        `expected a ${setting.fileType}, got ${JSON.stringify(value)}`,
+      );
+    }
+    settings[setting.flag] = value;
+  }
+  return settings as ConfigFlags;
+}
+
 /**
  * Checks each setting of the file on its own, as the server would read it, so a bad value is
  * reported as `file:server.<key>: reason` rather than as a flag the user never typed.
  */
-export function checkFileSettings(file: ConfigFile): void {
-  for (const [key, flag] of Object.entries(FLAG_NAMES) as [ServerKey, keyof ConfigFlags][]) {
-    const value = file.settings[flag];
+export function checkFileSettings(
+  file: ConfigFile,
+  env: Record<string, string | undefined> = {},
+): void {
+  const values = file.settings as Record<string, ConfigFlags[keyof ConfigFlags]>;
+  // a file value is never a default, so nothing here needs another setting's value
+  const ctx: SettingContext = {
+    env,
+    path: (raw) => expandPath(raw, env),
+    dataDir: () => "",
+    hfHome: () => "",
+  };
+  for (const [key, setting] of FILE_SETTINGS) {
+    const value = values[setting.flag];
     if (value === undefined) continue;
     try {
-      resolveConfig({ [flag]: value }, {});
+      setting.read(value, ctx, "file");
     } catch (err) {
-      const reason = (err as Error).message.replace(`--${flag} `, "");
-      throw bad(file.path, `server.${key}`, reason);
+      const failure = settingFailure(err, "");
+      if (!(failure instanceof NightpullError)) throw failure;
+      throw bad(file.path, `server.${key}`, failure.message);
     }
   }
 }
@@ -166,33 +151,12 @@ export function mergeFlags(
   flags: ConfigFlags,
   env: Record<string, string | undefined>,
 ): ConfigFlags {
-  // An environment variable beats the file: drop file settings the environment provides.
-  const envBacked: Partial<Record<keyof ConfigFlags, string | string[]>> = {
-    data: "NIGHTPULL_DATA",
-    kv: "NIGHTPULL_KV",
-    host: "NIGHTPULL_HOST",
-    port: "NIGHTPULL_PORT",
-    timezone: "NIGHTPULL_TIMEZONE",
-    // the token itself in the environment beats a token file named in the file
-    "token-file": ["NIGHTPULL_TOKEN_FILE", "NIGHTPULL_TOKEN"],
-    "cache-dir": ["HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"],
-    "history-days": "NIGHTPULL_HISTORY_DAYS",
-    "max-downloads": "NIGHTPULL_MAX_DOWNLOADS",
-    connections: "NIGHTPULL_CONNECTIONS",
-    "log-format": "NIGHTPULL_LOG_FORMAT",
-    "log-level": "NIGHTPULL_LOG_LEVEL",
-    "insecure-no-auth": "NIGHTPULL_INSECURE_NO_AUTH",
-    bwlimit: "NIGHTPULL_BWLIMIT",
-    "min-free": "NIGHTPULL_MIN_FREE",
-    "allow-origin": "NIGHTPULL_ALLOW_ORIGIN",
-    "allow-hosts": "NIGHTPULL_ALLOW_HOSTS",
-  };
-  const fromFile: ConfigFlags = {};
-  for (const [key, value] of Object.entries(file) as [keyof ConfigFlags, unknown][]) {
-    const names = [envBacked[key] ?? []].flat();
-    if (names.some((name) => env[name])) continue;
-    (fromFile as Record<string, unknown>)[key] = value;
+  const fromFile: Record<string, unknown> = {};
+  for (const setting of FILE_SETTINGS.values()) {
+    const value = (file as Record<string, unknown>)[setting.flag];
+    // an environment variable beats the file
+    if (value !== undefined && !envSource(setting, env)) fromFile[setting.flag] = value;
   }
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
-  return { ...fromFile, ...defined };
+  return { ...fromFile, ...defined } as ConfigFlags;
 }

@@ -25,10 +25,11 @@ const GOOD = JSON.stringify({
 
 Deno.test("a config file gives settings and schedules keyed by name", () => {
   const file = parseConfigFile("np.json", GOOD);
+  // JSON numbers stay numbers: no round trip through text
   assert.deepEqual(file.settings, {
-    port: "9001",
+    port: 9001,
     timezone: "Europe/Berlin",
-    "max-downloads": "2",
+    "max-downloads": 2,
     bwlimit: "08:00,512k 23:00,off",
   });
   assert.deepEqual(file.schedules["gpt2-nightly"], {

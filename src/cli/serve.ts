@@ -9,10 +9,9 @@
  * ```
  * @module
  */
-import { parseArgs } from "node:util";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../api/app.ts";
-import type { Config, ConfigFlags } from "../config.ts";
+import type { Config } from "../config.ts";
 import type { ConfigFile } from "../config_file.ts";
 import { EXIT, NightpullError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -27,23 +26,7 @@ import { ScheduleService } from "../schedule/service/service.ts";
 import { openKv } from "../store/open_kv.ts";
 import type { Command } from "./command.ts";
 import { serveConfig } from "./serve_config.ts";
-
-/** Usage of `nightpull serve`. */
-export const SERVE_USAGE = `Usage:
-  nightpull serve [--host 127.0.0.1] [--port 8080] [--data DIR] [--kv PATH|URL] [--timezone TZ]
-                  [--token-file FILE] [--insecure-no-auth] [--history-days N]
-                  [--max-downloads N] [--log-format text|json] [--log-level debug|info|warn|error]
-                  [--hf-token-file FILE] [--cache-dir DIR] [--bwlimit RATE|TIMETABLE]
-                  [--connections N] [--min-free SIZE] [--config FILE]
-                  [--allow-origin ORIGIN]... [--allow-hosts HOST,*.DOMAIN,CIDR]...
-The API token comes from NIGHTPULL_TOKEN or --token-file; without one the server only
-listens on loopback addresses unless --insecure-no-auth is given, and answers only
-same-origin requests to localhost/127.0.0.1/[::1] on its port (--allow-origin names a web
-origin that may call it too). --allow-hosts limits where API-created URL sources and webhooks
-may connect (link-local and metadata addresses are always refused). --config (or
-NIGHTPULL_CONFIG) names a JSON file of settings and schedules; flags and the environment
-win over it. --min-free (NIGHTPULL_MIN_FREE, default 1G) is the space a run leaves free:
-a run that would not fit fails insufficient_space before transferring.`;
+import { parseServeFlags, SERVE_USAGE } from "./serve_flags.ts";
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -156,131 +139,50 @@ export function listenUrl(hostname: string, port: number): string {
   return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
 }
 
-/** The default export's handler: `fetch` as `deno serve` calls it, `start` to start early. */
-export interface ServeFetch {
-  fetch(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response>;
-  /** Opens the KV and arms the scheduler now rather than on the first request. */
-  start(): Promise<void>;
-  /** Stops the engine and closes the KV, if started. */
-  close(): Promise<void>;
-}
-
-/**
- * The handler behind `deno serve main.ts`: configured from the environment, started by
- * `start()` or the first request (a failed start answers 503 and is retried by the next
- * request). `deno serve` chooses the address, so without a token `/api/v1` answers only
- * loopback clients.
- */
-export function serveFetch(env: Record<string, string | undefined>): ServeFetch {
-  let ready:
-    | Promise<{ config: Config; fetch: OpenAPIHono["fetch"]; nightpull: Nightpull }>
-    | undefined;
-  const start = async () => {
-    const { config, file } = await serveConfig({}, env);
-    const logger = createLogger({ format: config.logFormat, level: config.logLevel });
-    const nightpull = await startNightpull(config, logger, file);
-    logger.info("serve.started", { mode: "deno serve", auth: config.apiToken ? "token" : "none" });
-    return { config, fetch: nightpull.app.fetch, nightpull };
-  };
-  const fetch = async (req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> => {
-    let started;
-    try {
-      started = await (ready ??= start());
-    } catch (err) {
-      ready = undefined;
-      const e = err instanceof NightpullError ? err : new NightpullError(
-        "internal",
-        `nightpull failed to start: ${(err as Error).message}`,
-      );
-      return Response.json(e.toJSON(), { status: 503 });
-    }
-    const config = started.config;
-    const remote = info && "hostname" in info.remoteAddr ? info.remoteAddr.hostname : "";
-    if (
-      !config.apiToken && !config.insecureNoAuth && !isLoopback(remote) &&
-      new URL(req.url).pathname.startsWith("/api/")
-    ) {
-      const e = new NightpullError(
-        "forbidden",
-        "this server has no token, so it only answers this machine: set NIGHTPULL_TOKEN " +
-          "(or NIGHTPULL_INSECURE_NO_AUTH=1 on a trusted network)",
-      );
-      return Response.json(e.toJSON(), { status: e.status });
-    }
-    return await started.fetch(req);
-  };
-  return {
-    fetch,
-    start: async () => {
-      await (ready ??= start());
-    },
-    close: async () => {
-      const started = await ready?.catch(() => undefined);
-      await started?.nightpull.close();
-    },
-  };
-}
-
-function parseServeFlags(args: string[]): ConfigFlags & { help?: boolean; config?: string } {
-  try {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        data: { type: "string" },
-        kv: { type: "string" },
-        timezone: { type: "string" },
-        "token-file": { type: "string" },
-        "insecure-no-auth": { type: "boolean" },
-        "history-days": { type: "string" },
-        "max-downloads": { type: "string" },
-        "log-format": { type: "string" },
-        "log-level": { type: "string" },
-        "hf-token-file": { type: "string" },
-        "cache-dir": { type: "string" },
-        bwlimit: { type: "string" },
-        "min-free": { type: "string" },
-        connections: { type: "string" },
-        "allow-origin": { type: "string", multiple: true },
-        "allow-hosts": { type: "string", multiple: true },
-        config: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-    const { "allow-origin": origins, "allow-hosts": hosts, ...rest } = values;
-    return {
-      ...rest,
-      "allow-origin": origins?.join(","),
-      "allow-hosts": hosts?.join(","),
-    };
-  } catch (err) {
-    throw new NightpullError("usage", `${(err as Error).message}\n${SERVE_USAGE}`);
-  }
-}
-
 /** `nightpull serve …`: serves until SIGINT/SIGTERM, then returns 0. */
 export const serveCommand: Command = async (args) => {
-  const flags = parseServeFlags(args);
-  if (flags.help) {
+  const { help, ...settings } = parseServeFlags(args);
+  if (help) {
     console.log(SERVE_USAGE);
     return EXIT.ok;
   }
-  const { help: _help, ...settings } = flags;
   const { config, file } = await serveConfig(settings, Deno.env.toObject());
   checkExposure(config);
   const logger = createLogger({ format: config.logFormat, level: config.logLevel });
   const nightpull = await startNightpull(config, logger, file);
   const stopping = Promise.withResolvers<string>();
-  const signals = ["SIGINT", "SIGTERM"] as const;
-  const onSignal = (name: string) => () => stopping.resolve(name);
-  const listeners = signals.map((s) => [s, onSignal(s)] as const);
+  const listeners = (["SIGINT", "SIGTERM"] as const).map((s) =>
+    [s, () => stopping.resolve(s)] as const
+  );
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({
+    server = listen(config, nightpull, logger);
+  } catch (err) {
+    for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+    await nightpull.close();
+    throw err;
+  }
+  const signal = await stopping.promise;
+  logger.info("serve.stopping", { signal });
+  for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  // end the event streams (they would hold the shutdown open), stop accepting and finish
+  // in-flight requests before the engine and the KV go away
+  nightpull.runEvents.close();
+  await server.shutdown();
+  await nightpull.close();
+  logger.info("serve.stopped", {});
+  return EXIT.ok;
+};
+
+/** Serves `nightpull`'s app on the configured address; a busy address is a usage error. */
+function listen(
+  config: Config,
+  nightpull: Nightpull,
+  logger: Logger,
+): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve({
       hostname: config.host,
       port: config.port,
       onListen: ({ hostname, port }) => {
@@ -303,25 +205,11 @@ export const serveCommand: Command = async (args) => {
       },
     }, nightpull.app.fetch);
   } catch (err) {
-    for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
-    await nightpull.close();
-    if (err instanceof Deno.errors.AddrInUse) {
-      throw new NightpullError(
-        "usage",
-        `cannot listen on ${listenUrl(config.host, config.port)}: the address is in use; ` +
-          "pick another --port",
-      );
-    }
-    throw err;
+    if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    throw new NightpullError(
+      "usage",
+      `cannot listen on ${listenUrl(config.host, config.port)}: the address is in use; ` +
+        "pick another --port",
+    );
   }
-  const signal = await stopping.promise;
-  logger.info("serve.stopping", { signal });
-  for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
-  // end the event streams (they would hold the shutdown open), stop accepting and finish
-  // in-flight requests before the engine and the KV go away
-  nightpull.runEvents.close();
-  await server.shutdown();
-  await nightpull.close();
-  logger.info("serve.stopped", {});
-  return EXIT.ok;
-};
+}

@@ -9,18 +9,18 @@
  * ```
  * @module
  */
-import { type Config, type ConfigFlags, resolveConfig } from "../config.ts";
+import { type Config, type ConfigFlags, resolveConfig, settingSource } from "../config.ts";
+import { SETTINGS } from "../settings.ts";
 import { checkFileSettings, type ConfigFile, loadConfigFile, mergeFlags } from "../config_file.ts";
 
 /** Resolves the Config; `file` is the parsed config file, null when none was named. */
 export async function serveConfig(
-  flags: ConfigFlags & { config?: string },
+  flags: ConfigFlags,
   env: Record<string, string | undefined>,
 ): Promise<{ config: Config; file: ConfigFile | null }> {
-  const { config: path, ...rest } = flags;
-  const filePath = path ?? (env.NIGHTPULL_CONFIG || undefined);
-  if (!filePath) return { config: resolveConfig(rest, env), file: null };
+  const filePath = SETTINGS.configFile.read(settingSource(SETTINGS.configFile, flags, env)?.value);
+  if (!filePath) return { config: resolveConfig(flags, env), file: null };
   const file = await loadConfigFile(filePath);
-  checkFileSettings(file);
-  return { config: resolveConfig(mergeFlags(file.settings, rest, env), env), file };
+  checkFileSettings(file, env);
+  return { config: resolveConfig(mergeFlags(file.settings, flags, env), env), file };
 }

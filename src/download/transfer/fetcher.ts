@@ -17,7 +17,7 @@
  * @module
  */
 import { basename, dirname } from "node:path";
-import { DEFAULT_CONNECTIONS } from "../../config.ts";
+import { DEFAULT_CONNECTIONS } from "../../settings.ts";
 import { NightpullError, toNightpullError } from "../../errors.ts";
 import { hashPrefix } from "../verify/checksum.ts";
 import { StallWatchdog } from "./connection_watch.ts";

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { isValidTimezone } from "../../config.ts";
+import { isValidTimezone } from "../../time/time_zone.ts";
 import { NightpullError } from "../../errors.ts";
 import { nextCronRun, parseCron } from "./cron.ts";
 import { parseDuration } from "../../time/duration.ts";

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { isValidTimezone } from "../../config.ts";
+import { isValidTimezone } from "../../time/time_zone.ts";
 import { NightpullError } from "../../errors.ts";
 import type { TimeWindow, Weekday, WindowRange } from "../../store/records.ts";
 
