@@ -12,13 +12,7 @@
  * @module
  */
 import { commitWithRetry, retryWhileLocked } from "./commit.ts";
-
-const seenKey = (repoFolder: string, commit: string): Deno.KvKey => [
-  "np",
-  "commits_seen",
-  repoFolder,
-  commit,
-];
+import { commitSeenKey, commitsSeenPrefix } from "./keys.ts";
 
 /** Records `at` as the first sighting of `commit`, unless one is recorded already. */
 export async function recordCommitSeen(
@@ -27,7 +21,7 @@ export async function recordCommitSeen(
   commit: string,
   at: number,
 ): Promise<void> {
-  const key = seenKey(repoFolder, commit);
+  const key = commitSeenKey(repoFolder, commit);
   // a lost race means another writer recorded it first, which is what we want
   await commitWithRetry(() => kv.atomic().check({ key, versionstamp: null }).set(key, at));
 }
@@ -35,7 +29,7 @@ export async function recordCommitSeen(
 /** Every recorded first sighting of a repo's commits. */
 export async function commitsSeen(kv: Deno.Kv, repoFolder: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for await (const e of kv.list<number>({ prefix: ["np", "commits_seen", repoFolder] })) {
+  for await (const e of kv.list<number>({ prefix: commitsSeenPrefix(repoFolder) })) {
     out.set(String(e.key[3]), e.value);
   }
   return out;
@@ -48,6 +42,6 @@ export async function forgetCommitsSeen(
   commits: string[],
 ): Promise<void> {
   for (const commit of commits) {
-    await retryWhileLocked(() => kv.delete(seenKey(repoFolder, commit)));
+    await retryWhileLocked(() => kv.delete(commitSeenKey(repoFolder, commit)));
   }
 }

@@ -12,9 +12,9 @@
  * @module
  */
 import { commitWithRetry } from "./commit.ts";
+import { declaredKey } from "./keys.ts";
 
-/** `["np","declared",name]` -> schedule id. */
-export const declaredKey = (name: string): Deno.KvKey => ["np", "declared", name];
+export { declaredKey };
 
 /** The schedule id declared under `name`, with the entry's versionstamp; null when none. */
 export async function getDeclared(

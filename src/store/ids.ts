@@ -10,7 +10,7 @@
  */
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const ULID_TEXT = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 let lastTime = -1;
 let lastTail: number[] = [];
@@ -56,5 +56,5 @@ export function idTime(id: string): number {
 
 /** True when `text` has the shape of an id made by {@link newId}. */
 export function isId(text: string): boolean {
-  return ID_PATTERN.test(text);
+  return ULID_TEXT.test(text);
 }

@@ -1,6 +1,6 @@
 /**
- * Key builders of the schedule, run, claim and lease records, in one place so the layout in
- * ./mod.ts is the whole truth and no module spells a key twice.
+ * Key builders (and list prefixes) of every record nightpull keeps in KV, in one place so the
+ * layout in ./mod.ts is the whole truth and no module spells a key twice.
  * @module
  */
 
@@ -55,3 +55,56 @@ export const leaseKey = (runId: string): Deno.KvKey => ["np", "lease", runId];
 export const scheduleNameKey = (name: string): Deno.KvKey => ["np", "schedule_names", name];
 /** Set once the name index holds every schedule written before it existed. */
 export const NAME_INDEX_READY_KEY: Deno.KvKey = ["np", "meta", "nameIndexReady"];
+
+/** Prefix of every schedule: `["np","schedules"]`. */
+export const SCHEDULES_PREFIX: Deno.KvKey = ["np", "schedules"];
+/** Prefix of the status index of one status: `["np","schedules_by_status",status]`. */
+export const scheduleStatusPrefix = (status: string): Deno.KvKey => [
+  "np",
+  "schedules_by_status",
+  status,
+];
+/** Prefix of every schedule's engine state: `["np","schedule_state"]`. */
+export const SCHEDULE_STATE_PREFIX: Deno.KvKey = ["np", "schedule_state"];
+/** Prefix of every run: `["np","runs"]`. */
+export const RUNS_PREFIX: Deno.KvKey = ["np", "runs"];
+/** Prefix of one owner's run index: `["np","runs_by_schedule",scheduleId|"_downloads"]`. */
+export const runsBySchedulePrefix = (scheduleId: string | null): Deno.KvKey => [
+  "np",
+  "runs_by_schedule",
+  scheduleId ?? DOWNLOADS_OWNER,
+];
+/** Prefix of every run not yet final: `["np","runs_active"]`. */
+export const ACTIVE_RUNS_PREFIX: Deno.KvKey = ["np", "runs_active"];
+/** Prefix of one schedule's counters: `["np","stats",scheduleId]`. */
+export const statsPrefix = (scheduleId: string): Deno.KvKey => ["np", "stats", scheduleId];
+
+/** `["np","manifest",sourceKey,localPath]` -> ManifestEntry. */
+export const manifestKey = (source: string, localPath: string): Deno.KvKey => [
+  "np",
+  "manifest",
+  source,
+  localPath,
+];
+/** Prefix of the manifest, of one source's records when `source` is given. */
+export const manifestPrefix = (source?: string): Deno.KvKey =>
+  source === undefined ? ["np", "manifest"] : ["np", "manifest", source];
+/** `["np","commits_seen",repoFolder,commit]` -> epoch ms of the commit's first sighting. */
+export const commitSeenKey = (repoFolder: string, commit: string): Deno.KvKey => [
+  "np",
+  "commits_seen",
+  repoFolder,
+  commit,
+];
+/** Prefix of one repo's first sightings: `["np","commits_seen",repoFolder]`. */
+export const commitsSeenPrefix = (repoFolder: string): Deno.KvKey => [
+  "np",
+  "commits_seen",
+  repoFolder,
+];
+/** `["np","sessions",sha256(sessionId) hex]` -> SessionRecord. */
+export const sessionKey = (digest: string): Deno.KvKey => ["np", "sessions", digest];
+/** `["np","declared",name]` -> schedule id. */
+export const declaredKey = (name: string): Deno.KvKey => ["np", "declared", name];
+/** `["np","ping"]`: read (never written) to learn whether the KV answers. */
+export const PING_KEY: Deno.KvKey = ["np", "ping"];

@@ -13,6 +13,7 @@
  */
 import { NightpullError } from "../errors.ts";
 import { retryWhileLocked, updateWithCheck } from "./commit.ts";
+import { manifestKey, manifestPrefix } from "./keys.ts";
 
 /** How a file was laid out on disk. */
 export type ManifestLayout = "hf-cache" | "local-dir" | "url";
@@ -65,11 +66,10 @@ export interface ManifestPage {
   nextCursor?: string;
 }
 
-const PREFIX = ["np", "manifest"] as const;
 // Deno KV refuses keys over 2 KiB; leave room for the prefix and the encoding overhead.
 const MAX_KEY_TEXT = 1900;
 
-function manifestKey(source: string, localPath: string): Deno.KvKey {
+function checkedManifestKey(source: string, localPath: string): Deno.KvKey {
   if (source.length + localPath.length > MAX_KEY_TEXT) {
     throw new NightpullError(
       "invalid_input",
@@ -77,7 +77,7 @@ function manifestKey(source: string, localPath: string): Deno.KvKey {
         `${MAX_KEY_TEXT} characters; use a shorter target directory`,
     );
   }
-  return [...PREFIX, source, localPath];
+  return manifestKey(source, localPath);
 }
 
 /**
@@ -85,7 +85,7 @@ function manifestKey(source: string, localPath: string): Deno.KvKey {
  * so two runs finishing the same file at once each commit against what they read.
  */
 export async function putManifestEntry(kv: Deno.Kv, entry: ManifestEntry): Promise<void> {
-  const key = manifestKey(entry.source, entry.localPath);
+  const key = checkedManifestKey(entry.source, entry.localPath);
   await updateWithCheck(async () => {
     const current = await kv.get(key);
     return { op: kv.atomic().check(current).set(key, entry), result: true };
@@ -98,7 +98,7 @@ export async function getManifestEntry(
   source: string,
   localPath: string,
 ): Promise<ManifestEntry | null> {
-  return (await kv.get<ManifestEntry>(manifestKey(source, localPath))).value;
+  return (await kv.get<ManifestEntry>(checkedManifestKey(source, localPath))).value;
 }
 
 /** Removes the record of one local file (the file itself is left alone). */
@@ -107,7 +107,7 @@ export async function deleteManifestEntry(
   source: string,
   localPath: string,
 ): Promise<void> {
-  await retryWhileLocked(() => kv.delete(manifestKey(source, localPath)));
+  await retryWhileLocked(() => kv.delete(checkedManifestKey(source, localPath)));
 }
 
 /** Lists records, all sources or one, ordered by source then local path; cursor-paginated. */
@@ -122,7 +122,7 @@ export async function listManifest(
       `invalid limit ${limit}: expected a whole number from 1 to 1000`,
     );
   }
-  const prefix = options.source === undefined ? [...PREFIX] : [...PREFIX, options.source];
+  const prefix = manifestPrefix(options.source);
   const iter = kv.list<ManifestEntry>({ prefix }, { limit, cursor: options.cursor });
   const entries: ManifestEntry[] = [];
   try {

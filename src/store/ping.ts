@@ -8,13 +8,12 @@
  * ```
  * @module
  */
-
-const PROBE_KEY = ["np", "ping"];
+import { PING_KEY } from "./keys.ts";
 
 /** True when the KV answers a read. */
 export async function pingKv(kv: Deno.Kv): Promise<boolean> {
   try {
-    await kv.get(PROBE_KEY, { consistency: "strong" });
+    await kv.get(PING_KEY, { consistency: "strong" });
     return true;
   } catch {
     return false;

@@ -10,7 +10,7 @@
  */
 import type { Run } from "./records.ts";
 import { idTimePrefix } from "./ids.ts";
-import { runKey } from "./keys.ts";
+import { runKey, RUNS_PREFIX } from "./keys.ts";
 
 /**
  * Runs whose ids were made at or after `sinceMs`, newest first, at most `limit` of them;
@@ -23,7 +23,7 @@ export async function listRecentRuns(
 ): Promise<{ runs: Run[]; capped: boolean }> {
   const runs: Run[] = [];
   const iter = kv.list<Run>(
-    { prefix: ["np", "runs"], start: runKey(idTimePrefix(sinceMs)) },
+    { prefix: RUNS_PREFIX, start: runKey(idTimePrefix(sinceMs)) },
     { reverse: true, limit: limit + 1, batchSize: Math.min(500, limit + 1) },
   );
   for await (const { value } of iter) runs.push(value);

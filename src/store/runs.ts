@@ -21,12 +21,13 @@ import type {
 import { NightpullError } from "../errors.ts";
 import { commitWithRetry, updateWithCheck } from "./commit.ts";
 import {
+  ACTIVE_RUNS_PREFIX,
   activeRunKey,
-  DOWNLOADS_OWNER,
   oneOffKey,
   runByScheduleKey,
   runKey,
   RUNS_VERSION_KEY,
+  runsBySchedulePrefix,
   scheduleKey,
   statsKey,
 } from "./keys.ts";
@@ -138,7 +139,7 @@ export async function listRuns(
   opts: { limit?: number; cursor?: string } = {},
 ): Promise<Page<Run>> {
   const limit = pageLimit(opts.limit);
-  const prefix = ["np", "runs_by_schedule", scheduleId ?? DOWNLOADS_OWNER];
+  const prefix = runsBySchedulePrefix(scheduleId);
   const before = opts.cursor ? decodeCursor(opts.cursor) : null;
   const selector = before ? { prefix, end: [...prefix, before] } : { prefix };
   const ids: string[] = [];
@@ -161,7 +162,7 @@ export async function listRuns(
 /** Every run not yet final, with the versionstamps of their index entries. */
 export async function listActiveRuns(kv: Deno.Kv): Promise<Map<string, ActiveRun>> {
   const out = new Map<string, ActiveRun>();
-  for await (const e of kv.list<ActiveRun>({ prefix: ["np", "runs_active"] })) {
+  for await (const e of kv.list<ActiveRun>({ prefix: ACTIVE_RUNS_PREFIX })) {
     out.set(e.key[2] as string, e.value);
   }
   return out;
@@ -200,7 +201,7 @@ export async function pruneRuns(
   scheduleId: string,
   keep = RUNS_PER_SCHEDULE_CAP,
 ): Promise<number> {
-  const prefix = ["np", "runs_by_schedule", scheduleId];
+  const prefix = runsBySchedulePrefix(scheduleId);
   const doomed: string[] = [];
   let seen = 0;
   for await (const { key } of kv.list<null>({ prefix }, { reverse: true })) {

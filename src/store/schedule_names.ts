@@ -14,7 +14,7 @@
 import type { Schedule } from "./records.ts";
 import { NightpullError } from "../errors.ts";
 import { commitWithRetry, retryWhileLocked } from "./commit.ts";
-import { NAME_INDEX_READY_KEY, scheduleKey, scheduleNameKey } from "./keys.ts";
+import { NAME_INDEX_READY_KEY, scheduleKey, scheduleNameKey, SCHEDULES_PREFIX } from "./keys.ts";
 
 const ready = new WeakMap<Deno.Kv, Promise<void>>();
 
@@ -31,7 +31,7 @@ function ensureIndex(kv: Deno.Kv): Promise<void> {
 
 async function fillIndex(kv: Deno.Kv): Promise<void> {
   if ((await kv.get(NAME_INDEX_READY_KEY)).value !== null) return;
-  for await (const { value: s } of kv.list<Schedule>({ prefix: ["np", "schedules"] })) {
+  for await (const { value: s } of kv.list<Schedule>({ prefix: SCHEDULES_PREFIX })) {
     if (s.status === "deleted") continue;
     const key = scheduleNameKey(s.name);
     await commitWithRetry(() => kv.atomic().check({ key, versionstamp: null }).set(key, s.id));

@@ -18,10 +18,15 @@ import {
   leaseKey,
   oneOffKey,
   runKey,
+  runsBySchedulePrefix,
+  SCHEDULE_STATE_PREFIX,
   scheduleKey,
+  SCHEDULES_PREFIX,
   SCHEDULES_VERSION_KEY,
   scheduleStateKey,
   scheduleStatusKey,
+  scheduleStatusPrefix,
+  statsPrefix,
 } from "./keys.ts";
 import { decodeCursor, encodeCursor, type Page, pageLimit } from "./page.ts";
 import { readName, releaseName } from "./schedule_names.ts";
@@ -219,7 +224,7 @@ async function* byStatus(
   status: ScheduleStatus,
   after: string | null,
 ): AsyncGenerator<{ id: string; schedule: Schedule | null }> {
-  const prefix = ["np", "schedules_by_status", status];
+  const prefix = scheduleStatusPrefix(status);
   const iter = kv.list<null>(after ? { prefix, start: [...prefix, after] } : { prefix });
   let ids: string[] = [];
   // one getMany per 10 ids, not one read per id (each a round trip over KV Connect)
@@ -243,7 +248,7 @@ async function* byId(
   kv: Deno.Kv,
   after: string | null,
 ): AsyncGenerator<{ id: string; schedule: Schedule | null }> {
-  const prefix = ["np", "schedules"];
+  const prefix = SCHEDULES_PREFIX;
   const iter = kv.list<Schedule>(after ? { prefix, start: [...prefix, after] } : { prefix });
   for await (const { key, value } of iter) yield { id: key[2] as string, schedule: value };
 }
@@ -294,7 +299,7 @@ export async function listScheduleStates(
   kv: Deno.Kv,
 ): Promise<Map<string, { state: ScheduleState; versionstamp: string }>> {
   const out = new Map<string, { state: ScheduleState; versionstamp: string }>();
-  for await (const e of kv.list<ScheduleState>({ prefix: ["np", "schedule_state"] })) {
+  for await (const e of kv.list<ScheduleState>({ prefix: SCHEDULE_STATE_PREFIX })) {
     out.set(e.key[2] as string, { state: e.value, versionstamp: e.versionstamp });
   }
   return out;
@@ -340,11 +345,11 @@ export async function hardDeleteSchedule(kv: Deno.Kv, id: string): Promise<void>
 /** Deletes the runs (with their leases and indexes), stats and name pointers of schedule `id`. */
 async function deleteScheduleRecords(kv: Deno.Kv, id: string): Promise<void> {
   const keys: Deno.KvKey[] = [];
-  for await (const { key } of kv.list({ prefix: ["np", "runs_by_schedule", id] })) {
+  for await (const { key } of kv.list({ prefix: runsBySchedulePrefix(id) })) {
     const runId = key[3] as string;
     keys.push(key, runKey(runId), activeRunKey(runId), leaseKey(runId), oneOffKey(runId));
   }
-  for await (const { key } of kv.list({ prefix: ["np", "stats", id] })) keys.push(key);
+  for await (const { key } of kv.list({ prefix: statsPrefix(id) })) keys.push(key);
   // config-file names pointing here: a later start must create the schedule anew
   for await (const e of kv.list<string>({ prefix: declaredKey("").slice(0, 2) })) {
     if (e.value === id) keys.push(e.key);

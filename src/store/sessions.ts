@@ -12,6 +12,7 @@
  * @module
  */
 import { retryWhileLocked } from "./commit.ts";
+import { sessionKey } from "./keys.ts";
 
 /** One signed-in browser. */
 export interface SessionRecord {
@@ -23,8 +24,7 @@ export interface SessionRecord {
   tokenTag: string;
 }
 
-/** `["np","sessions",sha256(sessionId) hex]` -> SessionRecord. */
-export const sessionKey = (digest: string): Deno.KvKey => ["np", "sessions", digest];
+export { sessionKey };
 
 /** Stores a session until its `expiresAt`. */
 export async function putSession(

@@ -14,23 +14,17 @@
 import { NightpullError } from "../../errors.ts";
 import { USER_AGENT } from "../../version.ts";
 import { remoteSnippet } from "../../secrets.ts";
-import { fetchFollowing } from "../net/follow_redirects.ts";
 import { hubHttpError, hubNetworkError, repoPageUrl } from "./hub_errors.ts";
 import { type HubFile, parseTreeEntry, SHA1_HEX } from "./hub_file.ts";
 import { serverRetryAfterMs } from "../net/http_retry.ts";
-import {
-  BodyTooLarge,
-  errorBodyText,
-  MAX_HUB_RESPONSE_BYTES,
-  nextLink,
-  quote,
-  readTextCapped,
-} from "./hub_http.ts";
+import { MAX_HUB_RESPONSE_BYTES, nextLink, quote } from "./hub_http.ts";
+import { HubApi, type HubErrorContext } from "./hub_api.ts";
 import { RateLimitBudget } from "./rate_limit_budget.ts";
 import { sleep as abortableSleep } from "../../time/sleep.ts";
-import type { Source } from "../source/source.ts";
+import { repoTypePlural, type Source } from "../source/source.ts";
 
 export { blobEtag, type HubFile } from "./hub_file.ts";
+export type { HubErrorContext } from "./hub_api.ts";
 
 /** An hf source (`hf:org/name@rev`). */
 export type HfSource = Extract<Source, { kind: "hf" }>;
@@ -68,14 +62,6 @@ export interface HubClientOptions {
   signal?: AbortSignal;
 }
 
-/** Where a failure happened, for error messages and details. */
-export interface HubErrorContext {
-  source: HfSource;
-  path?: string;
-  revision?: string;
-}
-
-const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 const MAX_PAGES = 100_000;
 /** The real hub, whose links a mirror may pass through unchanged. */
 const HF_ORIGIN = "https://huggingface.co";
@@ -85,13 +71,7 @@ export class HubClient {
   readonly endpoint: string;
   readonly #origin: string;
   readonly #token?: string;
-  readonly #userAgent: string;
-  readonly #retry: Required<HubRetryOptions>;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #timeoutMs: number;
-  readonly #maxResponseBytes: number;
-  readonly #rateLimits: RateLimitBudget;
-  readonly #signal?: AbortSignal;
+  readonly #api: HubApi;
 
   constructor(options: HubClientOptions) {
     let url: URL;
@@ -114,31 +94,28 @@ export class HubClient {
     this.endpoint = url.href.replace(/\/+$/, "");
     this.#origin = url.origin;
     this.#token = options.token || undefined;
-    this.#userAgent = options.userAgent ?? USER_AGENT;
-    this.#retry = {
-      attempts: Math.max(1, options.retry?.attempts ?? 4),
-      baseDelayMs: options.retry?.baseDelayMs ?? 250,
-      maxDelayMs: options.retry?.maxDelayMs ?? 4000,
-      maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
-    };
     // the run's signal cuts the waits between retries short too
-    this.#sleep = options.sleep ?? ((ms) => abortableSleep(ms, options.signal));
-    this.#timeoutMs = options.timeoutMs ?? 60_000;
-    this.#maxResponseBytes = options.maxResponseBytes ?? MAX_HUB_RESPONSE_BYTES;
-    const sleep = this.#sleep;
-    this.#rateLimits = options.rateLimits ?? new RateLimitBudget({ sleep: (ms) => sleep(ms) });
-    this.#signal = options.signal;
-  }
-
-  /** Throws `interrupted` once the run's signal has aborted (a stop, a window's end). */
-  #throwIfAborted(url: string): void {
-    if (!this.#signal?.aborted) return;
-    throw new NightpullError(
-      "interrupted",
-      `hub request ${new URL(url).pathname} interrupted; nothing was changed`,
-      {},
-      { cause: this.#signal.reason },
-    );
+    const sleep = options.sleep ?? ((ms) => abortableSleep(ms, options.signal));
+    this.#api = new HubApi({
+      endpoint: this.endpoint,
+      origin: this.#origin,
+      userAgent: options.userAgent ?? USER_AGENT,
+      retry: {
+        attempts: Math.max(1, options.retry?.attempts ?? 4),
+        baseDelayMs: options.retry?.baseDelayMs ?? 250,
+        maxDelayMs: options.retry?.maxDelayMs ?? 4000,
+        maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
+      },
+      sleep,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      maxResponseBytes: options.maxResponseBytes ?? MAX_HUB_RESPONSE_BYTES,
+      rateLimits: options.rateLimits ?? new RateLimitBudget({ sleep: (ms) => sleep(ms) }),
+      signal: options.signal,
+      authHeaders: () => this.authHeaders(),
+      mapHttpError: (res, context, message) => this.mapHttpError(res, context, message),
+      networkError: (err, context) => this.networkError(err, context),
+      details: (context) => this.#details(context),
+    });
   }
 
   /** `{Authorization: "Bearer …"}` when a token is set, else `{}`; only for the endpoint's origin. */
@@ -161,7 +138,7 @@ export class HubClient {
   async resolveRevision(source: HfSource): Promise<string> {
     const url = `${this.#apiBase(source)}/revision/${quote(source.revision)}`;
     const context = { source, revision: source.revision };
-    const { json } = await this.#getJson(url, context);
+    const { json } = await this.#api.getJson(url, context);
     const sha = (json as { sha?: unknown } | null)?.sha;
     if (typeof sha !== "string" || !SHA1_HEX.test(sha)) {
       throw new NightpullError(
@@ -200,7 +177,7 @@ export class HubClient {
         );
       }
       seen.add(url);
-      const page: { json: unknown; link: string | null } = await this.#getJson(url, context);
+      const page: { json: unknown; link: string | null } = await this.#api.getJson(url, context);
       if (!Array.isArray(page.json)) {
         throw new NightpullError(
           "upstream_error",
@@ -261,7 +238,7 @@ export class HubClient {
   }
 
   #apiBase(source: HfSource): string {
-    return `${this.endpoint}/api/${source.repoType}s/${source.repoId}`;
+    return `${this.endpoint}/api/${repoTypePlural(source.repoType)}/${source.repoId}`;
   }
 
   #details(context: HubErrorContext): Record<string, unknown> {
@@ -294,116 +271,5 @@ export class HubClient {
       );
     }
     return next;
-  }
-
-  /**
-   * GET with retries on resets, timeouts, 5xx and 429; returns parsed JSON and the Link header.
-   * A 429 that says how long to wait waits within the run's rate-limit budget and does not
-   * count as a try.
-   */
-  async #getJson(
-    url: string,
-    context: HubErrorContext,
-  ): Promise<{ json: unknown; link: string | null }> {
-    let delay = this.#retry.baseDelayMs;
-    for (let attempt = 1;;) {
-      this.#throwIfAborted(url);
-      const outcome = await this.#attempt(url, context, attempt >= this.#retry.attempts);
-      if ("json" in outcome) return outcome;
-      if (outcome.rateLimitedMs !== undefined) {
-        await this.#rateLimits.wait(outcome.rateLimitedMs, url, this.#signal);
-        continue;
-      }
-      attempt++;
-      await this.#sleep(outcome.retryAfterMs ?? delay).catch(() => {});
-      delay = Math.min(this.#retry.maxDelayMs, delay * 2);
-    }
-  }
-
-  /** One try: the JSON, or a wish to retry (after `retryAfterMs`); throws when it may not retry. */
-  async #attempt(
-    url: string,
-    context: HubErrorContext,
-    last: boolean,
-  ): Promise<
-    { json: unknown; link: string | null } | { retryAfterMs?: number; rateLimitedMs?: number }
-  > {
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new Error(`no answer within ${this.#timeoutMs} ms`)),
-      this.#timeoutMs,
-    );
-    try {
-      let res: Response;
-      let text: string;
-      try {
-        res = await this.#fetchFollowing(
-          url,
-          this.#signal ? AbortSignal.any([this.#signal, controller.signal]) : controller.signal,
-        );
-        const wait = RETRY_STATUSES.has(res.status)
-          ? serverRetryAfterMs(res.status, res.headers, Date.now())
-          : undefined;
-        if (res.status === 429 && wait !== undefined) {
-          await res.body?.cancel();
-          return { rateLimitedMs: wait };
-        }
-        if (!last && RETRY_STATUSES.has(res.status)) {
-          // A Retry-After longer than we are willing to wait is reported instead.
-          if (wait === undefined || wait <= this.#retry.maxRetryAfterMs) {
-            await res.body?.cancel();
-            return { retryAfterMs: wait };
-          }
-        }
-        text = await readTextCapped(res, this.#maxResponseBytes);
-      } catch (err) {
-        if (err instanceof BodyTooLarge) throw this.#tooLarge(url, err.limit, context);
-        // a refused redirect (another scheme, too many hops) is final: asking again changes nothing
-        if (err instanceof NightpullError) throw err;
-        this.#throwIfAborted(url);
-        // Resets, refused connections, cut bodies and our own timeout are all worth a retry.
-        if (!last) return {};
-        throw this.networkError(
-          controller.signal.aborted ? controller.signal.reason : err,
-          context,
-        );
-      }
-      const error = this.mapHttpError(res, context, errorBodyText(text));
-      if (error) throw error;
-      try {
-        return { json: JSON.parse(text), link: res.headers.get("link") };
-      } catch {
-        throw new NightpullError(
-          "upstream_error",
-          `the hub answered ${new URL(url).pathname} with something that is not JSON ` +
-            `(${remoteSnippet(text, 80)}); is ${this.endpoint} a Hugging Face hub?`,
-          { ...this.#details(context), status: res.status },
-        );
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** A hub answer past the cap: never retried (it would only be as large again). */
-  #tooLarge(url: string, limit: number, context: HubErrorContext): NightpullError {
-    const size = limit % 1048576 === 0 ? `${limit / 1048576} MiB` : `${limit} bytes`;
-    return new NightpullError(
-      "hub_response_too_large",
-      `the hub's answer to ${new URL(url).pathname} is larger than ${size} ` +
-        `(or never ends); stopped reading it. Is ${this.endpoint} a Hugging Face hub?`,
-      { ...this.#details(context), limit },
-    );
-  }
-
-  /** fetch under the one redirect policy: Authorization only to the endpoint's origin. */
-  async #fetchFollowing(url: string, signal: AbortSignal): Promise<Response> {
-    const { response } = await fetchFollowing(url, {
-      headers: { "user-agent": this.#userAgent, accept: "application/json" },
-      credentials: this.authHeaders(),
-      credentialsOrigin: this.#origin,
-      signal,
-    });
-    return response;
   }
 }

@@ -17,7 +17,7 @@ import { NightpullError } from "../../errors.ts";
 import { osWriteError } from "../../os_errors.ts";
 import { writeCacheDirTag } from "./cachedir_tag.ts";
 import { renameOrDiscard } from "../part/part_file.ts";
-import type { RepoType } from "../source/source.ts";
+import { type RepoType, repoTypePlural } from "../source/source.ts";
 
 /** One repository's folder inside the hub cache. */
 export interface HfCacheRepo {
@@ -31,7 +31,7 @@ const HEX_NAME = /^[0-9a-f]{7,64}$/;
 
 /** huggingface_hub's `repo_folder_name`: `models--org--name`, `datasets--org--name`, ... */
 export function repoFolderName(repoType: RepoType, repoId: string): string {
-  return [`${repoType}s`, ...repoId.split("/")].join("--");
+  return [repoTypePlural(repoType), ...repoId.split("/")].join("--");
 }
 
 /** The cache folder of one repository under the hub cache root. */

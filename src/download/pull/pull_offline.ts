@@ -19,7 +19,7 @@ import { selectFiles } from "./pull_plan.ts";
 import { resolveInside } from "../layout/safe_path.ts";
 import type { Source } from "../source/source.ts";
 import { readTreeCache } from "../hub/tree_cache.ts";
-import type { PullContext, PullReport, PullRequest } from "./pull.ts";
+import type { PullContext, PullReport, PullRequest } from "./pull_types.ts";
 
 type HubSource = Extract<Source, { kind: "hf" }>;
 
@@ -33,6 +33,17 @@ function missing(message: string, details: Record<string, unknown>): NightpullEr
   );
 }
 
+/** Where an offline pull finds the commit's files. */
+interface OfflinePlace {
+  commit: string;
+  /** The snapshot folder or local dir the files are under. */
+  base: string;
+  /** Where huggingface_hub's tree cache of the commit is. */
+  treeFolder: string;
+  /** The local path of a repo path. */
+  pathOf: (path: string) => string;
+}
+
 /** Pulls `source` from what is on disk only; see the module doc. */
 export async function pullOffline(
   request: PullRequest,
@@ -40,68 +51,13 @@ export async function pullOffline(
   ctx: PullContext,
 ): Promise<PullReport> {
   const name = `${source.repoId}@${source.revision}`;
-  let commit: string;
-  let base: string;
-  let treeFolder: string;
-  let pathOf: (path: string) => string;
-  if ((request.layout ?? "hf-cache") === "hf-cache") {
-    const repo = hfCacheRepo(
-      resolve(request.dir ?? ctx.config.hubCache),
-      source.repoType,
-      source.repoId,
-    );
-    const found = SHA1_HEX.test(source.revision)
-      ? source.revision
-      : await readRef(repo, source.revision);
-    if (!found || !SHA1_HEX.test(found)) {
-      throw missing(
-        `HF_HUB_OFFLINE is set and the cache at ${repo.dir} has no revision ${
-          JSON.stringify(source.revision)
-        } of ${source.repoId}`,
-        { repo: source.repoId, revision: source.revision, paths: [] },
-      );
-    }
-    commit = found;
-    base = join(repo.dir, "snapshots", found);
-    treeFolder = repo.dir;
-    pathOf = (path) => snapshotFilePath(repo, found, path);
-  } else {
-    const dir = resolve(request.dir!);
-    const found = await localDirCommit(dir, source.revision);
-    if (!found) {
-      throw missing(
-        `HF_HUB_OFFLINE is set and ${dir} holds no huggingface_hub records ` +
-          "(.cache/huggingface/download/*.metadata) telling which commit it has",
-        { repo: source.repoId, revision: source.revision, paths: [] },
-      );
-    }
-    commit = found;
-    base = dir;
-    treeFolder = join(dir, ".cache", "huggingface");
-    pathOf = (path) => resolveInside(dir, path);
-  }
+  const { commit, base, treeFolder, pathOf } = (request.layout ?? "hf-cache") === "hf-cache"
+    ? await hfCachePlace(request, source, ctx)
+    : await localDirPlace(request, source);
   const cached = await readTreeCache(treeFolder, commit);
   const listing = cached ?? await filesUnder(base, "");
-  let selected: HubFile[];
-  try {
-    selected = selectFiles(listing, request.include, request.exclude, request.paths);
-  } catch (err) {
-    // Without the commit's listing a named path may be in the repo but not on disk.
-    if (cached || (err as NightpullError).code !== "entry_not_found") throw err;
-    const paths = ((err as NightpullError).details?.paths ?? []) as string[];
-    throw missing(`HF_HUB_OFFLINE is set and ${name} lacks ${paths.join(", ")} on disk`, {
-      paths,
-    });
-  }
-  const absent: string[] = [];
-  for (const file of selected) {
-    try {
-      const info = await Deno.stat(pathOf(file.path));
-      if (!info.isFile || (cached && info.size !== file.size)) absent.push(file.path);
-    } catch {
-      absent.push(file.path);
-    }
-  }
+  const selected = selectOffline(request, listing, cached !== null, name);
+  const absent = await absentFiles(selected, pathOf, cached !== null);
   if (absent.length > 0 || selected.length === 0) {
     const list = absent.slice(0, SHOWN).map((p) => JSON.stringify(p)).join(", ") +
       (absent.length > SHOWN ? ` and ${absent.length - SHOWN} more` : "");
@@ -112,19 +68,7 @@ export async function pullOffline(
       { repo: source.repoId, revision: source.revision, commit, paths: absent },
     );
   }
-  const bytes = selected.reduce((sum, f) => sum + f.size, 0);
-  if (request.dryRun) {
-    const files = selected.map((f) => ({ path: f.path, size: f.size, action: "present" as const }));
-    const count = { files: files.length, bytes };
-    const none = { files: 0, bytes: 0 };
-    const plan = {
-      source: request.source,
-      commit,
-      files,
-      totals: { ...count, present: count, fetch: none, repair: none },
-    };
-    return { ...emptyOffline(request.source, commit, files.length), plan };
-  }
+  if (request.dryRun) return offlineDryRun(request.source, commit, selected);
   for (const file of selected) {
     ctx.onEvent?.({ type: "file", path: file.path, status: "skipped", bytes: file.size });
   }
@@ -137,8 +81,110 @@ export async function pullOffline(
   };
 }
 
-function emptyOffline(source: string, commit: string, total: number): PullReport {
-  return { source, commit, files: { total, done: 0, skipped: 0 }, bytes: 0, paths: [] };
+/** The hf cache: the revision through `refs/` (or a commit itself), files in its snapshot. */
+async function hfCachePlace(
+  request: PullRequest,
+  source: HubSource,
+  ctx: PullContext,
+): Promise<OfflinePlace> {
+  const repo = hfCacheRepo(
+    resolve(request.dir ?? ctx.config.hubCache),
+    source.repoType,
+    source.repoId,
+  );
+  const found = SHA1_HEX.test(source.revision)
+    ? source.revision
+    : await readRef(repo, source.revision);
+  if (!found || !SHA1_HEX.test(found)) {
+    throw missing(
+      `HF_HUB_OFFLINE is set and the cache at ${repo.dir} has no revision ${
+        JSON.stringify(source.revision)
+      } of ${source.repoId}`,
+      { repo: source.repoId, revision: source.revision, paths: [] },
+    );
+  }
+  return {
+    commit: found,
+    base: join(repo.dir, "snapshots", found),
+    treeFolder: repo.dir,
+    pathOf: (path) => snapshotFilePath(repo, found, path),
+  };
+}
+
+/** A local dir: the commit its huggingface_hub records name. */
+async function localDirPlace(request: PullRequest, source: HubSource): Promise<OfflinePlace> {
+  const dir = resolve(request.dir!);
+  const found = await localDirCommit(dir, source.revision);
+  if (!found) {
+    throw missing(
+      `HF_HUB_OFFLINE is set and ${dir} holds no huggingface_hub records ` +
+        "(.cache/huggingface/download/*.metadata) telling which commit it has",
+      { repo: source.repoId, revision: source.revision, paths: [] },
+    );
+  }
+  return {
+    commit: found,
+    base: dir,
+    treeFolder: join(dir, ".cache", "huggingface"),
+    pathOf: (path) => resolveInside(dir, path),
+  };
+}
+
+/** The request's selection; without the commit's listing a named path may just be absent. */
+function selectOffline(
+  request: PullRequest,
+  listing: HubFile[],
+  listed: boolean,
+  name: string,
+): HubFile[] {
+  try {
+    return selectFiles(listing, request.include, request.exclude, request.paths);
+  } catch (err) {
+    if (listed || (err as NightpullError).code !== "entry_not_found") throw err;
+    const paths = ((err as NightpullError).details?.paths ?? []) as string[];
+    throw missing(`HF_HUB_OFFLINE is set and ${name} lacks ${paths.join(", ")} on disk`, {
+      paths,
+    });
+  }
+}
+
+/** Selected files not on disk (or, with the commit's listing, of another size). */
+async function absentFiles(
+  selected: HubFile[],
+  pathOf: (path: string) => string,
+  sized: boolean,
+): Promise<string[]> {
+  const absent: string[] = [];
+  for (const file of selected) {
+    try {
+      const info = await Deno.stat(pathOf(file.path));
+      if (!info.isFile || (sized && info.size !== file.size)) absent.push(file.path);
+    } catch {
+      absent.push(file.path);
+    }
+  }
+  return absent;
+}
+
+function offlineDryRun(source: string, commit: string, selected: HubFile[]): PullReport {
+  const files = selected.map((f) => ({ path: f.path, size: f.size, action: "present" as const }));
+  const bytes = selected.reduce((sum, f) => sum + f.size, 0);
+  const count = { files: files.length, bytes };
+  const none = { files: 0, bytes: 0 };
+  const plan = {
+    source,
+    commit,
+    files,
+    totals: { ...count, present: count, fetch: none, repair: none },
+  };
+  return {
+    source,
+    commit,
+    files: { total: files.length, done: 0, skipped: 0 },
+    bytes: 0,
+    paths: [],
+    plan,
+  };
 }
 
 /** The commit a local dir holds: a commit revision itself, else the newest record's commit. */

@@ -12,7 +12,7 @@ import { toNightpullError } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
 import { pruneRepoDir } from "../cache/retention.ts";
 import { pruneLocalDir } from "../layout/local_dir_prune.ts";
-import type { PullContext, PullRequest } from "./pull.ts";
+import type { PullContext, PullRequest } from "./pull_types.ts";
 import type { PullTarget } from "./pull_plan.ts";
 
 /**

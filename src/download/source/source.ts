@@ -39,6 +39,14 @@ export const REPO_TYPE_BY_PLURAL: Record<string, RepoType> = {
   kernels: "kernel",
 };
 
+/**
+ * The plural word of a repo type (`models`, `datasets`, ...), as in the hub API's
+ * `/api/<plural>/<repo>` and the cache's `<plural>--org--name` folders.
+ */
+export function repoTypePlural(repoType: RepoType): string {
+  return `${repoType}s`;
+}
+
 /** A parsed source. */
 export type Source =
   | { kind: "hf"; repoType: RepoType; repoId: string; revision: string }

@@ -1,0 +1,260 @@
+/**
+ * The file phase of an online hub pull: record files found present, then fetch the others a
+ * few at a time under their locks (a file another process finished meanwhile is skipped), each
+ * verified and recorded as it lands. One failing file lets the others finish.
+ *
+ * @example
+ * ```ts
+ * const files = new HubPullFiles(run, presence, recorder);
+ * await files.skipAll(present);
+ * await files.fetchAll(todo);
+ * ```
+ * @module
+ */
+import { type NightpullError, toNightpullError } from "../../errors.ts";
+import { metrics } from "../../metrics.ts";
+import { ensureFreeSpace } from "../layout/disk_space.ts";
+import {
+  adoptLeftoverPart,
+  clearLeftoverParts,
+  removeLeftoverParts,
+} from "../layout/leftover_parts.ts";
+import type { VerifiedFileRecorder } from "../layout/verified_file.ts";
+import { type FileLock, lockWaitMessage } from "../part/file_lock.ts";
+import { discardPart } from "../part/part_file.ts";
+import { resumableBytes } from "../part/resume_point.ts";
+import { fetchFile, type FetchFileResult } from "../transfer/fetcher.ts";
+import { chainLimiters } from "../transfer/rate_limiter.ts";
+import { TransferMeter } from "../transfer/transfer_meter.ts";
+import { eachLimited } from "./each_limited.ts";
+import { describeFileError } from "./file_error.ts";
+import { guardJobPaths, type HubPull } from "./hub_pull_setup.ts";
+import { fileStamp, type Presence } from "./known_files.ts";
+import { runLockedJobs } from "./locked_jobs.ts";
+import { type BlobJob, ConnectionBudget, connectionsFor } from "./pull_plan.ts";
+
+/** Default number of files downloaded at once. */
+export const DEFAULT_FILE_CONCURRENCY = 8;
+/** Present files recorded at once. */
+const PRESENT_CONCURRENCY = 8;
+
+type Present = Extract<Presence, { state: "present" }>;
+
+/** Skips and fetches the files of one hub pull, counting what it did. */
+export class HubPullFiles {
+  skipped = 0;
+  done = 0;
+  bytes = 0;
+  readonly errors: NightpullError[] = [];
+  /** Bytes still to be written per job, for the free-space checks. */
+  readonly remaining = new Map<BlobJob, number>();
+  readonly #run: HubPull;
+  readonly #presence: Map<BlobJob, Presence>;
+  readonly #recorder: VerifiedFileRecorder;
+  readonly #perFile: number;
+  readonly #budget: ConnectionBudget;
+
+  constructor(run: HubPull, presence: Map<BlobJob, Presence>, recorder: VerifiedFileRecorder) {
+    this.#run = run;
+    this.#presence = presence;
+    this.#recorder = recorder;
+    this.#perFile = run.request.connections ?? run.ctx.config.connections;
+    // The big file gets its connections while the other workers still get one each.
+    this.#budget = new ConnectionBudget(this.#perFile + this.workers - 1);
+  }
+
+  /** Files fetched at once. */
+  get workers(): number {
+    return Math.max(1, this.#run.ctx.fileConcurrency ?? DEFAULT_FILE_CONCURRENCY);
+  }
+
+  /** Throws `disk_full` when what is still to be written, plus the reserve, does not fit. */
+  async checkSpace(): Promise<void> {
+    const { target, ctx } = this.#run;
+    await ensureFreeSpace({
+      path: target.layout === "hf-cache" ? target.repo.dir : target.dir,
+      needed: [...this.remaining.values()].reduce((a, b) => a + b, 0),
+      reserve: ctx.config.minFree,
+    });
+  }
+
+  /** Records the present files (links, metadata, manifest) and tells each as skipped. */
+  async skipAll(present: BlobJob[]): Promise<void> {
+    const { target, listed } = this.#run;
+    await eachLimited(present, PRESENT_CONCURRENCY, async (job) => {
+      await this.#skip(job, this.#presence.get(job) as Present);
+      await removeLeftoverParts(job, target.layout, listed);
+    });
+  }
+
+  /** Fetches `todo` under their locks; failures are collected in `errors`. */
+  async fetchAll(todo: BlobJob[]): Promise<void> {
+    const { ctx, sourceKey } = this.#run;
+    const signal = ctx.signal;
+    await runLockedJobs(todo, {
+      workers: this.workers,
+      lockPath: (job) => job.lockPath,
+      signal,
+      run: (job, lock) => this.#fetchLocked(job, lock),
+      onWait: (job) => {
+        const path = job.files[0].path;
+        const message = lockWaitMessage(path);
+        ctx.onEvent?.({ type: "waiting", path, message });
+        ctx.logger?.info("file.lock_wait", {
+          source: sourceKey,
+          path,
+          lock: job.lockPath,
+          message,
+        });
+      },
+    }).catch((err) => {
+      if (!signal?.aborted) throw err;
+    });
+  }
+
+  async #record(job: BlobJob, hashes: Present["hashes"], stamp: Present["stamp"] | undefined) {
+    for (const file of job.files) await this.#run.guard.check(file.localPath);
+    await this.#recorder.record(job, hashes, stamp);
+  }
+
+  async #skip(job: BlobJob, found: Present): Promise<void> {
+    await this.#record(job, found.hashes, found.stamp);
+    for (const file of job.files) {
+      this.skipped++;
+      metrics.filesSkipped.inc();
+      this.#run.ctx.onEvent?.({
+        type: "file",
+        path: file.path,
+        status: "skipped",
+        bytes: job.size,
+      });
+    }
+  }
+
+  /** Runs one job with its lock held; never throws (errors are collected). */
+  async #fetchLocked(job: BlobJob, lock: FileLock): Promise<void> {
+    const before = this.#presence.get(job)!.state;
+    let connections = 0;
+    try {
+      if (await this.#presentNow(job, lock, before)) return;
+      await this.#prepare(job);
+      connections = await this.#budget.acquire(connectionsFor(job.size, this.#perFile));
+      const result = await this.#transfer(job, connections);
+      await this.#landed(job, result, before);
+    } catch (err) {
+      const e = describeFileError(toNightpullError(err), job.files[0].path, job);
+      this.errors.push(e);
+      if (e.code !== "interrupted") {
+        // info, not warn: the run's own failure reports it (the CLI's one line, run.failed)
+        this.#run.ctx.logger?.info("pull.file_failed", {
+          source: this.#run.sourceKey,
+          path: job.files[0].path,
+          code: e.code,
+        });
+      }
+    } finally {
+      // finished, or failed and left for the next run: no longer needed by this one
+      this.remaining.delete(job);
+      if (connections > 0) this.#budget.release(connections);
+    }
+  }
+
+  /** Whoever held the lock may have finished (or repaired) the file meanwhile: skip it then. */
+  async #presentNow(job: BlobJob, lock: FileLock, before: Presence["state"]): Promise<boolean> {
+    const { request, known, target, listed, ctx } = this.#run;
+    if (request.force || (before !== "absent" && !lock.waited)) return false;
+    const now = await known.presence(job, target, {
+      verify: request.verify === "always" || before === "changed",
+      signal: ctx.signal,
+    });
+    if (now.state !== "present") return false;
+    await clearLeftoverParts(job, target.layout, listed);
+    await this.#skip(job, now);
+    return true;
+  }
+
+  /**
+   * Again before each file: another writer may have filled the disk since the preflight, or
+   * swapped a folder for a link since the last file.
+   */
+  async #prepare(job: BlobJob): Promise<void> {
+    const { request, guard, target, listed } = this.#run;
+    await this.checkSpace();
+    await guardJobPaths(guard, job, target);
+    await adoptLeftoverPart(job, target.layout, listed);
+    // --force-download starts over (with the lock held: the part is nobody else's now)
+    if (request.force) await discardPart(job.partPath);
+  }
+
+  async #transfer(job: BlobJob, connections: number): Promise<FetchFileResult> {
+    const { client, source, commit, ctx, guard, rateLimits } = this.#run;
+    const { config, signal } = ctx;
+    const path = job.files[0].path;
+    // What a resume starts from, so progress shows it as present rather than as transfer.
+    const resumed = await resumableBytes(job.partPath);
+    ctx.onEvent?.({ type: "progress", path, bytes: resumed, total: job.size });
+    const meter = new TransferMeter(resumed);
+    const resolveUrl = client.fileUrl(source, commit, path);
+    try {
+      const result = await fetchFile({
+        url: resolveUrl,
+        headers: client.authHeaders(),
+        // An expired signed CDN URL (403 after about an hour) is replaced by asking the
+        // resolve URL again for a freshly signed redirect.
+        reresolve: () => Promise.resolve(resolveUrl),
+        // Pinned by commit and hash: a CDN ETag change (e.g. a move to Xet storage) is not a
+        // content change, and the hash check at the end stands guard anyway.
+        pinned: true,
+        rateLimits,
+        partPath: job.partPath,
+        finalPath: job.dataPath,
+        guardPath: (p, options) => guard.check(p, options),
+        expected: { size: job.size, sha256: job.sha256, gitSha1: job.gitSha1 },
+        connections,
+        signal,
+        limiter: chainLimiters(ctx.limiters ?? []),
+        ...(config.downloadTimeoutMs ? { stallTimeoutMs: config.downloadTimeoutMs } : {}),
+        onProgress: (b, total) => {
+          meter.progress(b);
+          this.remaining.set(job, Math.max(0, job.size - b));
+          ctx.onEvent?.({ type: "progress", path, bytes: b, total: total ?? job.size });
+        },
+        mapHttpError: (res: Response) =>
+          client.mapHttpError(res, { source, path, revision: commit }),
+      });
+      meter.finished(result.bytesTransferred);
+      return result;
+    } catch (err) {
+      meter.failed(err);
+      throw err;
+    }
+  }
+
+  /** A fetched and verified job: record it, tell it, log it. */
+  async #landed(job: BlobJob, result: FetchFileResult, before: Presence["state"]): Promise<void> {
+    const { ctx, sourceKey } = this.#run;
+    const first = job.files[0];
+    this.bytes += result.bytesTransferred;
+    const hashes = { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 };
+    await this.#record(job, hashes, await fileStamp(job.dataPath));
+    for (const file of job.files) {
+      this.done++;
+      ctx.onEvent?.({ type: "file", path: file.path, status: "done", bytes: job.size });
+    }
+    if (before === "changed") {
+      metrics.filesRepaired.inc();
+      ctx.logger?.warn("file.repaired", {
+        source: sourceKey,
+        path: first.path,
+        message: `${first.path} had changed on disk; downloaded and verified again`,
+      });
+    }
+    ctx.logger?.info("pull.file", {
+      source: sourceKey,
+      path: first.path,
+      size: job.size,
+      transferred: result.bytesTransferred,
+      resumedFrom: result.resumedFrom,
+    });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * An online (or `HF_HUB_OFFLINE`) pull of one hub repo at one commit: open it (resolve, list,
+ * plan, guard), learn which files are present, check free space, then skip the present files
+ * and fetch the rest. The ref moves only once every file is there.
+ *
+ * @example
+ * ```ts
+ * const report = await pullHub(request, source, ctx);
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import { writeRef } from "../layout/hf_cache.ts";
+import { verifiedFileRecorder } from "../layout/verified_file.ts";
+import { resumableBytes } from "../part/resume_point.ts";
+import { dryRunPlan } from "./dry_run.ts";
+import { eachLimited } from "./each_limited.ts";
+import { HubPullFiles } from "./hub_pull_files.ts";
+import { type HubPull, type HubSource, openHubPull } from "./hub_pull_setup.ts";
+import type { Presence } from "./known_files.ts";
+import { pullOffline } from "./pull_offline.ts";
+import type { BlobJob } from "./pull_plan.ts";
+import { applyRetention } from "./pull_retention.ts";
+import { throwIfInterrupted } from "./pull_signals.ts";
+import type { PullContext, PullReport, PullRequest } from "./pull_types.ts";
+
+const PRESENCE_CONCURRENCY = 8;
+
+/** Pulls a hub source; throws the first file error, or `interrupted`. */
+export async function pullHub(
+  request: PullRequest,
+  source: HubSource,
+  ctx: PullContext,
+): Promise<PullReport> {
+  // HF_HUB_OFFLINE: not a single hub request; the cache alone answers.
+  if (ctx.config.offline) return await pullOffline(request, source, ctx);
+  const run = await openHubPull(request, source, ctx);
+  const { jobs, commit, target } = run;
+  const presence = await checkPresence(run);
+  if (request.dryRun) {
+    const plan = await dryRunPlan(request.source, commit, jobs, (job) => presence.get(job)!.state);
+    const total = plan.totals.files;
+    const files = { total, done: 0, skipped: 0 };
+    return { source: request.source, commit, files, bytes: 0, paths: [], plan };
+  }
+  const present = jobs.filter((job) => presence.get(job)!.state === "present");
+  const todo = jobs.filter((job) => presence.get(job)!.state !== "present");
+  const recorder = await verifiedFileRecorder({
+    kv: ctx.kv,
+    known: run.known,
+    target,
+    commit,
+    sourceKey: run.sourceKey,
+    revision: source.revision,
+    disableSymlinks: ctx.config.disableSymlinks,
+  });
+  const files = new HubPullFiles(run, presence, recorder);
+  // Preflight: what is still to be written, plus the reserve, must fit before any transfer.
+  for (const job of todo) {
+    files.remaining.set(job, Math.max(0, job.size - await resumableBytes(job.partPath)));
+  }
+  if (todo.length > 0) await files.checkSpace();
+  emitPlan(run, presence);
+  await files.skipAll(present);
+  await files.fetchAll(todo);
+  throwIfInterrupted(ctx.signal);
+  if (files.errors.length > 0) throw files.errors[0];
+  return await finish(run, files);
+}
+
+/**
+ * Checking presence is a stat per file (and a re-hash for unrecorded or changed files): run a
+ * few at once so a no-op pull of a large repo stays quick. --force-download: nothing counts as
+ * present, and no partial file is resumed.
+ */
+async function checkPresence(run: HubPull): Promise<Map<BlobJob, Presence>> {
+  const { request, jobs, known, target, ctx } = run;
+  const presence = new Map<BlobJob, Presence>();
+  if (request.force) {
+    for (const job of jobs) presence.set(job, { state: "absent" });
+    return presence;
+  }
+  const verify = request.verify === "always";
+  await eachLimited(jobs, PRESENCE_CONCURRENCY, async (job) => {
+    throwIfInterrupted(ctx.signal);
+    presence.set(job, await known.presence(job, target, { verify, signal: ctx.signal }));
+  });
+  return presence;
+}
+
+function emitPlan(run: HubPull, presence: Map<BlobJob, Presence>): void {
+  run.ctx.onEvent?.({
+    type: "plan",
+    commit: run.commit,
+    files: run.jobs.flatMap((job) =>
+      job.files.map((f) => ({
+        path: f.path,
+        size: job.size,
+        skip: presence.get(job)!.state === "present",
+      }))
+    ),
+  });
+}
+
+/**
+ * The ref moves only once the whole snapshot is there: until then, offline users keep
+ * resolving the revision to the last complete one. Then retention, then the report.
+ */
+async function finish(run: HubPull, files: HubPullFiles): Promise<PullReport> {
+  const { request, source, target, guard, commit, jobs } = run;
+  if (target.layout === "hf-cache") {
+    await guard.check(join(target.repo.dir, "refs", source.revision));
+    await writeRef(target.repo, source.revision, commit);
+  }
+  const paths = jobs.flatMap((job) => job.files.map((f) => f.localPath));
+  await applyRetention(request, run.ctx, target, { source: run.sourceKey, paths });
+  const { skipped, done, bytes } = files;
+  return {
+    source: request.source,
+    commit,
+    files: { total: skipped + done, done, skipped },
+    bytes,
+    paths,
+  };
+}
