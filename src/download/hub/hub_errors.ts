@@ -77,7 +77,27 @@ export function hubHttpError(
   };
   const fail = (c: ConstructorParameters<typeof NightpullError>[0], message: string) =>
     new NightpullError(c, message, details);
+  const said = { code, serverText, repo, page };
+  return byHubErrorCode(facts, context, said, fail) ?? byStatus(facts, context, said, fail);
+}
 
+/** What the hub said about the error (its code, its scrubbed text) and where the repo lives. */
+interface HubSaid {
+  code?: string;
+  serverText?: string;
+  repo: string;
+  page: string;
+}
+
+type Fail = (c: ConstructorParameters<typeof NightpullError>[0], message: string) => NightpullError;
+
+/** The errors the hub names itself (`X-Error-Code`, a disabled repo's message). */
+function byHubErrorCode(
+  _facts: HubResponseFacts,
+  context: HubRequestContext,
+  { code, serverText, repo, page }: HubSaid,
+  fail: Fail,
+): NightpullError | undefined {
   if (code === "GatedRepo") {
     return fail(
       "gated_repo",
@@ -105,6 +125,17 @@ export function hubHttpError(
   if (serverText === "Access to this resource is disabled.") {
     return fail("forbidden", `${repo} has been disabled on the hub (${page}); nothing to download`);
   }
+  return undefined;
+}
+
+/** The other failures, by HTTP status (and whether a token was sent). */
+function byStatus(
+  facts: HubResponseFacts,
+  context: HubRequestContext,
+  { code, serverText, repo, page }: HubSaid,
+  fail: Fail,
+): NightpullError {
+  const { status } = facts;
   const invalidCredentials = /invalid (credentials|username or password|token)/i.test(
     serverText ?? "",
   );
