@@ -10,7 +10,7 @@ import {
   putRunOps,
   startRun,
 } from "../../src/store/mod.ts";
-import { newRun } from "../../src/schedule/engine/run_records.ts";
+import { newRun } from "../../src/schedule/runs/run_records.ts";
 import type { Schedule } from "../../src/store/records.ts";
 
 const T = Date.parse("2026-03-01T00:00:00Z");

@@ -1,12 +1,13 @@
 /**
  * The scheduler engine: one timer armed for the earliest due time (schedules and pending
- * runs in one min-heap), occurrences claimed exactly once across processes (batched claim
- * commits, reads and planning done `prepareMs` ahead), misfire coalescing, and a
- * {@link RunDispatcher} that executes runs with a lease, retries and sends webhooks.
+ * runs in one min-heap), occurrences claimed exactly once across processes
+ * (./occurrence_firing.ts: batched claim commits, reads and planning done `prepareMs` ahead,
+ * misfire coalescing), and a {@link RunDispatcher} that executes runs with a lease, retries
+ * and sends webhooks.
  *
  * Other processes sharing the KV are noticed by polling two version counters (schedule
- * writes, startable runs) every `pollMs`; every few polls the same loop also sweeps runs
- * whose lease expired (their process died).
+ * writes, startable runs) every `pollMs` (./change_poll.ts); every few polls the same loop
+ * also sweeps runs whose lease expired (their process died).
  *
  * @example
  * ```ts
@@ -20,45 +21,15 @@
 import type { Config } from "../../config.ts";
 import { NightpullError, toNightpullError } from "../../errors.ts";
 import { type Logger, silentLogger } from "../../log.ts";
-import {
-  CLAIM_BATCH,
-  claimOccurrences,
-  findRun,
-  getScheduleEntries,
-  getScheduleEntry,
-  isFinal,
-  listActiveRuns,
-  listScheduleStates,
-  newId,
-  RUNS_VERSION_KEY,
-  type ScheduleEntry,
-  SCHEDULES_VERSION_KEY,
-} from "../../store/mod.ts";
+import { listActiveRuns, listScheduleStates, newId } from "../../store/mod.ts";
 import { type Clock, MAX_TIMER_DELAY_MS, systemClock } from "../../time/clock.ts";
-import type { DownloadSpec, Run, Schedule } from "../../store/records.ts";
-import { type CompiledTimeWindow, compileTimeWindow, isOpenAt } from "../window/time_window.ts";
-import { reopensAt } from "../window/run_window.ts";
-import { planClaim, type PlannedClaim } from "../trigger/occurrence_plan.ts";
-import { RunDispatcher, specOf } from "./run_dispatcher.ts";
+import { ChangePoller, SWEEP_EVERY_POLLS } from "./change_poll.ts";
+import type { EngineEvent, Executor } from "./engine_types.ts";
+import { OccurrenceFirer } from "./occurrence_firing.ts";
+import { RunDispatcher } from "./run_dispatcher.ts";
 import { TimerHeap } from "./timer_heap.ts";
 
-/** What the engine calls to perform a run; the serve command passes one built on `pull()`. */
-export type Executor = (job: {
-  run: Run;
-  schedule: Schedule | null;
-  spec: DownloadSpec;
-  signal: AbortSignal;
-  onEvent?: (e: unknown) => void;
-}) => Promise<{
-  commit: string | null;
-  files: { total: number; done: number; skipped: number };
-  bytes: number;
-}>;
-
-/** Something that happened to a run, for live views (SSE) and tests. */
-export type EngineEvent =
-  | { type: "run"; run: Run }
-  | { type: "progress"; runId: string; event: unknown };
+export type { EngineEvent, Executor };
 
 /** Options of {@link Engine}. */
 export interface EngineOptions {
@@ -83,63 +54,67 @@ export interface EngineOptions {
   webhookDelaysMs?: number[];
 }
 
-const SWEEP_EVERY_POLLS = 5;
-
 /** The scheduler; see the module doc. */
 export class Engine {
   readonly #kv: Deno.Kv;
-  readonly #config: Config;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #owner: string;
-  readonly #leaseMs: number;
-  readonly #prepareMs: number;
-  readonly #pollMs: number;
-  readonly #historyMs: number;
   readonly #runs: RunDispatcher;
+  readonly #schedules: OccurrenceFirer;
+  readonly #poller: ChangePoller;
 
   readonly #heap = new TimerHeap();
   #timer: number | null = null;
   #timerAt: number | null = null;
-  #pollTimer: number | null = null;
-  #polls = 0;
-  #versions: [bigint, bigint] = [-1n, -1n];
   #started = false;
   #stopping = false;
-  readonly #firing = new Set<string>();
-  /** Wake-ups of claims waiting for their due time (woken early by stop()). */
-  readonly #sleepers = new Set<() => void>();
   readonly #work = new Set<Promise<unknown>>();
   readonly #listeners = new Set<(e: EngineEvent) => void>();
-  readonly #windows = new Map<string, { key: string; window: CompiledTimeWindow }>();
 
   constructor(options: EngineOptions) {
-    this.#kv = options.kv;
-    this.#config = options.config;
+    const { kv, config } = options;
+    this.#kv = kv;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? silentLogger;
     this.#owner = options.instanceId ?? newId(Date.now());
-    this.#leaseMs = options.leaseMs ?? 15_000;
-    this.#prepareMs = options.prepareMs ?? 300;
-    this.#pollMs = options.pollMs ?? 1000;
-    this.#historyMs = this.#config.historyDays * 86_400_000;
-    this.#runs = new RunDispatcher({
-      kv: this.#kv,
-      config: this.#config,
-      execute: options.execute,
+    const pollMs = options.pollMs ?? 1000;
+    const shared = {
+      kv,
+      config,
       clock: this.#clock,
       log: this.#log,
       owner: this.#owner,
+      leaseMs: options.leaseMs ?? 15_000,
+      historyMs: config.historyDays * 86_400_000,
+      emit: (event: EngineEvent) => this.#emit(event),
+      track: <T>(p: Promise<T>) => this.#track(p),
+      isStopping: () => this.#stopping,
+    };
+    this.#runs = new RunDispatcher({
+      ...shared,
+      execute: options.execute,
       random: options.random ?? Math.random,
-      leaseMs: this.#leaseMs,
-      historyMs: this.#historyMs,
       webhookDelaysMs: options.webhookDelaysMs,
       armRun: (id, at) => {
         this.#heap.set(`r:${id}`, at);
         if (at !== null) this.#rearm();
       },
-      emit: (event) => this.#emit(event),
-      track: (p) => this.#track(p),
+    });
+    this.#schedules = new OccurrenceFirer({
+      ...shared,
+      prepareMs: options.prepareMs ?? 300,
+      sweepMs: pollMs * SWEEP_EVERY_POLLS,
+      heap: this.#heap,
+      runs: this.#runs,
+      rearm: () => this.#rearm(),
+    });
+    this.#poller = new ChangePoller({
+      ...shared,
+      pollMs,
+      reloadStates: () => this.#reloadStates(),
+      scanActiveRuns: (sweep) => this.#scanActiveRuns(sweep),
+      fireDueOrArm: () => this.#fireDueOrArm(),
     });
   }
 
@@ -149,14 +124,10 @@ export class Engine {
     this.#started = true;
     this.#stopping = false;
     this.#runs.resume();
-    const [s, r] = await this.#kv.getMany<[Deno.KvU64, Deno.KvU64]>([
-      SCHEDULES_VERSION_KEY,
-      RUNS_VERSION_KEY,
-    ]);
-    this.#versions = [s.value?.value ?? 0n, r.value?.value ?? 0n];
+    await this.#poller.readVersions();
     await this.#reloadStates();
     await this.#scanActiveRuns(true);
-    this.#schedulePoll();
+    this.#poller.start();
     this.#fireDueOrArm();
     this.#log.info("engine.started", { instance: this.#owner, armed: this.#heap.size });
   }
@@ -169,10 +140,10 @@ export class Engine {
     if (!this.#started || this.#stopping) return;
     this.#stopping = true;
     if (this.#timer !== null) this.#clock.clearTimer(this.#timer);
-    if (this.#pollTimer !== null) this.#clock.clearTimer(this.#pollTimer);
-    this.#timer = this.#timerAt = this.#pollTimer = null;
+    this.#timer = this.#timerAt = null;
+    this.#poller.stop();
     this.#runs.stop();
-    for (const wake of [...this.#sleepers]) wake();
+    this.#schedules.wakeAll();
     await this.idle();
     this.#started = false;
     this.#log.info("engine.stopped", { instance: this.#owner });
@@ -184,7 +155,7 @@ export class Engine {
     this.#track((async () => {
       if (scheduleId) {
         // hard-deleted: its runs are gone from the store; stop what still runs here
-        if (!(await this.#reloadState(scheduleId))) this.#runs.cancelSchedule(scheduleId);
+        if (!(await this.#schedules.reload(scheduleId))) this.#runs.cancelSchedule(scheduleId);
       } else await this.#reloadStates();
       await this.#scanActiveRuns(false);
       this.#fireDueOrArm();
@@ -210,7 +181,7 @@ export class Engine {
 
   /** True while started and a timer or poll is armed (for /readyz). */
   isArmed(): boolean {
-    return this.#started && !this.#stopping && this.#pollTimer !== null;
+    return this.#started && !this.#stopping && this.#poller.armed;
   }
 
   /** Runs executing in this process. */
@@ -233,8 +204,6 @@ export class Engine {
   async idle(): Promise<void> {
     while (this.#work.size) await Promise.allSettled([...this.#work]);
   }
-
-  // --- arming -------------------------------------------------------------------------------
 
   #track<T>(p: Promise<T>): Promise<T> {
     const tracked = p.catch((err) => {
@@ -283,84 +252,10 @@ export class Engine {
       if (key.startsWith("s:")) schedules.push(key.slice(2));
       else this.#runs.enqueue(key.slice(2), this.#clock.now());
     }
-    const claimed = this.#track(this.#fireAll(schedules));
+    const claimed = this.#track(this.#schedules.fireAll(schedules));
     this.#runs.dispatch();
     this.#rearm();
     return { schedules: schedules.length, claimed };
-  }
-
-  /**
-   * Fires due schedules in batches: one read and one claim commit per batch. Runs start only
-   * once every due occurrence is claimed, so their KV writes do not delay the other claims.
-   */
-  async #fireAll(ids: string[]): Promise<void> {
-    const fresh = ids.filter((id) => !this.#firing.has(id));
-    for (const id of fresh) this.#firing.add(id);
-    const launches: (() => void)[] = [];
-    try {
-      let retry: string[];
-      try {
-        retry = await this.#fireBatch(fresh, launches);
-      } catch (err) {
-        // one unreadable schedule or a KV hiccup must not strand the rest of the batch
-        this.#log.warn("engine.fire_failed", {
-          schedules: fresh.length,
-          error: toNightpullError(err).message,
-        });
-        retry = fresh;
-      }
-      // lost races (and a failed batch) re-read and retry alone
-      for (const id of retry) await this.#fireOne(id, launches);
-    } finally {
-      for (const id of fresh) this.#firing.delete(id);
-      for (const launch of launches) launch();
-    }
-    this.#runs.dispatch();
-    this.#rearm();
-  }
-
-  async #reloadStates(): Promise<void> {
-    const states = await listScheduleStates(this.#kv);
-    for (const key of [...this.#heap.keys()]) {
-      if (key.startsWith("s:") && !states.has(key.slice(2))) this.#heap.set(key, null);
-    }
-    for (const [id, { state }] of states) {
-      if (!this.#firing.has(id)) this.#armSchedule(id, state.nextAt);
-    }
-  }
-
-  /**
-   * Re-arms one schedule from its stored state (`force`: even while it is being fired); false
-   * when the schedule no longer exists.
-   */
-  async #reloadState(id: string, force = false): Promise<boolean> {
-    const entry = await getScheduleEntry(this.#kv, id);
-    if (force || !this.#firing.has(id)) this.#armSchedule(id, entry?.state.nextAt ?? null);
-    return entry !== null;
-  }
-
-  #schedulePoll(): void {
-    if (this.#stopping) return;
-    this.#pollTimer = this.#clock.setTimer(() => {
-      this.#pollTimer = null;
-      this.#track(this.#poll()).finally(() => this.#schedulePoll());
-    }, this.#pollMs);
-  }
-
-  async #poll(): Promise<void> {
-    if (this.#stopping) return;
-    const [s, r] = await this.#kv.getMany<[Deno.KvU64, Deno.KvU64]>([
-      SCHEDULES_VERSION_KEY,
-      RUNS_VERSION_KEY,
-    ]);
-    const versions: [bigint, bigint] = [s.value?.value ?? 0n, r.value?.value ?? 0n];
-    const sweep = ++this.#polls % SWEEP_EVERY_POLLS === 0;
-    // schedules are swept like runs: one lost from the heap is armed again from its state
-    if (versions[0] !== this.#versions[0] || sweep) await this.#reloadStates();
-    if (versions[1] !== this.#versions[1] || sweep) await this.#scanActiveRuns(sweep);
-    this.#versions = versions;
-    // a clock that jumped ahead (suspend, NTP) leaves the timer late: fire what is due now
-    this.#fireDueOrArm();
   }
 
   /** Handles what is already due at once (no zero-delay timer), then arms for the rest. */
@@ -370,184 +265,14 @@ export class Engine {
     else this.#rearm();
   }
 
-  // --- occurrences --------------------------------------------------------------------------
-
-  /**
-   * Arms schedule `id` for its next occurrence `at`: the timer wakes PREPARE_MS early so the
-   * reads and next-time computations are done when the occurrence comes due.
-   */
-  #armSchedule(id: string, at: number | null): void {
-    this.#heap.set(`s:${id}`, at === null ? null : at - this.#prepareMs);
-  }
-
-  /**
-   * Claims what is (about to be) due for the given schedules: reads and plans first, waits
-   * for the due time, then commits in batches of CLAIM_BATCH. Returns the ids whose state
-   * changed under us.
-   */
-  async #fireBatch(ids: string[], launches: (() => void)[]): Promise<string[]> {
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += CLAIM_BATCH) chunks.push(ids.slice(i, i + CLAIM_BATCH));
-    const read = await Promise.all(chunks.map((c) => getScheduleEntries(this.#kv, c)));
-    const horizon = this.#clock.now() + this.#prepareMs;
-    const due: ScheduleEntry[] = [];
-    let dueBy = this.#clock.now();
-    for (const [k, chunk] of chunks.entries()) {
-      for (const id of chunk) {
-        const entry = read[k].get(id);
-        const nextAt = entry?.schedule.status === "active" ? entry.state.nextAt : null;
-        if (!entry || nextAt === null) this.#armSchedule(id, null);
-        else if (nextAt > horizon) this.#armSchedule(id, nextAt);
-        else {
-          due.push(entry);
-          dueBy = Math.max(dueBy, nextAt);
-        }
-      }
+  async #reloadStates(): Promise<void> {
+    const states = await listScheduleStates(this.#kv);
+    for (const key of [...this.#heap.keys()]) {
+      if (key.startsWith("s:") && !states.has(key.slice(2))) this.#heap.set(key, null);
     }
-    const planned: PlannedClaim[] = [];
-    const stale: string[] = [];
-    let outcomes: ("claimed" | "taken" | "stale")[] = [];
-    try {
-      for (const entry of due) planned.push(await this.#planClaim(entry, dueBy));
-      await this.#sleepUntil(dueBy);
-      if (this.#stopping) return stale;
-      // runs claimed as running start now, which is later than planned by the timer's delay
-      const startedAt = new Date(this.#clock.now()).toISOString();
-      for (const p of planned) if (p.startNow) p.startNow.startedAt = startedAt;
-      outcomes = await claimOccurrences(this.#kv, planned.map((p) => p.claim));
-    } finally {
-      for (const p of planned) if (p.startNow) this.#runs.release();
+    for (const [id, { state }] of states) {
+      if (!this.#schedules.isFiring(id)) this.#schedules.arm(id, state.nextAt);
     }
-    for (let i = 0; i < planned.length; i++) {
-      const outcome = outcomes[i];
-      if (outcome === "stale") stale.push(planned[i].claim.entry.schedule.id);
-      else await this.#afterClaim(planned[i], outcome, launches);
-    }
-    return stale;
-  }
-
-  /** Resolves at `at` on the engine's clock (at once when past; early on stop). */
-  #sleepUntil(at: number): Promise<void> {
-    const delay = at - this.#clock.now();
-    if (delay <= 0 || this.#stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        this.#sleepers.delete(wake);
-        this.#clock.clearTimer(id);
-        resolve();
-      };
-      const id = this.#clock.setTimer(wake, delay);
-      this.#sleepers.add(wake);
-    });
-  }
-
-  /**
-   * Fires one schedule, re-reading after each lost race. When that fails, the schedule is
-   * armed again a sweep later: popped from the heap, it would otherwise never fire again.
-   */
-  async #fireOne(id: string, launches: (() => void)[]): Promise<void> {
-    try {
-      for (let race = 0; race < 20 && !this.#stopping; race++) {
-        if ((await this.#fireBatch([id], launches)).length === 0) return;
-      }
-    } catch (err) {
-      const retryAt = this.#clock.now() + this.#pollMs * SWEEP_EVERY_POLLS;
-      this.#log.error("schedule.fire_failed", {
-        scheduleId: id,
-        error: toNightpullError(err).message,
-        retryAt: new Date(retryAt).toISOString(),
-      });
-      this.#armSchedule(id, retryAt + this.#prepareMs);
-    }
-  }
-
-  /** What handling the due occurrences of `entry` writes (a slot is reserved for `startNow`). */
-  async #planClaim(entry: ScheduleEntry, now: number): Promise<PlannedClaim> {
-    const { schedule, state } = entry;
-    const active = state.activeRunId ? await findRun(this.#kv, state.activeRunId) : null;
-    const windowOpen = this.#windowOpen(schedule, now);
-    const planned = planClaim(entry, {
-      now,
-      timezone: this.#config.timezone,
-      owner: this.#owner,
-      leaseMs: this.#leaseMs,
-      historyMs: this.#historyMs,
-      activeBusy: active !== null && !isFinal(active.run),
-      slotFree: this.#runs.hasSlot(),
-      windowOpen,
-      nextOpen: windowOpen ? null : reopensAt(this.#compiledWindow(schedule)!, now),
-      offline: this.#config.offline,
-    });
-    if (planned.startNow) this.#runs.reserve();
-    return planned;
-  }
-
-  /** True when the schedule has no window or its window is open at `now`. */
-  #windowOpen(schedule: Schedule, now: number): boolean {
-    const window = this.#compiledWindow(schedule);
-    return window === null || isOpenAt(window, now);
-  }
-
-  /**
-   * Arms, logs and skips what a claim wrote (the run to start goes to `launches`); learns the
-   * new state of a lost one.
-   */
-  async #afterClaim(
-    p: PlannedClaim,
-    outcome: "claimed" | "taken",
-    launches: (() => void)[],
-  ): Promise<void> {
-    const schedule = p.claim.entry.schedule;
-    if (outcome === "taken") {
-      // another process handled it; learn its new next time
-      await this.#reloadState(schedule.id, true);
-      this.#log.debug("run.claim_lost", { scheduleId: schedule.id, plannedAt: p.claim.plannedAt });
-      return;
-    }
-    this.#armSchedule(schedule.id, p.next);
-    for (const run of p.claim.runs) {
-      this.#log.info("run.planned", {
-        runId: run.id,
-        scheduleId: schedule.id,
-        plannedAt: run.plannedAt,
-        trigger: run.trigger,
-      });
-      this.#emit({ type: "run", run });
-      if (run.status === "skipped") {
-        this.#log.info("run.skipped", {
-          runId: run.id,
-          scheduleId: schedule.id,
-          reason: run.reason,
-          missed: run.missed?.count,
-          nextOpen: run.nextOpen,
-        });
-        this.#runs.afterFinal(run, schedule);
-      } else if (run.status === "pending" && run.dueAt) {
-        this.#runs.enqueue(run.id, Date.parse(run.dueAt), run.priority);
-      }
-    }
-    const run = p.startNow;
-    if (run) {
-      this.#log.info("run.claimed", { runId: run.id, scheduleId: schedule.id });
-      // the slot stays reserved until the launch
-      this.#runs.reserve();
-      launches.push(() => {
-        this.#runs.release();
-        this.#runs.launch(run, schedule, specOf(schedule), schedule.retry);
-      });
-    }
-  }
-
-  /** The schedule's compiled window (cached per version of the schedule), or null. */
-  #compiledWindow(schedule: Schedule): CompiledTimeWindow | null {
-    if (!schedule.timeWindow) return null;
-    const key = `${schedule.id} ${schedule.updatedAt}`;
-    let compiled = this.#windows.get(schedule.id);
-    if (!compiled || compiled.key !== key) {
-      compiled = { key, window: compileTimeWindow(schedule.timeWindow, this.#config.timezone) };
-      this.#windows.set(schedule.id, compiled);
-    }
-    return compiled.window;
   }
 
   /** Rearms pending runs from the not-yet-final index; with `sweep`, recovers abandoned ones. */

@@ -37,7 +37,7 @@ import {
 } from "../../store/mod.ts";
 import { type Clock, systemClock } from "../../time/clock.ts";
 import type { Engine } from "../engine/engine.ts";
-import { newRun } from "../engine/run_records.ts";
+import { newRun } from "../runs/run_records.ts";
 import type { CacheTask, DownloadSpec, RetryPolicy, Run, Schedule } from "../../store/records.ts";
 import {
   DEFAULT_PRIORITY,

@@ -14,7 +14,7 @@
 import { newId, type OccurrenceClaim, type ScheduleEntry } from "../../store/mod.ts";
 import { parseDuration } from "../../time/duration.ts";
 import { planDueOccurrences } from "./misfire.ts";
-import { newRun } from "../engine/run_records.ts";
+import { newRun } from "../runs/run_records.ts";
 import type { Run } from "../../store/records.ts";
 
 /** Facts about this moment and this process that decide a run's fate. */

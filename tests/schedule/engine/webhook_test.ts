@@ -102,7 +102,7 @@ Deno.test("webhook: a shutdown cuts a hanging delivery short, not only the waits
   const { deliverWebhook, webhookPayload } = await import(
     "../../../src/schedule/engine/webhook.ts"
   );
-  const { newRun } = await import("../../../src/schedule/engine/run_records.ts");
+  const { newRun } = await import("../../../src/schedule/runs/run_records.ts");
   const arrived = Promise.withResolvers<void>();
   const release = Promise.withResolvers<void>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { newRun } from "../../../src/schedule/engine/run_records.ts";
+import { newRun } from "../../../src/schedule/runs/run_records.ts";
 import {
   holdUntil,
   nextWindowCheck,
