@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { scheduleInputFromFlags } from "../../src/cli/schedule.ts";
+import { scheduleInputFromFlags } from "../../src/cli/schedule_add.ts";
 import { NightpullError } from "../../src/errors.ts";
 import { isolatedEnv, nightpull, startServe } from "./_serve.ts";
 
