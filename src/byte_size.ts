@@ -11,7 +11,6 @@
  */
 import { NightpullError } from "./errors.ts";
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 const FACTORS: Record<string, number> = {
   "": 1,
   b: 1,
@@ -26,6 +25,8 @@ const FACTORS: Record<string, number> = {
  * `1.5 KiB`, `12.3 MiB`, `512 MiB`, `1.50 GiB`; `?` for a negative or non-finite count.
  */
 export function formatBytes(bytes: number): string {
+  // self-contained (no module constants): the dashboard's script embeds its source
+  const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
   if (!Number.isFinite(bytes) || bytes < 0) return "?";
   if (bytes < 1024) return `${Math.round(bytes)} B`;
   let unit = 0;
@@ -36,6 +37,14 @@ export function formatBytes(bytes: number): string {
   }
   const digits = value >= 100 ? 0 : unit >= 3 ? 2 : 1;
   return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+/** Transfer rate, e.g. `12.3 MiB/s`; `--/s` when unknown. */
+export function formatRate(bytesPerSecond: number | null): string {
+  if (bytesPerSecond === null || !Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) {
+    return "--/s";
+  }
+  return `${formatBytes(bytesPerSecond)}/s`;
 }
 
 /**

@@ -8,30 +8,12 @@
  * ```
  * @module
  */
-import { formatBytes } from "../byte_size.ts";
+import { formatBytes, formatRate } from "../byte_size.ts";
+import { formatEta } from "../time/elapsed.ts";
 import type { FileProgress, RunProgress } from "../schedule/engine/run_progress.ts";
 
 /** Width of every bar, brackets included. */
 const BAR_WIDTH = 22;
-
-/** Transfer rate, e.g. `12.3 MiB/s`; `--/s` when unknown. */
-export function formatRate(bytesPerSecond: number | null): string {
-  if (bytesPerSecond === null || !Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) {
-    return "--/s";
-  }
-  return `${formatBytes(bytesPerSecond)}/s`;
-}
-
-/** Remaining time: `7s`, `1m05s`, `2h03m`, `--` when unknown or absurd (over 99 hours). */
-export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds) || seconds < 0 || seconds > 99 * 3600) {
-    return "--";
-  }
-  const s = Math.ceil(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-}
 
 /** A bar of exactly `width` characters: `[#####.....]`; all dots when the fraction is unknown. */
 export function renderBar(fraction: number | null, width: number): string {

@@ -1,5 +1,6 @@
 /**
- * How long something took, as people read it: `850ms`, `12.3s`, `4m10s`, `2h03m`.
+ * How long something took, as people read it: `850ms`, `12.3s`, `4m10s`, `2h03m`; and how long
+ * something still takes (an ETA): `7s`, `1m05s`.
  * The one formatter of elapsed time for the CLI and the dashboard (schedule durations such as
  * `1h30m` that must parse back are `formatDuration` in `duration.ts`).
  *
@@ -10,6 +11,17 @@
  * ```
  * @module
  */
+
+/** Remaining time: `7s`, `1m05s`, `2h03m`, `--` when unknown or absurd (over 99 hours). */
+export function formatEta(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0 || seconds > 99 * 3600) {
+    return "--";
+  }
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
 
 /** Milliseconds as `850ms`, `12.3s`, `4m10s` or `2h03m`; `-` when unknown or negative. */
 export function formatElapsed(ms: number | null | undefined): string {

@@ -2,30 +2,25 @@
  * The dashboard's one script, as text so `deno compile` carries it. Pages work without it; it
  * adds live run progress (EventSource on `/api/v1/runs/{id}/events`), actions in place (fetch
  * with the CSRF header, a confirmation before forcing a run outside the window), and a live
- * "next 5 runs" preview on the schedule form. Hand-written, no dependencies, no eval.
+ * "next 5 runs" preview on the schedule form. Hand-written apart from the base layer's
+ * formatters (embedded as their own source), no dependencies, no eval.
  * @module
  */
+import { formatBytes, formatRate } from "../byte_size.ts";
+import { formatElapsed, formatEta } from "../time/elapsed.ts";
+
+/**
+ * The formatters of the base layer as script text (their own source), so the live view writes
+ * sizes, rates and times exactly as the server-drawn pages and the CLI do.
+ */
+export const CLIENT_FORMATTERS = [formatBytes, formatRate, formatEta, formatElapsed]
+  .map((f) => f.toString()).join("\n") +
+  "\nconst bytes = formatBytes, rate = formatRate, eta = formatEta;\n";
 
 /** JavaScript served at `/assets/app.js` (an ES module). */
 export const CLIENT_JS = `// nightpull dashboard: progressive enhancement only
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-function bytes(n) {
-  if (!(n >= 0)) return "?";
-  if (n < 1024) return Math.round(n) + " B";
-  let u = 0;
-  while (n >= 1024 && u < UNITS.length - 1) { n /= 1024; u++; }
-  return n.toFixed(n >= 100 ? 0 : u >= 3 ? 2 : 1) + " " + UNITS[u];
-}
-function eta(s) {
-  if (s === null || !(s >= 0) || s > 99 * 3600) return "--";
-  s = Math.ceil(s);
-  if (s < 60) return s + "s";
-  if (s < 3600) return Math.floor(s / 60) + "m" + String(s % 60).padStart(2, "0") + "s";
-  return Math.floor(s / 3600) + "h" + String(Math.floor((s % 3600) / 60)).padStart(2, "0") + "m";
-}
-const rate = (r) => (r === null || !(r >= 0) ? "--/s" : bytes(r) + "/s");
-function el(tag, cls, text) {
+${CLIENT_FORMATTERS}function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text;
@@ -40,7 +35,7 @@ function summary(run) {
   const f = run.files || { total: 0, done: 0, skipped: 0 };
   let took = "";
   if (run.startedAt && run.finishedAt) {
-    took = " in " + eta((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000);
+    took = " in " + formatElapsed(Date.parse(run.finishedAt) - Date.parse(run.startedAt));
   }
   return run.status + ": " + f.done + " of " + f.total + " files (" + f.skipped +
     " already present), " + bytes(run.bytes) + " transferred" + took +

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { PullProgress } from "../../src/cli/progress.ts";
-import {
-  fitText,
-  formatEta,
-  formatRate,
-  renderBar,
-  totalLine,
-} from "../../src/cli/progress_text.ts";
+import { fitText, renderBar, totalLine } from "../../src/cli/progress_text.ts";
+import { formatRate } from "../../src/byte_size.ts";
+import { formatEta } from "../../src/time/elapsed.ts";
 
 Deno.test("formatRate and formatEta handle unknowns", () => {
   assert.equal(formatRate(2 * 1024 * 1024), "2.0 MiB/s");
