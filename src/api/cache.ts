@@ -13,7 +13,8 @@ import { parseRepoArg } from "../download/cache/repo_arg.ts";
 import type { ScheduleService } from "../schedule/service/service.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";
-import { bearerSecurity, errorResponses, jsonRequest, jsonResponse, RunSchema } from "./schemas.ts";
+import { RunSchema } from "./view_schemas.ts";
+import { bearerSecurity, errorResponses, jsonRequest, jsonResponse } from "./openapi_route.ts";
 
 const instant = z.string().nullable().openapi({ format: "date-time" });
 const repoType = z.enum(["model", "dataset", "space", "kernel"]);

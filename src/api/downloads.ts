@@ -7,14 +7,9 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { ScheduleService } from "../schedule/service/service.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";
-import {
-  bearerSecurity,
-  DownloadInputSchema,
-  errorResponses,
-  jsonRequest,
-  jsonResponse,
-  RunSchema,
-} from "./schemas.ts";
+import { DownloadInputSchema } from "./schemas.ts";
+import { RunSchema } from "./view_schemas.ts";
+import { bearerSecurity, errorResponses, jsonRequest, jsonResponse } from "./openapi_route.ts";
 
 const route = createRoute({
   method: "post",

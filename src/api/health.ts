@@ -6,7 +6,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { pingKv } from "../store/ping.ts";
-import { jsonResponse } from "./schemas.ts";
+import { jsonResponse } from "./openapi_route.ts";
 
 /** What readiness needs to know about the scheduler. */
 export interface ArmedEngine {

@@ -8,15 +8,9 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { manifestSourceKey } from "../download/source/source_key.ts";
 import { listManifest } from "../store/manifest.ts";
 import { validationHook } from "./errors.ts";
-import {
-  bearerSecurity,
-  CursorQuery,
-  errorResponses,
-  jsonResponse,
-  LimitQuery,
-  ManifestEntrySchema,
-  pageOf,
-} from "./schemas.ts";
+import { CursorQuery, LimitQuery } from "./schemas.ts";
+import { ManifestEntrySchema, pageOf } from "./view_schemas.ts";
+import { bearerSecurity, errorResponses, jsonResponse } from "./openapi_route.ts";
 
 const route = createRoute({
   method: "get",

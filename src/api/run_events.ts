@@ -13,7 +13,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { RunEventHub } from "./events/run_event_hub.ts";
 import type { RunStreamEvent, RunSubscription } from "./events/run_subscription.ts";
 import { validationHook } from "./errors.ts";
-import { bearerSecurity, errorResponses, IdParam } from "./schemas.ts";
+import { IdParam } from "./schemas.ts";
+import { bearerSecurity, errorResponses } from "./openapi_route.ts";
 
 /** Time between keep-alive comments while a run reports nothing (proxies drop idle streams). */
 export const HEARTBEAT_MS = 15_000;

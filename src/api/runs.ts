@@ -6,16 +6,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ScheduleService } from "../schedule/service/service.ts";
 import { validationHook } from "./errors.ts";
-import {
-  bearerSecurity,
-  CursorQuery,
-  errorResponses,
-  IdParam,
-  jsonResponse,
-  LimitQuery,
-  pageOf,
-  RunSchema,
-} from "./schemas.ts";
+import { CursorQuery, IdParam, LimitQuery } from "./schemas.ts";
+import { pageOf, RunSchema } from "./view_schemas.ts";
+import { bearerSecurity, errorResponses, jsonResponse } from "./openapi_route.ts";
 
 const routes = {
   history: createRoute({

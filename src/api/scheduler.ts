@@ -8,7 +8,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { validationHook } from "./errors.ts";
-import { bearerSecurity, errorResponses, jsonResponse } from "./schemas.ts";
+import { bearerSecurity, errorResponses, jsonResponse } from "./openapi_route.ts";
 
 /** What the tick needs from the engine. */
 export interface TickingEngine {

@@ -16,21 +16,15 @@ import type { DetailCache } from "./detail_cache.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";
 import {
-  bearerSecurity,
   CursorQuery,
-  errorResponses,
   FlagQuery,
   IdParam,
-  jsonRequest,
-  jsonResponse,
   LimitQuery,
-  pageOf,
-  RunSchema,
-  ScheduleDetailSchema,
   ScheduleInputSchema,
   SchedulePatchSchema,
-  ScheduleSchema,
 } from "./schemas.ts";
+import { pageOf, RunSchema, ScheduleDetailSchema, ScheduleSchema } from "./view_schemas.ts";
+import { bearerSecurity, errorResponses, jsonRequest, jsonResponse } from "./openapi_route.ts";
 
 /**
  * `label` query parameter, repeatable: `team:nlp` (that value) or `team` (any value); a

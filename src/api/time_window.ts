@@ -11,15 +11,12 @@ import type { DetailCache } from "./detail_cache.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";
 import {
-  bearerSecurity,
-  errorResponses,
   IdParam,
-  jsonRequest,
-  jsonResponse,
   TimeWindowInputSchema,
   TimeWindowSchema,
   WindowRangeInputSchema,
 } from "./schemas.ts";
+import { bearerSecurity, errorResponses, jsonRequest, jsonResponse } from "./openapi_route.ts";
 import { SCHEDULE_WINDOW_EXAMPLE, WINDOW_CHECK_EXAMPLE } from "./examples.ts";
 
 const text = (max: number) => z.string().min(1).max(max);

@@ -3,14 +3,16 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import type { z } from "@hono/zod-openapi";
 import {
   DownloadInputSchema,
+  ScheduleInputSchema,
+  SchedulePatchSchema,
+} from "../../src/api/schemas.ts";
+import {
   ErrorSchema,
   ManifestEntrySchema,
   RunSchema,
   ScheduleDetailSchema,
-  ScheduleInputSchema,
-  SchedulePatchSchema,
   ScheduleSchema,
-} from "../../src/api/schemas.ts";
+} from "../../src/api/view_schemas.ts";
 import { ERROR_TABLE, isErrorCode } from "../../src/errors.ts";
 import { startApi } from "./_app.ts";
 
