@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { ConnectionController } from "./connection_controller.ts";
 import { PieceQueue } from "./piece_queue.ts";
 import { RangeConnection, type RangeShared } from "./range_connection.ts";
 import { hashInOrder } from "./range_hasher.ts";
@@ -30,6 +31,9 @@ import {
   type TransferContext,
   type TransferOutcome,
 } from "./transfer.ts";
+
+/** How often the connection count looks at the rate. */
+const SAMPLE_MS = 50;
 
 /** Buffer memory shared by all connections of one download. */
 export const MULTI_BUFFER_BUDGET = 2 * 1024 * 1024;
@@ -51,7 +55,9 @@ export async function transferRanges(
   const connections = connectionCount(total, ctx.connections, ctx.minSplitSize);
   const size = pieceSize(total, connections);
   const queue = new PieceQueue(splitIntoPieces(missingRanges(total, start.done), size));
-  const workers = Math.max(1, Math.min(connections, queue.length));
+  const control = new ConnectionController({
+    max: Math.max(1, Math.min(connections, queue.length)),
+  });
   const halt = new AbortController();
   let failure: unknown;
   let shared: RangeShared | undefined = undefined; // set once the ledger is open
@@ -72,6 +78,7 @@ export async function transferRanges(
     client: Deno.createHttpClient({ http2: false }),
     serverEtag: start.serverEtag,
     inHand: 0,
+    wanted: (id) => id < control.target,
   };
   try {
     ctx.progress(ledger.present, total);
@@ -79,13 +86,7 @@ export async function transferRanges(
       fail(err);
       return undefined;
     });
-    const bufferSize = connectionBuffer(size, workers);
-    await Promise.all(
-      Array.from(
-        { length: workers },
-        (_, i) => new RangeConnection(shared!, i, bufferSize).run(queue).catch(fail),
-      ),
-    );
+    await runConnections(shared, queue, control, connectionBuffer(size, control.max), fail);
     await ledger.quiesce(); // no timed checkpoint may race the final one below
     ledger.wakeAll();
     const digests = await hashing;
@@ -101,6 +102,40 @@ export async function transferRanges(
     halt.abort();
     ledger.close();
     shared.client.close();
+  }
+}
+
+/**
+ * Runs the connections: `control.target` at first, more as its rate samples ask, until every
+ * one has finished (those opened late included).
+ */
+async function runConnections(
+  shared: RangeShared,
+  queue: PieceQueue,
+  control: ConnectionController,
+  bufferSize: number,
+  fail: (err: unknown) => void,
+): Promise<void> {
+  const running: Promise<void>[] = [];
+  const open = (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const connection = new RangeConnection(shared, running.length, bufferSize);
+      running.push(connection.run(queue).catch(fail));
+    }
+  };
+  open(control.target);
+  const sampler = setInterval(() => {
+    const decision = control.observe(performance.now(), shared.ctx.bytesTransferred);
+    if (decision.add > 0 && !shared.stop.aborted) open(decision.add);
+    if (control.settled) clearInterval(sampler);
+  }, SAMPLE_MS);
+  try {
+    for (let waited = 0; waited < running.length;) {
+      waited = running.length;
+      await Promise.all(running);
+    }
+  } finally {
+    clearInterval(sampler);
   }
 }
 

@@ -45,6 +45,8 @@ export interface RangeShared {
   serverEtag: string | undefined;
   /** Bytes received but not yet written, over all connections (for progress). */
   inHand: number;
+  /** False once connection `id` is no longer wanted (it finishes its piece, then stops). */
+  wanted: (id: number) => boolean;
 }
 
 /** One connection's loop over pieces. */
@@ -62,13 +64,23 @@ export class RangeConnection {
     this.#buffer = new Uint8Array(bufferSize);
   }
 
-  /** Takes pieces until none is left or the download stops. */
+  /**
+   * Takes pieces (and, at the end, stolen tails) until none is left, the download stops, or
+   * this connection is no longer wanted (the count dropped back).
+   */
   async run(queue: PieceQueue): Promise<void> {
     const { ctx, stop } = this.#shared;
     this.#file = new PositionedFile(await Deno.open(ctx.partPath, { write: true }));
+    let rate: number | undefined;
     try {
-      for (let piece = queue.take(); piece && !stop.aborted; piece = queue.take()) {
-        await this.#runPiece(piece);
+      while (!stop.aborted && this.#shared.wanted(this.#id)) {
+        const piece = queue.take(rate);
+        if (!piece) break;
+        try {
+          await this.#runPiece(piece);
+        } finally {
+          rate = queue.done(piece) ?? rate;
+        }
       }
     } finally {
       this.#file.close();
@@ -80,9 +92,11 @@ export class RangeConnection {
     const { ctx, ledger, stop } = this.#shared;
     await withRetries(ctx, () => ledger.present, async () => {
       const watch = ctx.watchdog.watch(stop);
+      piece.received = piece.at; // whatever was held unwritten is gone with the last try
       try {
-        const res = await this.#request(piece, watch);
-        await this.#receive(res, piece, watch);
+        const end = piece.end; // what is asked for; a steal may shorten the piece meanwhile
+        const res = await this.#request(piece, end, watch);
+        await this.#receive(res, piece, end, watch);
       } finally {
         watch.end();
       }
@@ -90,12 +104,12 @@ export class RangeConnection {
   }
 
   /** GETs `[at, end)` and checks the answer is that range of the same file. */
-  async #request(piece: Piece, watch: ConnectionWatch): Promise<Response> {
+  async #request(piece: Piece, end: number, watch: ConnectionWatch): Promise<Response> {
     const shared = this.#shared;
     const { ctx, total } = shared;
     let got;
     try {
-      got = await ctx.remote.get({ start: piece.at, end: piece.end }, watch.signal, shared.client);
+      got = await ctx.remote.get({ start: piece.at, end }, watch.signal, shared.client);
     } catch (err) {
       throw networkFailure(ctx, err, watch);
     }
@@ -119,7 +133,7 @@ export class RangeConnection {
     }
     if (
       changed || !range || "unsatisfied" in range || range.start !== piece.at ||
-      range.end !== piece.end || (range.total !== undefined && range.total !== total)
+      range.end !== end || (range.total !== undefined && range.total !== total)
     ) {
       await res.body?.cancel();
       throw new RestartFromZero(`${ctx.name} changed on the server during the download`);
@@ -129,8 +143,11 @@ export class RangeConnection {
     return res;
   }
 
-  /** Writes the body of `res` at the piece's offsets, marking each write in the ledger. */
-  async #receive(res: Response, piece: Piece, watch: ConnectionWatch): Promise<void> {
+  /**
+   * Writes the body of `res` (asked up to `end`) at the piece's offsets, marking each write in
+   * the ledger. A piece whose tail was stolen stops at its new end and hangs up.
+   */
+  async #receive(res: Response, piece: Piece, end: number, watch: ConnectionWatch): Promise<void> {
     const shared = this.#shared;
     const { ctx, total } = shared;
     let held = 0;
@@ -140,29 +157,33 @@ export class RangeConnection {
         watch.touch(ctx.watchdog.now());
         ctx.bytesTransferred += n;
         held += n;
+        piece.received += n;
         shared.inHand += n;
         ctx.progress(shared.ledger.present + shared.inHand, total);
       },
       pace: pacer(ctx, watch, shared.stop),
       scratch: this.#scratch,
     });
-    const stop = () => watch.stopping;
     try {
       while (piece.at < piece.end) {
         const target = this.#buffer.subarray(
           0,
           Math.min(this.#buffer.length, piece.end - piece.at),
         );
-        const got = await fillCatching(reader, target, stop);
-        if (got.filled > 0) {
-          await this.#file!.writeAt(piece.at, target.subarray(0, got.filled));
-          held -= got.filled;
-          shared.inHand -= got.filled;
-          shared.ledger.mark({ start: piece.at, end: piece.at + got.filled }, this.#id);
-          piece.at += got.filled;
+        const fillEnd = piece.at + target.length;
+        const got = await fillCatching(reader, target, () => watch.stopping || piece.end < fillEnd);
+        // never past the end: bytes beyond a stolen tail's start are the thief's to write
+        const usable = Math.min(got.filled, piece.end - piece.at);
+        if (usable > 0) {
+          await this.#file!.writeAt(piece.at, target.subarray(0, usable));
+          shared.ledger.mark({ start: piece.at, end: piece.at + usable }, this.#id);
+          piece.at += usable;
         }
+        held -= got.filled;
+        shared.inHand -= got.filled;
+        piece.received = piece.at;
         if (got.failure !== undefined) throw networkFailure(ctx, got.failure, watch);
-        if (got.stopped) return;
+        if (got.stopped && watch.stopping) return;
         if (got.done && piece.at < piece.end) {
           throw new TransientFailure(
             "network_error",
@@ -170,8 +191,9 @@ export class RangeConnection {
           );
         }
       }
+      if (piece.end < end) return; // the tail is someone else's now: hang up (finally)
       // A 206 body longer than its range: nothing past the range was written; stop here.
-      if (await bodyGoesOn(reader, stop)) throw overlongBody(ctx, total, piece);
+      if (await bodyGoesOn(reader, () => watch.stopping)) throw overlongBody(ctx, total, piece);
       finished = true;
     } finally {
       shared.inHand -= held;
