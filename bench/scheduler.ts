@@ -13,6 +13,7 @@ import { resolveConfig } from "../src/config.ts";
 import { Engine, type Executor } from "../src/schedule/engine/engine.ts";
 import type { Schedule } from "../src/store/records.ts";
 import { ScheduleService } from "../src/schedule/service/service.ts";
+import { composeServer } from "../src/server.ts";
 import { type BenchRow, printTable, ratio } from "./table.ts";
 
 const SCHEDULES = 10_000;
@@ -108,7 +109,8 @@ async function measureLag(dir: string): Promise<{ p50: number; p99: number; ran:
   const kv = await Deno.openKv(path);
   const lags: number[] = [];
   const cfg = config(dir, SAME_SECOND);
-  const engine = new Engine({
+  // the production wiring: the same composition root as `nightpull serve`
+  const { engine, service } = composeServer({
     kv,
     config: cfg,
     execute: ({ run }) => {
@@ -116,7 +118,6 @@ async function measureLag(dir: string): Promise<{ p50: number; p99: number; ran:
       return noop({} as Parameters<Executor>[0]);
     },
   });
-  const service = new ScheduleService({ kv, config: cfg, engine });
   // a daily 6-field cron for one second a few seconds ahead: "everything at 02:00:00"
   const due = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000);
   const expression = `${due.getUTCSeconds()} ${due.getUTCMinutes()} ${due.getUTCHours()} * * *`;

@@ -10,8 +10,6 @@
  * @module
  */
 
-import { osWriteError } from "./os_errors.ts";
-
 /** CLI exit codes of the contract (DESIGN.md, CLI). */
 export const EXIT = {
   ok: 0,
@@ -75,7 +73,7 @@ export const ERROR_TABLE = {
   rate_limited: { status: 503, exit: EXIT.failed },
   stalled: { status: 504, exit: EXIT.failed },
   disk_full: { status: 507, exit: EXIT.failed },
-  // the file system refuses a write (src/os_errors.ts), or the listing cannot be laid out
+  // the file system refuses a write, or the listing cannot be laid out
   read_only_filesystem: { status: 507, exit: EXIT.failed },
   permission_denied: { status: 403, exit: EXIT.failed },
   not_a_directory: { status: 409, exit: EXIT.failed },
@@ -167,4 +165,124 @@ export function toNightpullError(err: unknown): NightpullError {
     return new NightpullError("internal", err.message, undefined, { cause: err });
   }
   return new NightpullError("internal", String(err));
+}
+
+/** The message a client sees: prefixed with `details.field` when it does not name it. */
+export function clientMessage(err: NightpullError): string {
+  const field = err.details?.field;
+  if (err.status < 500 && typeof field === "string" && field && !err.message.includes(field)) {
+    return `${field}: ${err.message}`;
+  }
+  return err.message;
+}
+
+// ---- the file system's refusals (read-only, not a folder, name too long, no permission, full) ----
+
+const CHOOSE = "choose another folder (--local-dir, --cache-dir or HF_HUB_CACHE)";
+
+/** Per errno: the stable code and the sentence after "cannot write <path>: ". */
+const OS_ERRORS: Record<string, { code: ErrorCode; why: string }> = {
+  EROFS: {
+    code: "read_only_filesystem",
+    why: `the file system is read-only; ${CHOOSE} or remount it read-write`,
+  },
+  ENOTDIR: {
+    code: "not_a_directory",
+    why: `a part of that path is a file, not a folder; move that file away or ${CHOOSE}`,
+  },
+  EISDIR: {
+    code: "is_a_directory",
+    why: `a folder is in the way of that file; move the folder away or ${CHOOSE}`,
+  },
+  ENAMETOOLONG: {
+    code: "name_too_long",
+    why: `a name in that path is too long for this file system (255 bytes per name at most); ` +
+      `${CHOOSE} or leave the file out with --exclude`,
+  },
+  EACCES: {
+    code: "permission_denied",
+    why: `permission denied; give this user write access there, or ${CHOOSE}`,
+  },
+  EPERM: {
+    code: "permission_denied",
+    why: `operation not permitted; give this user write access there, or ${CHOOSE}`,
+  },
+  ENOSPC: {
+    code: "disk_full",
+    why: `no space left on the device; free some space or ${CHOOSE}`,
+  },
+  EDQUOT: {
+    code: "disk_full",
+    why: `the disk quota is used up; free some space or ${CHOOSE}`,
+  },
+};
+
+/** Linux errno numbers of the errors above, for errors that carry only "(os error N)". */
+const ERRNO: Record<number, string> = {
+  1: "EPERM",
+  13: "EACCES",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  28: "ENOSPC",
+  30: "EROFS",
+  36: "ENAMETOOLONG",
+  122: "EDQUOT",
+};
+
+/**
+ * The NightpullError for a file-system refusal, or undefined when `err` is not one. A folder
+ * that cannot be made because a file holds its name (`mkdir` EEXIST) is `not_a_directory`.
+ * `pathHint` names the path when the runtime's message does not (e.g. `makeTempDir`).
+ */
+export function osWriteError(err: unknown, pathHint?: string): NightpullError | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const message = err.message;
+  let errno = (err as { code?: unknown }).code;
+  if (typeof errno !== "string") {
+    const number = /\(os error (\d+)\)/.exec(message)?.[1];
+    errno = number === undefined ? undefined : ERRNO[Number(number)];
+  }
+  // The path is the last quoted one: the target of a rename or symlink.
+  const quoted = [...message.matchAll(/'([^']*)'/g)];
+  const path = quoted.length > 0 ? quoted[quoted.length - 1][1] : pathHint;
+  if (errno === "EEXIST" && /^[^:]*: mkdir /.test(message) && path !== undefined) {
+    return new NightpullError(
+      "not_a_directory",
+      `cannot create the folder ${path}: a file of that name is in the way; ` +
+        `move that file away or ${CHOOSE}`,
+      { path, errno },
+      { cause: err },
+    );
+  }
+  const known = typeof errno === "string" ? OS_ERRORS[errno] : undefined;
+  if (!known) return undefined;
+  const where = path === undefined ? "cannot write" : `cannot write ${path}`;
+  const file = errno === "ENOTDIR" && path !== undefined ? fileInTheWay(path) : undefined;
+  if (file !== undefined) {
+    return new NightpullError(
+      "not_a_directory",
+      `${where}: ${file} is a file, not a folder; move that file away or ${CHOOSE}`,
+      { path, errno },
+      { cause: err },
+    );
+  }
+  return new NightpullError(known.code, `${where}: ${known.why}`, {
+    ...(path !== undefined ? { path } : {}),
+    errno,
+  }, { cause: err });
+}
+
+/** The first component of `path` that exists as something other than a folder, if any. */
+function fileInTheWay(path: string): string | undefined {
+  const parts = path.split("/");
+  for (let i = 1; i < parts.length; i++) {
+    const prefix = parts.slice(0, i).join("/");
+    if (prefix === "") continue;
+    try {
+      if (!Deno.statSync(prefix).isDirectory) return prefix;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }

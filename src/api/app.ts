@@ -1,27 +1,25 @@
 /**
- * The HTTP API: composes the resource routes under `/api/v1` behind the bearer check (without
- * a token: the same-origin check; CORS only for `--allow-origin` origins), the health probes and `/openapi.json` outside it, and one error shape for everything.
+ * The HTTP API's routes under `/api/v1` (schedules, runs, time windows, run events, the scheduler,
+ * downloads, manifests, the cache), the health probes and `/metrics` beside them, and the OpenAPI
+ * document of all of them. Authentication, origin checks and the dashboard are composed around
+ * them by `src/server.ts`.
  *
  * @example
  * ```ts
- * const app = createApp({ service, kv, engine, config, logger });
- * Deno.serve({ port: 8080 }, app.fetch);
+ * const app = new OpenAPIHono({ defaultHook: validationHook });
+ * mountApi(app, { service, kv, engine, config, logger });
  * ```
  * @module
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
-import { NightpullError } from "../errors.ts";
-import { type Logger, silentLogger } from "../log.ts";
+import type { Logger } from "../log.ts";
 import type { EngineEvent } from "../schedule/engine/engine.ts";
 import { RunEventHub } from "./events/run_event_hub.ts";
 import { maskSchedule, type ScheduleService } from "../schedule/service/service.ts";
-import { cors } from "hono/cors";
-import { bearerAuth } from "./auth.ts";
-import { originGuard } from "./origin_guard.ts";
 import { DetailCache } from "./detail_cache.ts";
 import { downloadRoutes } from "./downloads.ts";
-import { errorHandler, errorResponse, validationHook } from "./errors.ts";
+import { validationHook } from "./errors.ts";
 import { type ArmedEngine, healthRoutes } from "./health.ts";
 import { manifestRoutes } from "./manifest.ts";
 import { cacheRoutes } from "./cache.ts";
@@ -31,9 +29,8 @@ import { runRoutes } from "./runs.ts";
 import { schedulerRoutes, type TickingEngine } from "./scheduler.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { timeWindowRoutes } from "./time_window.ts";
-import { type Clock, systemClock } from "../time/clock.ts";
-import { ScheduleOverview } from "../schedule/service/schedule_overview.ts";
-import { DASHBOARD_PATHS, dashboardApp, Sessions } from "../ui/mod.ts";
+import { OpenAPIHono as Hono } from "@hono/zod-openapi";
+import type { Clock } from "../time/clock.ts";
 
 /** Prefix of every management route. */
 export const API_PREFIX = "/api/v1";
@@ -59,71 +56,12 @@ export interface AppDeps {
 /** Version shown in the OpenAPI document. */
 export const API_VERSION = "1.0.0";
 
-/** Builds the Hono app serving the whole HTTP API. */
-export function createApp(deps: AppDeps): OpenAPIHono {
-  const logger = deps.logger ?? silentLogger;
-  const app = new OpenAPIHono({ defaultHook: validationHook });
-  app.onError(errorHandler(logger));
-  app.notFound((c) =>
-    errorResponse(
-      c,
-      new NightpullError(
-        "not_found",
-        `no route ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`,
-      ),
-    )
-  );
-  if (deps.config.logLevel === "debug") {
-    // one line per request only when asked for: the middleware costs a few µs per request
-    app.use("*", async (c, next) => {
-      const started = performance.now();
-      await next();
-      logger.debug("api.request", {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      });
-    });
-  }
-  const allowOrigins = deps.config.allowOrigins ?? [];
-  if (allowOrigins.length > 0) {
-    app.use(
-      `${API_PREFIX}/*`,
-      cors({
-        origin: (origin) => allowOrigins.includes(origin) ? origin : null,
-        allowHeaders: ["Authorization", "Content-Type"],
-        allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-      }),
-    );
-  }
-  const clock = deps.clock ?? systemClock;
-  const token = deps.config.apiToken;
-  if (token) {
-    // the dashboard's own calls (event streams, in-place actions) ride on its session cookie
-    const sessions = new Sessions(deps.kv, token, () => clock.now());
-    app.use(
-      `${API_PREFIX}/*`,
-      bearerAuth(token, async (c) => {
-        const session = await sessions.of(c);
-        return session !== null && sessions.allows(c, session);
-      }),
-    );
-  } else {
-    // without a token the dashboard's pages follow the API's same-origin rule too
-    const guard = originGuard({
-      hosts: deps.config.host ? [deps.config.host] : [],
-      port: deps.port ?? (() => undefined),
-      allowOrigins,
-      // served beyond loopback on purpose: clients then name the machine by its address
-      anyAddress: deps.config.insecureNoAuth === true,
-    });
-    for (const path of [`${API_PREFIX}/*`, ...DASHBOARD_PATHS]) app.use(path, guard);
-  }
-
+/** Adds the health probes, `/metrics` and every `/api/v1` route to `app`. */
+export function mountApi(app: OpenAPIHono, deps: AppDeps & { logger: Logger }): void {
+  const logger = deps.logger;
   app.route("/", healthRoutes(deps.kv, deps.engine));
   app.route("/", metricsRoutes());
-  const api = new OpenAPIHono({ defaultHook: validationHook });
+  const api = new Hono({ defaultHook: validationHook });
   const details = new DetailCache(async (id) => {
     const detail = await deps.service.get(id);
     return { ...detail, ...maskSchedule(detail) };
@@ -150,17 +88,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   api.route("/", manifestRoutes(deps.kv));
   api.route("/", cacheRoutes({ config: deps.config, kv: deps.kv, service: deps.service, logger }));
   app.route(API_PREFIX, api);
+}
 
-  const ui = dashboardApp({
-    service: deps.service,
-    overview: new ScheduleOverview({ kv: deps.kv, config: deps.config, clock }),
-    kv: deps.kv,
-    config: deps.config,
-    clock,
-    logger,
-  });
-  for (const path of DASHBOARD_PATHS) app.all(path, (c) => ui.fetch(c.req.raw));
-
+/** Serves `/openapi.json`: the document of every route on `app`, generated on first request. */
+export function mountOpenApi(app: OpenAPIHono): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
@@ -197,5 +128,4 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       return c.json(document as Record<string, unknown>, 200);
     },
   );
-  return app;
 }

@@ -9,19 +9,10 @@
  * ```
  * @module
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { NightpullError } from "../errors.ts";
+import { tokensEqual } from "../secrets.ts";
 import { errorResponse } from "./errors.ts";
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
-}
-
-/** True when `given` equals `expected`, in time independent of where they differ. */
-export function tokensEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
-}
 
 /** The token of an `Authorization: Bearer <token>` header, or null when the scheme differs. */
 export function bearerToken(header: string | undefined): string | null {

@@ -13,7 +13,7 @@
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "@hono/zod-openapi";
-import { type ErrorCode, NightpullError } from "../errors.ts";
+import { clientMessage, type ErrorCode, NightpullError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 
 /**
@@ -25,15 +25,6 @@ export function errorResponse(c: Context, err: NightpullError): Response {
   const body = err.toJSON();
   body.error.message = clientMessage(err);
   return c.json(body, err.status as 400);
-}
-
-/** The message a client sees: prefixed with `details.field` when it does not name it. */
-export function clientMessage(err: NightpullError): string {
-  const field = err.details?.field;
-  if (err.status < 500 && typeof field === "string" && field && !err.message.includes(field)) {
-    return `${field}: ${err.message}`;
-  }
-  return err.message;
 }
 
 /** Dotted path of a zod issue (`trigger.expression`, `include[1]`); empty for the root. */

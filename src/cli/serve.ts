@@ -9,8 +9,6 @@
  * ```
  * @module
  */
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import { createApp } from "../api/app.ts";
 import type { Config } from "../config.ts";
 import type { ConfigFile } from "../config_file.ts";
 import { EXIT, NightpullError } from "../errors.ts";
@@ -19,10 +17,8 @@ import { pull } from "../download/pull/pull.ts";
 import { runCacheTask } from "../cache/cache_task.ts";
 import { refreshCacheGauges } from "../download/cache/cache_report.ts";
 import { rateLimiterFor } from "../download/transfer/rate_limiter.ts";
-import { applyDeclaredSchedules } from "../schedule/service/declared_schedules.ts";
-import { Engine, type Executor } from "../schedule/engine/engine.ts";
-import { RunEventHub } from "../api/events/run_event_hub.ts";
-import { ScheduleService } from "../schedule/service/service.ts";
+import type { Executor } from "../schedule/engine/engine.ts";
+import { composeServer, type Server } from "../server.ts";
 import { openKv } from "../store/open_kv.ts";
 import type { Command } from "./command.ts";
 import { serveConfig } from "./serve_config.ts";
@@ -47,17 +43,9 @@ export function checkExposure(config: Pick<Config, "host" | "apiToken" | "insecu
 }
 
 /** A running nightpull: the app and what it needs closed at the end. */
-export interface Nightpull {
-  app: OpenAPIHono;
-  kv: Deno.Kv;
-  engine: Engine;
-  service: ScheduleService;
-  /** Live run events (SSE); closing it ends every open event stream. */
-  runEvents: RunEventHub;
+export interface Nightpull extends Server {
   /** Stops the engine (runs end as interrupted, keeping partial files) and closes the KV. */
   close(): Promise<void>;
-  /** Tells the same-origin check the port the server listens on (known once listening). */
-  listening(port: number): void;
 }
 
 /**
@@ -82,44 +70,28 @@ export async function startNightpull(
       await refreshCacheGauges(config.hubCache, logger);
     }
   };
-  const engine = new Engine({ kv, config, execute, logger, leaseMs: testLeaseMs(env) });
-  const service = new ScheduleService({ kv, config, engine, logger });
+  const server = composeServer({
+    config,
+    kv,
+    execute,
+    logger,
+    file,
+    engine: { leaseMs: testLeaseMs(env) },
+  });
   try {
-    // declared schedules are in place before the scheduler arms
-    if (file) {
-      const outcomes = await applyDeclaredSchedules(
-        { kv, service, config, logger },
-        file.path,
-        file.schedules,
-      );
-      logger.info("config.loaded", { file: file.path, schedules: outcomes.length });
-    }
-    await engine.start();
+    await server.start();
   } catch (err) {
     kv.close();
     throw err;
   }
-  const runEvents = new RunEventHub({
-    subscribe: (fn) => engine.subscribe(fn),
-    loadRun: (id) => service.getRun(id),
-  });
-  // unknown until listening: `deno serve` and in-process callers pick the port themselves
-  let port: number | undefined;
-  const app = createApp({ service, kv, engine, config, logger, runEvents, port: () => port });
-  let closed: Promise<void> | undefined;
-  const close = () =>
-    closed ??= (async () => {
-      runEvents.close();
-      try {
-        await engine.stop();
-      } finally {
-        kv.close();
-      }
-    })();
-  const listening = (bound: number) => {
-    port = bound;
+  const close = async () => {
+    try {
+      await server.close();
+    } finally {
+      kv.close();
+    }
   };
-  return { app, kv, engine, service, runEvents, close, listening };
+  return { ...server, close };
 }
 
 /**

@@ -6,8 +6,7 @@
  * @module
  */
 import type { Context } from "hono";
-import { clientMessage } from "../api/errors.ts";
-import { NightpullError } from "../errors.ts";
+import { clientMessage, NightpullError } from "../errors.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { formValues } from "./forms.tsx";
 import { CsrfField, Page, type PageContext } from "./layout.tsx";

@@ -6,8 +6,7 @@
  * @module
  */
 import type { Context } from "hono";
-import { clientMessage } from "../api/errors.ts";
-import { NightpullError, toNightpullError } from "../errors.ts";
+import { clientMessage, NightpullError, toNightpullError } from "../errors.ts";
 import { nextRuns, triggerZone, validateTrigger } from "../schedule/trigger/trigger.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { formFieldOf, type FormValues, inputOf, triggerOf, valuesOf } from "./form_input.ts";

@@ -16,7 +16,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { tokensEqual } from "../api/auth.ts";
+import { tokensEqual } from "../secrets.ts";
 import { deleteSession, getSession, putSession, type SessionRecord } from "../store/mod.ts";
 import { isSameOrigin } from "./same_origin.ts";
 

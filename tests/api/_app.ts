@@ -4,12 +4,12 @@
  * @module
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { createApp } from "../../src/api/app.ts";
+import { composeServer } from "../../src/server.ts";
 import { type Config, resolveConfig } from "../../src/config.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
-import { Engine, type Executor } from "../../src/schedule/engine/engine.ts";
+import type { Engine, Executor } from "../../src/schedule/engine/engine.ts";
 import { ManualClock } from "../../src/time/manual_clock.ts";
-import { ScheduleService } from "../../src/schedule/service/service.ts";
+import type { ScheduleService } from "../../src/schedule/service/service.ts";
 
 /** The manual clock's start: a fixed instant, so `once` in the past/future is deterministic. */
 export const NOW = Date.parse("2026-11-22T12:00:00.000Z");
@@ -65,18 +65,16 @@ export async function startApi(
     level: "debug",
     write: (l) => logs.push(l),
   });
-  const engine = new Engine({
+  const { app, engine, service } = composeServer({
     kv,
     config,
     execute: options.execute ?? quickExecutor,
     clock,
     logger,
     // a failed delivery is not retried: tests never wait seconds for a webhook
-    webhookDelaysMs: [],
+    engine: { webhookDelaysMs: [] },
   });
   await engine.start();
-  const service = new ScheduleService({ kv, config, clock, engine, logger });
-  const app = createApp({ service, kv, engine, config, logger, clock });
   const call: TestApi["call"] = async (method, path, body, headers = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {

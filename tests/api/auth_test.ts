@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { bearerAuth, bearerToken, tokensEqual } from "../../src/api/auth.ts";
+import { bearerAuth, bearerToken } from "../../src/api/auth.ts";
+import { tokensEqual } from "../../src/secrets.ts";
 import { errorHandler } from "../../src/api/errors.ts";
 import { silentLogger } from "../../src/log.ts";
 

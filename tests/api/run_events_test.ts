@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bigRepo, startFakeHub } from "../../fixtures/fake_hub.ts";
-import { createApp } from "../../src/api/app.ts";
+import { createApp } from "../../src/server.ts";
 import { eventStream } from "../../src/api/run_events.ts";
 import { readEvents, type ServerSentEvent } from "../../src/cli/sse_reader.ts";
 import { startNightpull } from "../../src/cli/serve.ts";

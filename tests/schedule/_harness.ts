@@ -5,9 +5,10 @@
  */
 import { resolveConfig } from "../../src/config.ts";
 import type { Config } from "../../src/config.ts";
-import { Engine, type EngineOptions, type Executor } from "../../src/schedule/engine/engine.ts";
+import type { Engine, EngineOptions, Executor } from "../../src/schedule/engine/engine.ts";
+import { composeServer } from "../../src/server.ts";
 import { ManualClock } from "../../src/time/manual_clock.ts";
-import { ScheduleService } from "../../src/schedule/service/service.ts";
+import type { ScheduleService } from "../../src/schedule/service/service.ts";
 
 /** 2026-03-01T00:00:00Z: every test clock starts here. */
 export const T0 = Date.parse("2026-03-01T00:00:00Z");
@@ -55,8 +56,15 @@ export async function rig(
   const kv = await Deno.openKv(opts.kvPath ?? ":memory:");
   const clock = opts.clock ?? new ManualClock(T0);
   const config = testConfig(opts.config);
-  const engine = new Engine({ kv, config, execute, clock, random: () => 0.5, ...opts.engine });
-  const service = new ScheduleService({ kv, config, clock, engine });
+  const { logger, clock: engineClock, ...tuning } = opts.engine ?? {};
+  const { engine, service } = composeServer({
+    kv,
+    config,
+    execute,
+    clock: engineClock ?? clock,
+    ...(logger ? { logger } : {}),
+    engine: { random: () => 0.5, ...tuning },
+  });
   let closed = false;
   return {
     kv,

@@ -13,8 +13,7 @@
  * @module
  */
 import { dirname, join, relative, resolve } from "node:path";
-import { NightpullError } from "../../errors.ts";
-import { osWriteError } from "../../os_errors.ts";
+import { NightpullError, osWriteError } from "../../errors.ts";
 import { writeCacheDirTag } from "./cachedir_tag.ts";
 import { renameOrDiscard } from "../part/part_file.ts";
 import { type RepoType, repoTypePlural } from "../source/source.ts";

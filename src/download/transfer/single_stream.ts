@@ -16,11 +16,11 @@ import { acceptsRanges, checkAnnouncedSize, contentLength } from "./response_fac
 import { WriteRing } from "./write_ring.ts";
 import type { ConnectionWatch } from "./connection_watch.ts";
 import { BackgroundFlush } from "./background_flush.ts";
-import { osWriteError } from "../../os_errors.ts";
 import { writeFully } from "../part/part_file.ts";
 import { writePartState } from "../part/part_state.ts";
 import { connectionCount, parseContentRange } from "./range_plan.ts";
 import { isStrongEtag, normalizeEtag } from "../net/remote_file.ts";
+import { osWriteError } from "../../errors.ts";
 import {
   interrupted,
   networkFailure,
