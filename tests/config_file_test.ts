@@ -131,3 +131,25 @@ Deno.test("environment beats the file for every setting, the token too; file set
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("file values keep their JSON type and are read as such, worded for the file", () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ port: 9001.5 }, /^np\.json:server\.port: invalid "9001\.5": expected a whole number/],
+    [{ connections: 33 }, /^np\.json:server\.connections: invalid "33": expected .* 1 to 32$/],
+    [{ allowHosts: "ok.example,a b" }, /^np\.json:server\.allowHosts: invalid entry "a b"/],
+    [{ timezone: "Mars/Base" }, /^np\.json:server\.timezone: unknown timezone "Mars\/Base"/],
+  ];
+  for (const [server, message] of cases) {
+    const file = parseConfigFile("np.json", JSON.stringify({ server }));
+    assert.throws(() => checkFileSettings(file), (err: NightpullError) => {
+      assert.equal(err.code, "invalid_config");
+      assert.match(err.message, message);
+      assert.doesNotMatch(err.message, /--/);
+      return true;
+    });
+  }
+  const ok = parseConfigFile("np.json", '{"server": {"port": 0, "insecureNoAuth": false}}');
+  checkFileSettings(ok);
+  assert.deepEqual(ok.settings, { port: 0, "insecure-no-auth": false });
+  assert.equal(resolveConfig(mergeFlags(ok.settings, {}, {}), { HOME: "/h" }).port, 0);
+});

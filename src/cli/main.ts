@@ -10,6 +10,8 @@
  */
 import { EXIT, toNightpullError } from "../errors.ts";
 import type { Command } from "./command.ts";
+import { settingSource } from "../config.ts";
+import { SETTINGS } from "../settings.ts";
 import { scrubSecrets } from "../secrets.ts";
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -82,7 +84,10 @@ export function reportFailure(prefix: string, err: unknown, debug: boolean): num
 
 /** True when `--log-level debug` is among `args` or `NIGHTPULL_LOG_LEVEL=debug` is set. */
 export function debugRequested(args: string[], env: Record<string, string | undefined>): boolean {
-  const at = args.indexOf("--log-level");
-  const flag = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--log-level="))?.slice(12);
-  return (flag ?? env.NIGHTPULL_LOG_LEVEL) === "debug";
+  const name = `--${SETTINGS.logLevel.flag}`;
+  const at = args.indexOf(name);
+  const flag = at >= 0
+    ? args[at + 1]
+    : args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+  return settingSource(SETTINGS.logLevel, { "log-level": flag }, env)?.value === "debug";
 }
