@@ -11,7 +11,7 @@ import {
   type ScheduleService,
 } from "../schedule/service/service.ts";
 import type { Schedule } from "../store/records.ts";
-import { DEFAULT_PRIORITY } from "../schedule/service/schedule_input.ts";
+import { DEFAULT_PRIORITY } from "../schedule/runs/run_defaults.ts";
 import type { DetailCache } from "./detail_cache.ts";
 import { validationHook } from "./errors.ts";
 import { jsonBody } from "./json_body.ts";

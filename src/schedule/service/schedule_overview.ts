@@ -25,7 +25,7 @@ import {
 } from "../../store/mod.ts";
 import { type Clock, systemClock } from "../../time/clock.ts";
 import type { Run, Schedule } from "../../store/records.ts";
-import { type ScheduleStats, statsOf } from "./service.ts";
+import { type ScheduleStats, statsOf } from "./schedule_views.ts";
 import { windowState } from "../window/window_service.ts";
 
 /** What the overview shows of one schedule. */
