@@ -203,3 +203,21 @@ Deno.test("--allow-origin and --allow-hosts: lists checked, bad entries named", 
     assert.throws(() => resolveConfig({ "allow-hosts": bad }, HOME), /invalid --allow-hosts/);
   }
 });
+
+Deno.test("an empty environment variable counts as unset; the next one named is read", () => {
+  const empty = {
+    ...HOME,
+    NIGHTPULL_HOST: "",
+    NIGHTPULL_TIMEZONE: "",
+    NIGHTPULL_PORT: "",
+    HF_HUB_CACHE: "",
+    HUGGINGFACE_HUB_CACHE: "/legacy",
+  };
+  const c = resolveConfig({}, empty);
+  assert.equal(c.host, "127.0.0.1");
+  assert.equal(c.port, 8080);
+  assert.equal(c.hubCache, "/legacy");
+  assert.equal(c.timezone, resolveConfig({}, HOME).timezone);
+  // a flag given as empty text is given: the flag wins
+  assert.equal(resolveConfig({ host: "" }, { ...HOME, NIGHTPULL_HOST: "h" }).host, "");
+});

@@ -57,7 +57,11 @@ export function parseServeFlags(args: string[]): ConfigFlags & { help?: boolean 
     values = parseArgs({ args, strict: true, allowPositionals: false, options: serveOptions() })
       .values;
   } catch (err) {
-    throw new NightpullError("usage", `${(err as Error).message}\n${SERVE_USAGE}`);
+    throw new NightpullError(
+      "usage",
+      `${(err as Error).message}\nUsage: nightpull serve [OPTION]... ("nightpull serve --help" ` +
+        "lists the options)",
+    );
   }
   const flags: Record<string, string | boolean> = {};
   for (const [name, value] of Object.entries(values)) {
