@@ -17,7 +17,7 @@ import { IdParam } from "./schemas.ts";
 import { bearerSecurity, errorResponses } from "./openapi_route.ts";
 
 /** Time between keep-alive comments while a run reports nothing (proxies drop idle streams). */
-export const HEARTBEAT_MS = 15_000;
+const HEARTBEAT_MS = 15_000;
 
 const EXAMPLE = [
   'event: state\ndata: {"id":"01JD7S3W5X9QK2M8V4N6R0T1YB","status":"running","attempt":1}',
@@ -50,7 +50,7 @@ const route = createRoute({
 });
 
 /** One event in the SSE wire format. */
-export function formatEvent(e: RunStreamEvent): string {
+function formatEvent(e: RunStreamEvent): string {
   return `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }
 

@@ -37,7 +37,7 @@ export function countText(n: number, noun: string): string {
 }
 
 /** A size, `?` when unknown. */
-export function sizeText(size: number | null): string {
+function sizeText(size: number | null): string {
   return size === null ? "?" : formatBytes(size);
 }
 

@@ -27,13 +27,13 @@ import { type ProgressMode, ProgressView } from "./progress_view.ts";
 import { readEvents, type ServerSentEvent } from "./sse_reader.ts";
 
 /** Usage of `nightpull run`. */
-export const RUN_USAGE = `Usage:
+const RUN_USAGE = `Usage:
   nightpull run watch RUN_ID [--server URL] [--json] [--quiet]
 Follows a run's progress until it ends; exits 0 when it succeeded (or was skipped), else
 with the exit code of its error. --json prints each event as one JSON line.`;
 
 /** How a watch shows the run. */
-export interface WatchOptions {
+interface WatchOptions {
   mode: ProgressMode;
   /** Print each event as a JSON line on stdout instead of drawing. */
   json?: boolean;
@@ -46,7 +46,7 @@ export interface WatchOptions {
 }
 
 /** The exit code for a run's final state. */
-export function runExitCode(run: Run): number {
+function runExitCode(run: Run): number {
   if (run.status === "succeeded" || run.status === "skipped") return EXIT.ok;
   const code = run.error?.code;
   return code && isErrorCode(code) ? ERROR_TABLE[code].exit : EXIT.failed;
@@ -137,7 +137,7 @@ class WatchDisplay {
 }
 
 /** Follows run `runId` until it ends; returns the final run. */
-export async function watchRun(api: ApiClient, runId: string, options: WatchOptions): Promise<Run> {
+async function watchRun(api: ApiClient, runId: string, options: WatchOptions): Promise<Run> {
   const display = new WatchDisplay(options);
   let reconnects = options.reconnects ?? 5;
   const path = `/api/v1/runs/${encodeURIComponent(runId)}/events`;

@@ -15,7 +15,7 @@ import { formatElapsed } from "../time/elapsed.ts";
 import { formatFields, formatInstant, formatTable } from "./table.ts";
 
 /** `cron 0 2 * * * (Europe/Berlin)`, `every 6h`, `once at 2026-12-24 17:00:00Z`. */
-export function describeTrigger(trigger: Trigger): string {
+function describeTrigger(trigger: Trigger): string {
   switch (trigger.type) {
     case "cron":
       return `cron ${trigger.expression}${trigger.timezone ? ` (${trigger.timezone})` : ""}`;
@@ -29,7 +29,7 @@ export function describeTrigger(trigger: Trigger): string {
 }
 
 /** Labels as `team=nlp, env=prod`. */
-export function labelText(labels: Record<string, string> | undefined): string {
+function labelText(labels: Record<string, string> | undefined): string {
   return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
 }
 

@@ -61,9 +61,9 @@ interface TrackedFile {
 }
 
 /** Rates are averaged over this much recent time. */
-export const RATE_WINDOW_MS = 3000;
+const RATE_WINDOW_MS = 3000;
 /** Most finished files listed in one snapshot (the totals count all of them). */
-export const MAX_DONE_LISTED = 64;
+const MAX_DONE_LISTED = 64;
 
 function addSample(samples: Sample[], t: number, bytes: number): void {
   const last = samples[samples.length - 1];
