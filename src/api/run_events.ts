@@ -35,8 +35,9 @@ const route = createRoute({
   tags: ["runs"],
   summary: "A run's live progress and state changes (Server-Sent Events)",
   description: "Events: `state` (the Run) on every status change; `progress` at most every " +
-    "250 ms with per-file `path`, `bytes`, `total`, `rate` (bytes/s), `eta` (s) and run " +
-    "`totals`; `end` (the final Run), after which the stream closes. A late subscriber first " +
+    "250 ms with per-file `path`, `bytes`, `total`, `rate` (bytes/s), `eta` (s) (files finished " +
+    "since the previous snapshot add `done: true`, and `elsewhere: true` when another process " +
+    "finished them) and run `totals`; `end` (the final Run), after which the stream closes. A late subscriber first " +
     "gets the current state and progress. Intermediate progress is dropped for slow readers.",
   security: bearerSecurity,
   request: { params: IdParam },
