@@ -193,6 +193,7 @@ export class RunProgressTracker {
   #done(path: string, bytes: number, elsewhere: boolean): void {
     const f = this.#file(path, bytes);
     if (f.done) return; // counted once, however often it is reported
+    if (elsewhere) return this.#doneElsewhere(path, f, bytes);
     const delta = bytes - f.bytes;
     this.#bytes += delta;
     if (f.seen) this.#transferred += Math.max(0, delta);
@@ -205,6 +206,29 @@ export class RunProgressTracker {
     if (this.#recentlyDone.length < MAX_DONE_LISTED) {
       const listed: FileProgress = { path, bytes, total: f.size, rate: null, eta: 0, done: true };
       this.#recentlyDone.push(elsewhere ? { ...listed, elsewhere: true } : listed);
+    }
+  }
+
+  /**
+   * A planned file another writer finished: done for the file count, but its bytes are not
+   * this run's, so they leave both the run's bytes and its planned total.
+   */
+  #doneElsewhere(path: string, f: TrackedFile, bytes: number): void {
+    this.#bytes -= f.bytes;
+    if (this.#size !== null && f.size !== null) this.#size -= f.size;
+    f.done = true;
+    this.#active.delete(path);
+    this.#count.done++;
+    if (this.#recentlyDone.length < MAX_DONE_LISTED) {
+      this.#recentlyDone.push({
+        path,
+        bytes,
+        total: f.size ?? bytes,
+        rate: null,
+        eta: 0,
+        done: true,
+        elsewhere: true,
+      });
     }
   }
 }

@@ -95,7 +95,7 @@ Deno.test("tracker: resumed prefix counts as progress, not rate; ETA from the ra
   assert.deepEqual(t.snapshot(T0 + 3000).totals.files, { total: 1, done: 0, skipped: 1 });
 });
 
-Deno.test("tracker: a planned file another writer finished counts as done once, marked elsewhere", () => {
+Deno.test("tracker: a planned file another writer finished counts as done once, marked elsewhere, its bytes not this run's", () => {
   const t = new RunProgressTracker("r1");
   t.apply({
     type: "plan",
@@ -117,8 +117,9 @@ Deno.test("tracker: a planned file another writer finished counts as done once, 
     ["mine.bin", true, false],
   ]);
   assert.deepEqual(s.totals.files, { total: 3, done: 2, skipped: 1 });
-  assert.equal(s.totals.bytes, 150);
-  assert.equal(s.totals.total, 150);
+  // theirs.bin's bytes are not this run's: the run moved and planned mine.bin's only
+  assert.equal(s.totals.bytes, 100);
+  assert.equal(s.totals.total, 100);
   assert.equal(s.totals.eta, 0);
 });
 
