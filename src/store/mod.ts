@@ -5,7 +5,8 @@
  * - ["np", "manifest", <sourceKey>, <localPath>]   -> ManifestEntry (one downloaded file;
  *   sourceKey = source without revision, localPath = absolute path on disk)
  *
- * Schedules and runs (schedules.ts, runs.ts, claims.ts, leases.ts; builders in keys.ts):
+ * Schedules and runs (schedules.ts, schedule_list.ts, schedule_delete.ts, runs.ts, claims.ts,
+ * leases.ts; builders in keys.ts):
  * - ["np", "schedules", id]                        -> Schedule (with its webhook secret)
  * - ["np", "schedules_by_status", status, id]      -> null (index for ?status=)
  * - ["np", "schedule_state", id]                   -> ScheduleState {cursor, nextAt,
@@ -44,6 +45,8 @@ export * from "./ids.ts";
 export * from "./keys.ts";
 export * from "./page.ts";
 export * from "./schedules.ts";
+export * from "./schedule_list.ts";
+export * from "./schedule_delete.ts";
 export * from "./runs.ts";
 export * from "./claims.ts";
 export * from "./leases.ts";

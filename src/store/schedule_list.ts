@@ -1,0 +1,132 @@
+/**
+ * Listing schedules (in creation order, by status, by label, a page at a time) and reading the
+ * engine's state of many schedules at once: their next planned times, every state at start-up,
+ * and the version counter other processes poll.
+ *
+ * @example
+ * ```ts
+ * const page = await listSchedules(kv, { status: "active", limit: 20 });
+ * const next = await getNextTimes(kv, page.items.map((s) => s.id));
+ * ```
+ * @module
+ */
+import type { Schedule, ScheduleStatus } from "./records.ts";
+import {
+  SCHEDULE_STATE_PREFIX,
+  scheduleKey,
+  SCHEDULES_PREFIX,
+  SCHEDULES_VERSION_KEY,
+  scheduleStateKey,
+  scheduleStatusPrefix,
+} from "./keys.ts";
+import { decodeCursor, encodeCursor, type Page, pageLimit } from "./page.ts";
+import type { ScheduleState } from "./schedules.ts";
+
+/** Options of {@link listSchedules}. */
+export interface ScheduleListOptions {
+  status?: ScheduleStatus;
+  /** Only schedules carrying every one of these labels (a null value: the key, any value). */
+  labels?: [key: string, value: string | null][];
+  limit?: number;
+  cursor?: string;
+}
+
+/** True when `s` carries every label of `wanted`. */
+function hasLabels(s: Schedule, wanted: ScheduleListOptions["labels"]): boolean {
+  return (wanted ?? []).every(([k, v]) =>
+    s.labels !== undefined && Object.hasOwn(s.labels, k) && (v === null || s.labels[k] === v)
+  );
+}
+
+/** Schedule records of a status, in creation order, read 10 at a time with getMany. */
+async function* byStatus(
+  kv: Deno.Kv,
+  status: ScheduleStatus,
+  after: string | null,
+): AsyncGenerator<{ id: string; schedule: Schedule | null }> {
+  const prefix = scheduleStatusPrefix(status);
+  const iter = kv.list<null>(after ? { prefix, start: [...prefix, after] } : { prefix });
+  let ids: string[] = [];
+  // one getMany per 10 ids, not one read per id (each a round trip over KV Connect)
+  const flush = async function* () {
+    const read = await kv.getMany<Schedule[]>(ids.map((id) => scheduleKey(id)));
+    const batch = ids;
+    ids = [];
+    for (const [i, e] of read.entries()) yield { id: batch[i], schedule: e.value };
+  };
+  for await (const { key } of iter) {
+    const id = key[3] as string;
+    if (id === after) continue;
+    ids.push(id);
+    if (ids.length === 10) yield* flush();
+  }
+  if (ids.length) yield* flush();
+}
+
+/** Every schedule record in creation order. */
+async function* byId(
+  kv: Deno.Kv,
+  after: string | null,
+): AsyncGenerator<{ id: string; schedule: Schedule | null }> {
+  const prefix = SCHEDULES_PREFIX;
+  const iter = kv.list<Schedule>(after ? { prefix, start: [...prefix, after] } : { prefix });
+  for await (const { key, value } of iter) yield { id: key[2] as string, schedule: value };
+}
+
+/**
+ * Lists schedules in creation order; without `status`, deleted ones are left out. A label
+ * filter reads on past schedules that do not match until the page is full.
+ */
+export async function listSchedules(
+  kv: Deno.Kv,
+  opts: ScheduleListOptions = {},
+): Promise<Page<Schedule>> {
+  const limit = pageLimit(opts.limit);
+  const after = opts.cursor ? decodeCursor(opts.cursor) : null;
+  const items: Schedule[] = [];
+  let more = false;
+  const source = opts.status ? byStatus(kv, opts.status, after) : byId(kv, after);
+  for await (const { id, schedule } of source) {
+    if (id === after || !schedule) continue;
+    // a stale index entry (status changed in between) is left out
+    if (opts.status ? schedule.status !== opts.status : schedule.status === "deleted") continue;
+    if (!hasLabels(schedule, opts.labels)) continue;
+    if (items.length === limit) {
+      more = true;
+      break;
+    }
+    items.push(schedule);
+  }
+  return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+}
+
+/** The engine's next planned time (ms) of each schedule in `ids`; null when none. */
+export async function getNextTimes(
+  kv: Deno.Kv,
+  ids: string[],
+): Promise<Map<string, number | null>> {
+  const out = new Map<string, number | null>();
+  for (let i = 0; i < ids.length; i += 10) {
+    const chunk = ids.slice(i, i + 10);
+    const read = await kv.getMany<ScheduleState[]>(chunk.map((id) => scheduleStateKey(id)));
+    chunk.forEach((id, j) => out.set(id, read[j].value?.nextAt ?? null));
+  }
+  return out;
+}
+
+/** Every schedule state, for the engine's start-up (small records, one list). */
+export async function listScheduleStates(
+  kv: Deno.Kv,
+): Promise<Map<string, { state: ScheduleState; versionstamp: string }>> {
+  const out = new Map<string, { state: ScheduleState; versionstamp: string }>();
+  for await (const e of kv.list<ScheduleState>({ prefix: SCHEDULE_STATE_PREFIX })) {
+    out.set(e.key[2] as string, { state: e.value, versionstamp: e.versionstamp });
+  }
+  return out;
+}
+
+/** The schedules version counter (changes whenever any schedule is written). */
+export async function schedulesVersion(kv: Deno.Kv): Promise<bigint> {
+  const v = await kv.get<Deno.KvU64>(SCHEDULES_VERSION_KEY);
+  return v.value?.value ?? 0n;
+}

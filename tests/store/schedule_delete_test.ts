@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { applyDeclaredSchedules } from "../../src/schedule/service/declared_schedules.ts";
+import { ManualClock } from "../../src/time/manual_clock.ts";
+import { ScheduleService } from "../../src/schedule/service/service.ts";
+import { dumpKv, T0, testConfig } from "../schedule/_harness.ts";
+
+async function setup() {
+  const kv = await Deno.openKv(":memory:");
+  const clock = new ManualClock(T0);
+  const config = testConfig();
+  const service = new ScheduleService({ kv, config, clock });
+  return { kv, clock, config, service };
+}
+
+Deno.test("hard delete: the config file's name pointer goes too; the next start creates the schedule anew", async () => {
+  const { kv, clock, config, service } = await setup();
+  try {
+    const deps = { kv, service, config, now: () => clock.now() };
+    const file = {
+      nightly: {
+        name: "nightly",
+        source: "hf:org/model",
+        trigger: { type: "cron", expression: "0 2 * * *" },
+      },
+    };
+    const [first] = await applyDeclaredSchedules(deps, "/etc/np.json", file);
+    assert.equal(first.action, "created");
+    await service.delete(first.id, { hard: true });
+    const left = (await dumpKv(kv)).filter((line) => line.includes(first.id));
+    assert.deepEqual(left, [], "nothing in the KV names the removed schedule");
+    const [again] = await applyDeclaredSchedules(deps, "/etc/np.json", file);
+    assert.equal(again.action, "created");
+    assert.notEqual(again.id, first.id);
+  } finally {
+    kv.close();
+  }
+});
