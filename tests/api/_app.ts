@@ -108,17 +108,6 @@ export async function startApi(
   };
 }
 
-/** Every KV entry, for before/after comparisons ("bad input writes nothing"). */
-export async function dumpKv(kv: Deno.Kv): Promise<string> {
-  const rows: string[] = [];
-  for await (const e of kv.list({ prefix: [] })) {
-    rows.push(
-      `${JSON.stringify(e.key, (_k, v) => typeof v === "bigint" ? `${v}n` : v)} ${e.versionstamp}`,
-    );
-  }
-  return rows.join("\n");
-}
-
 /** A valid schedule body. */
 export const cronBody = (extra: Record<string, unknown> = {}) => ({
   name: "tiny-nightly",
@@ -140,3 +129,5 @@ export function startHookReceiver(): { url: string; bodies: string[]; close(): P
     close: () => server.shutdown(),
   };
 }
+
+export { dumpKv } from "../_support/kv.ts";

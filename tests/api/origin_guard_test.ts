@@ -90,7 +90,7 @@ Deno.test("without a token, /api/v1 answers a foreign Origin 403 forbidden_origi
       host: "attacker.example:8080",
     });
     assert.equal(rebound.status, 403);
-    assert.equal(await dumpKv(api.kv), before);
+    assert.deepEqual(await dumpKv(api.kv), before);
     for (const path of ["/healthz", "/metrics"]) {
       const open = await api.call("GET", path, undefined, { host: "attacker.example" });
       assert.equal(open.status, 200, path);

@@ -20,7 +20,7 @@ Deno.test("schedules: keepRevisions and prune are validated (422, nothing writte
       assert.equal(res.status, 422, JSON.stringify(extra));
       assert.match(JSON.stringify(res.json), new RegExp(field), JSON.stringify(res.json));
     }
-    assert.equal(await dumpKv(t.kv), before, "a refused body writes nothing");
+    assert.deepEqual(await dumpKv(t.kv), before, "a refused body writes nothing");
 
     const kept = await t.call("POST", "/api/v1/schedules", cronBody({ keepRevisions: 2 }));
     assert.equal(kept.status, 201, kept.text);

@@ -65,7 +65,7 @@ Deno.test("schedules: bad description, labels or priority answer 422 naming the 
         assert.equal(res.status, 422, res.text);
         assert.equal(res.json.error.details.field, field, res.text);
         assert.match(res.json.error.message, message);
-        assert.equal(await dumpKv(api.kv), before);
+        assert.deepEqual(await dumpKv(api.kv), before);
       });
     }
   } finally {

@@ -14,7 +14,7 @@ Deno.test("schedule names are unique among schedules that are not deleted (409, 
     assert.equal(dup.json.error.code, "conflict");
     assert.equal(dup.json.error.details.field, "name");
     assert.match(dup.json.error.message, /"nightly" already exists/);
-    assert.equal(await dumpKv(api.kv), before, "the KV is unchanged");
+    assert.deepEqual(await dumpKv(api.kv), before, "the KV is unchanged");
 
     const other = await api.call("POST", BASE, cronBody({ name: "weekly" }));
     assert.equal(other.status, 201);

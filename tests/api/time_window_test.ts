@@ -173,7 +173,7 @@ Deno.test("time-window routes: bad windows answer 422 naming the problem and wri
         assert.equal(res.status, 422, `${JSON.stringify(body)} ${url}: ${res.text}`);
         assert.equal(res.json.error.code, code, JSON.stringify(body));
         assert.match(res.json.error.message, message, JSON.stringify(body));
-        assert.equal(await dumpKv(api.kv), before, "bad input writes nothing");
+        assert.deepEqual(await dumpKv(api.kv), before, "bad input writes nothing");
       }
     }
     const malformed = await api.call("POST", "/api/v1/time-window/validate", "{windows:");
@@ -208,7 +208,7 @@ Deno.test("time-window routes need the token when the server has one", async () 
         assert.equal(res.status, 401, `${method} ${url}`);
         assert.match(res.json.error.code, /auth_required|invalid_token/);
       }
-      assert.equal(await dumpKv(api.kv), before, "refused requests write nothing");
+      assert.deepEqual(await dumpKv(api.kv), before, "refused requests write nothing");
       const res = await api.call(method, url, body, auth);
       assert.equal(res.status, ok, `${method} ${url}: ${res.text}`);
     }

@@ -339,7 +339,7 @@ Deno.test("bad input answers its documented 4xx naming the field, and writes not
         if (c.field !== undefined) assert.equal(res.json.error.details?.field, c.field, res.text);
         assert.match(res.json.error.message, c.message);
         await api.engine.idle();
-        assert.equal(await dumpKv(api.kv), before, "the KV is unchanged");
+        assert.deepEqual(await dumpKv(api.kv), before, "the KV is unchanged");
       });
     }
   } finally {

@@ -108,12 +108,8 @@ export async function stopWithin(
   return result;
 }
 
-/** Output of one CLI run. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult } from "../_support/cli.ts";
+import type { CliResult } from "../_support/cli.ts";
 
 /** Runs `main.ts …args` to completion. */
 export async function nightpull(

@@ -79,15 +79,6 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Resolves when `predicate` holds, polling every few ms; rejects after `ms`. */
-export async function until(predicate: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** Awaits `promise`, asserting it rejects with a NightpullError (any code); returns the error. */
 export async function rejection(promise: Promise<unknown>): Promise<NightpullError> {
   try {

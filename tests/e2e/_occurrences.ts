@@ -24,24 +24,6 @@ export async function api<T>(
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** Polls `read` every 100 ms until `done` holds; throws with the last value after `ms`. */
-export async function until<T>(
-  read: () => Promise<T>,
-  done: (v: T) => boolean,
-  ms: number,
-  what = "a condition",
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`gave up waiting ${ms} ms for ${what}: ${JSON.stringify(value)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Every run of a schedule, following `nextCursor` through pages of 100. */
 export async function allRuns(base: string, scheduleId: string): Promise<Run[]> {
   const out: Run[] = [];
@@ -130,3 +112,5 @@ export function assertEachOnce(acc: Accounting, from: number, to: number, stepMs
   for (let t = from; t <= to; t += stepMs) if (!acc.counts.has(t)) lost.push(new Date(t));
   assert.deepEqual(lost, [], "occurrences without a record");
 }
+
+export { until } from "../_support/wait.ts";

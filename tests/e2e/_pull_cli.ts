@@ -10,12 +10,8 @@ import { type FakeHub, standardRepos, startFakeHub } from "../../fixtures/fake_h
 /** The repository root (where main.ts and deno.json live). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** What a finished CLI process left. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult } from "../_support/cli.ts";
+import type { CliResult } from "../_support/cli.ts";
 
 /** A fake hub plus a temp home for CLI runs. */
 export interface CliRig {
@@ -109,20 +105,5 @@ export async function sizeOf(path: string): Promise<number> {
     return (await Deno.stat(path)).size;
   } catch {
     return 0;
-  }
-}
-
-/** Polls `check` until true or the deadline passes (then throws naming `what`). */
-export async function pollUntil(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
   }
 }

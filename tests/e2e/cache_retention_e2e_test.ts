@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { namesIn } from "../_tree.ts";
 import { apiCall, startServe } from "../cli/_serve.ts";
-import { cliRig, pollUntil } from "./_pull_cli.ts";
+import { cliRig } from "./_pull_cli.ts";
+import { waitFor } from "../_support/wait.ts";
 import { pyhfSkipReason, runPythonJson } from "./_pyhf.ts";
 import { versionedRepo } from "./_versioned_repo.ts";
 
@@ -23,7 +24,7 @@ async function runOnce(base: string, id: string): Promise<void> {
   const started = await apiCall(base, "POST", `/schedules/${id}/trigger`);
   assert.equal(started.status, 202, JSON.stringify(started.body));
   let last: Record<string, unknown> = {};
-  await pollUntil(
+  await waitFor(
     async () => {
       last = (await apiCall(base, "GET", `/runs/${started.body.id}`)).body;
       return ["succeeded", "failed", "skipped", "cancelled"].includes(String(last.status));

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FIXTURE_TOKEN } from "../../fixtures/fake_hub.ts";
-import { cliRig, finish, pollUntil } from "./_pull_cli.ts";
+import { cliRig, finish } from "./_pull_cli.ts";
+import { waitFor } from "../_support/wait.ts";
 
 const CONFIG = ["--include", "config.json"];
 
@@ -114,7 +115,7 @@ Deno.test("HF_HUB_DOWNLOAD_TIMEOUT is the silence after which a body connection 
     });
     // With the 30 s default no second request could come before 30 s; with 1 s it comes
     // within a second or two (the deadline leaves a loaded machine plenty of headroom).
-    await pollUntil(
+    await waitFor(
       () => r.hub.requests.filter((q) => q.file === "config.json").length >= 2,
       "the stalled body to be given up and asked again",
       20_000,

@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { freeBytes } from "../_tmpfs.ts";
-import { cliRig, finish, pollUntil } from "./_pull_cli.ts";
+import { cliRig, finish } from "./_pull_cli.ts";
+import { waitFor } from "../_support/wait.ts";
 
 const SIZE = 60 * 1000 ** 3;
 
@@ -53,7 +54,7 @@ Deno.test({
       const ended = finish(child);
       const cdnGets = () =>
         r.hub.requests.filter((q) => q.origin === "cdn" && q.method === "GET" && q.file);
-      await pollUntil(() => cdnGets().length >= 2, "two cut CDN requests", 60_000);
+      await waitFor(() => cdnGets().length >= 2, "two cut CDN requests", 60_000);
       child.kill("SIGINT");
       const res = await ended;
       assert.equal(res.code, 130, res.stderr);

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
-import { cliRig, finish, pollUntil, sizeOf } from "./_pull_cli.ts";
+import { cliRig, finish, sizeOf } from "./_pull_cli.ts";
+import { waitFor } from "../_support/wait.ts";
 import { STREAM_BUFFER_SIZE } from "../../src/download/transfer/single_stream.ts";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -147,7 +148,7 @@ Deno.test("Ctrl+C (SIGINT) stops the pull: exit 130, what arrived kept, the next
     const child = r.spawn(["pull", "hf:acme/big"]);
     const ended = finish(child);
     // the first stream buffer on disk means the transfer is under way
-    await pollUntil(async () => (await sizeOf(part)) > 0, "the part file to grow");
+    await waitFor(async () => (await sizeOf(part)) > 0, "the part file to grow");
     child.kill("SIGINT");
     const res = await ended;
     assert.equal(res.code, 130, res.stderr);

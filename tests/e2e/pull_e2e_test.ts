@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { scanCacheDir } from "@huggingface/hub";
 import { bigRepo, FIXTURE_TOKEN } from "../../fixtures/fake_hub.ts";
-import { type CliRig, cliRig, finish, pollUntil, sizeOf } from "./_pull_cli.ts";
+import { type CliRig, cliRig, finish, sizeOf } from "./_pull_cli.ts";
+import { waitFor } from "../_support/wait.ts";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 const MODEL = "model.safetensors";
@@ -93,7 +94,7 @@ async function killMidFile(r: CliRig): Promise<{ part: string; blob: string; kep
   r.hub.addFault({ path: "big.bin", stallAfterBytes: STALL_AT });
   const child = r.spawn(["pull", "hf:acme/big"]);
   const ended = finish(child);
-  await pollUntil(async () => (await sizeOf(part)) > 0, "the part file to grow");
+  await waitFor(async () => (await sizeOf(part)) > 0, "the part file to grow");
   child.kill("SIGKILL");
   const killed = await ended;
   assert.equal(killed.code, 137, "killed by SIGKILL");

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
 import { STREAM_BUFFER_SIZE } from "../../src/download/transfer/single_stream.ts";
 import { filesBelow } from "../_tree.ts";
-import { cliRig, finish, pollUntil, REPO_ROOT } from "./_pull_cli.ts";
+import { cliRig, finish, REPO_ROOT } from "./_pull_cli.ts";
+import { waitFor } from "../_support/wait.ts";
 
 const MiB = 1024 * 1024;
 
@@ -48,7 +49,7 @@ Deno.test("deno task pull + SIGINT to the process group: exit 130, partial bytes
     let part: { path: string; size: number } | undefined;
     try {
       // The first ring buffer is on disk; the next one is filling in memory.
-      await pollUntil(
+      await waitFor(
         async () => {
           part = await largestFile(dir);
           return part !== undefined && part.size >= STREAM_BUFFER_SIZE;

@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cliRig, finish, pollUntil } from "./_pull_cli.ts";
+import { cliRig, finish } from "./_pull_cli.ts";
+import { waitFor } from "../_support/wait.ts";
 
 const REPO = "acme/tiny-model";
 
@@ -87,7 +88,7 @@ Deno.test("a folder swapped for a symlink while a file of the pull is coming in 
     // first.txt is in place and late.bin's body is stalled half-way (its part exists): swap
     // the folder for a link between the two files
     const parts = join(ld, ".cache", "huggingface", "download");
-    await pollUntil(async () => {
+    await waitFor(async () => {
       try {
         await Deno.stat(join(ld, "first.txt"));
         for await (const e of Deno.readDir(parts)) {

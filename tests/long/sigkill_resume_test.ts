@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
-import { cliRig, pollUntil } from "../e2e/_pull_cli.ts";
+import { cliRig } from "../e2e/_pull_cli.ts";
+import { waitFor } from "../_support/wait.ts";
 
 const MiB = 1024 * 1024;
 const SIZE = 80 * MiB;
@@ -47,7 +48,7 @@ Deno.test({
         const child = r.spawn(args);
         try {
           // The transfer has begun once the run writes below the target (part or record).
-          await pollUntil(
+          await waitFor(
             async () => (await newestWrite(dir)) > spawnedAt,
             `kill ${kill}: the transfer starting`,
             60_000,

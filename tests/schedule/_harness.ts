@@ -94,21 +94,6 @@ export async function tick(
   }
 }
 
-/** Polls `check` until it returns a truthy value, or fails after `timeoutMs` real time. */
-export async function waitFor<T>(
-  check: () => Promise<T> | T,
-  what: string,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** A promise with its resolve/reject exposed. */
 export function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -120,16 +105,5 @@ export function deferred<T = void>() {
   return { promise, resolve, reject };
 }
 
-/** Every entry of a KV, for "nothing was written" comparisons. */
-export async function dumpKv(kv: Deno.Kv): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of kv.list({ prefix: [] })) {
-    out.push(
-      JSON.stringify(
-        [e.key, String(e.value), e.versionstamp],
-        (_k, v) => typeof v === "bigint" ? v.toString() : v,
-      ),
-    );
-  }
-  return out;
-}
+export { waitFor } from "../_support/wait.ts";
+export { dumpKv } from "../_support/kv.ts";

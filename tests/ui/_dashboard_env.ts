@@ -42,21 +42,6 @@ export async function api(
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
-/** Polls `read` until `done` holds; fails after `ms`. */
-export async function until<T>(
-  read: () => Promise<T>,
-  done: (v: T) => boolean,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Screenshots `path` at both sizes, failing on horizontal overflow at 390 px. */
 export async function shoot(
   w: WatchedPage,
@@ -118,3 +103,5 @@ export async function start(token?: string): Promise<Env> {
     },
   };
 }
+
+export { until } from "../_support/wait.ts";

@@ -77,7 +77,7 @@ Deno.test("the form shows the service's message beside the cron field and stores
     const shown = /data-error-for="cron">([^<]*)</.exec(html)?.[1];
     const escaped = apiError.json.error.message.replaceAll('"', "&quot;");
     assert.equal(shown, escaped);
-    assert.equal(await dumpKv(api.kv), before, "nothing stored");
+    assert.deepEqual(await dumpKv(api.kv), before, "nothing stored");
 
     const ok = await api.app.request("/schedules/new", post(valid));
     assert.equal(ok.status, 303);

@@ -9,7 +9,7 @@ import {
 } from "../../../src/download/part/file_lock.ts";
 import { hfCacheRepo } from "../../../src/download/layout/hf_cache.ts";
 import { PYHF_DIR, pyhfTest, runPython } from "../../e2e/_pyhf.ts";
-import { until } from "../_fetch_env.ts";
+import { waitFor } from "../../_support/wait.ts";
 
 Deno.test("lock paths are huggingface_hub's own; overlong names get a short hashed lock", () => {
   const repo = hfCacheRepo("/c", "dataset", "acme/d");
@@ -42,7 +42,7 @@ Deno.test("a second holder waits, says so once, and gets the lock when the first
       secondHeld = true;
       return lock;
     });
-    await until(() => waits === 1, 20_000);
+    await waitFor(() => waits === 1, "the second pull to wait", 20_000);
     assert.equal(secondHeld, false);
     await first.release();
     await first.release(); // a second release is harmless
@@ -115,7 +115,7 @@ pyhfTest("Python's filelock and our lock exclude each other both ways", async (t
       assert.match((await reader.read()).value ?? "", /held/);
       let waited = false;
       const ours = acquireFileLock(path, { onWait: () => waited = true });
-      await until(() => waited, 20_000);
+      await waitFor(() => waited, "the wait to be reported", 20_000);
       await child.stdin.close(); // python releases
       const lock = await ours;
       assert.equal(lock.waited, true);

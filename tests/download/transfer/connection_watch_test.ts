@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ABORT_GRACE_MS, StallWatchdog } from "../../../src/download/transfer/connection_watch.ts";
-import { until } from "../_fetch_env.ts";
+import { waitFor } from "../../_support/wait.ts";
 
 Deno.test("a connection without activity past the timeout is cut as stalled", async () => {
   let now = 0;
@@ -10,7 +10,7 @@ Deno.test("a connection without activity past the timeout is cut as stalled", as
   now = 30;
   busy.touch(now);
   now = 50; // quiet: 50 ms silent; busy: 20 ms
-  await until(() => quiet.signal.aborted, 3000);
+  await waitFor(() => quiet.signal.aborted, "the quiet connection to abort", 3000);
   assert.equal(quiet.stalled, true);
   assert.equal(busy.stalled, false);
   assert.equal(busy.signal.aborted, false);
@@ -27,7 +27,7 @@ Deno.test("a user abort sets stopping at once and cuts the connection after the 
   user.abort();
   assert.equal(watch.stopping, true);
   assert.equal(watch.signal.aborted, false);
-  await until(() => watch.signal.aborted, 3000);
+  await waitFor(() => watch.signal.aborted, "the stalled connection to abort", 3000);
   assert.ok(performance.now() - started >= ABORT_GRACE_MS - 5);
   assert.equal(watch.stalled, false);
   watch.end();

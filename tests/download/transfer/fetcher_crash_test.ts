@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { bigRepo } from "../../../fixtures/fake_hub.ts";
 import { fetchFile, type FetchFileOptions } from "../../../src/download/transfer/fetcher.ts";
 import { readPartState } from "../../../src/download/part/part_state.ts";
-import { exists, until, withFetchEnv } from "../_fetch_env.ts";
+import { exists, withFetchEnv } from "../_fetch_env.ts";
+import { waitFor } from "../../_support/wait.ts";
 
 const MiB = 1024 * 1024;
 
@@ -33,14 +34,18 @@ Deno.test("a process killed mid-download leaves no final file; the next run resu
     }).spawn();
     let partSize = 0;
     try {
-      await until(() => {
-        try {
-          partSize = Deno.statSync(options.partPath).size;
-        } catch {
-          partSize = 0;
-        }
-        return partSize >= 6 * MiB;
-      }, 20_000);
+      await waitFor(
+        () => {
+          try {
+            partSize = Deno.statSync(options.partPath).size;
+          } catch {
+            partSize = 0;
+          }
+          return partSize >= 6 * MiB;
+        },
+        "6 MiB in the part",
+        20_000,
+      );
     } finally {
       child.kill("SIGKILL");
       await child.status;
