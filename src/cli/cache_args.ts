@@ -13,6 +13,7 @@ import { type Config, resolveConfig } from "../config.ts";
 import { NightpullError } from "../errors.ts";
 import { parseRepoArg, type RepoArg } from "../download/cache/repo_arg.ts";
 import { usageError } from "./command.ts";
+import { settingOptions } from "./setting_options.ts";
 
 /** Usage text of `nightpull cache`. */
 export const CACHE_USAGE = `Usage:
@@ -30,10 +31,8 @@ holds the lock of (a download in progress) are left alone.`;
 
 /** Options every cache subcommand takes. */
 export const CACHE_OPTIONS = {
-  "cache-dir": { type: "string" },
+  ...settingOptions("hubCache", "dataDir", "kv"),
   json: { type: "boolean" },
-  data: { type: "string" },
-  kv: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

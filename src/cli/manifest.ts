@@ -17,6 +17,7 @@ import { verifyManifest, type VerifyResult } from "../download/verify/verify.ts"
 import { allManifestEntries, type ManifestEntry } from "../store/manifest.ts";
 import { openKv } from "../store/open_kv.ts";
 import { usageError } from "./command.ts";
+import { settingOptions } from "./setting_options.ts";
 import { formatBytes } from "../byte_size.ts";
 import { countText } from "./progress_text.ts";
 
@@ -31,8 +32,7 @@ SOURCE as for pull (the revision is ignored). verify re-hashes every file: exit 
 const OPTIONS = {
   source: { type: "string" },
   json: { type: "boolean" },
-  data: { type: "string" },
-  kv: { type: "string" },
+  ...settingOptions("dataDir", "kv"),
   help: { type: "boolean", short: "h" },
 } as const;
 

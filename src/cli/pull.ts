@@ -19,6 +19,7 @@ import { planText } from "./dry_run_view.ts";
 import { openKv } from "../store/open_kv.ts";
 import { createLogger } from "../log.ts";
 import { usageError } from "./command.ts";
+import { settingOptions } from "./setting_options.ts";
 import { formatBytes } from "../byte_size.ts";
 import { formatElapsed } from "../time/elapsed.ts";
 import { PullProgress, stderrProgressMode, terminalColumns } from "./progress.ts";
@@ -56,28 +57,31 @@ Present files are trusted while their size, mtime and inode are unchanged, else 
 (and downloaded again when their bytes changed); --verify hashes every present file.`;
 
 const OPTIONS = {
+  // the settings' flags, as the settings table declares them
+  ...settingOptions(
+    "hubCache",
+    "connections",
+    "dataDir",
+    "kv",
+    "hfTokenFile",
+    "bwlimit",
+    "minFree",
+    "timezone",
+    "logLevel",
+  ),
   "local-dir": { type: "string" },
-  "cache-dir": { type: "string" },
   include: { type: "string", multiple: true },
   exclude: { type: "string", multiple: true },
   sha256: { type: "string" },
   filename: { type: "string" },
-  connections: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   json: { type: "boolean" },
-  data: { type: "string" },
-  kv: { type: "string" },
-  "hf-token-file": { type: "string" },
   token: { type: "string" },
   "repo-type": { type: "string" },
   revision: { type: "string" },
   "dry-run": { type: "boolean" },
   "force-download": { type: "boolean" },
   "max-workers": { type: "string" },
-  bwlimit: { type: "string" },
-  "min-free": { type: "string" },
-  timezone: { type: "string" },
-  "log-level": { type: "string" },
   verify: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;

@@ -12,6 +12,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { EXIT, NightpullError } from "../errors.ts";
 import { ApiClient } from "./api_client.ts";
+import { settingOptions } from "./setting_options.ts";
 
 /** Usage of `nightpull schedule`. */
 export const SCHEDULE_USAGE = `Usage:
@@ -36,7 +37,7 @@ export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** Options every subcommand takes. */
 export const COMMON: Options = {
-  server: { type: "string" },
+  ...settingOptions("server"),
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };

@@ -12,11 +12,12 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import type { ConfigFlags } from "../config.ts";
 import { NightpullError } from "../errors.ts";
 import type { Setting } from "../setting.ts";
-import { SETTINGS } from "../settings.ts";
+import { type SettingKey, SETTINGS } from "../settings.ts";
+import { settingOptions } from "./setting_options.ts";
 import { settingsHelp } from "./settings_doc.ts";
 
-const SERVE_SETTINGS = (Object.values(SETTINGS) as Setting<unknown>[])
-  .filter((s): s is Setting<unknown> & { flag: string } => !!s.flag && !s.client);
+const SERVE_SETTINGS = (Object.entries(SETTINGS) as [SettingKey, Setting<unknown>][])
+  .filter(([, s]) => !!s.flag && !s.client);
 
 /** Usage of `nightpull serve`. */
 export const SERVE_USAGE = `Usage:
@@ -41,13 +42,8 @@ a run that would not fit fails insufficient_space before transferring.`;
 
 /** The `parseArgs` options of `serve`: one per setting with a flag, and `--help`. */
 function serveOptions(): ParseArgsOptionsConfig {
-  const options: ParseArgsOptionsConfig = { help: { type: "boolean", short: "h" } };
-  for (const s of SERVE_SETTINGS) {
-    options[s.flag] = s.arg
-      ? { type: "string", ...(s.multiple ? { multiple: true } : {}) }
-      : { type: "boolean" };
-  }
-  return options;
+  const keys = SERVE_SETTINGS.map(([key]) => key);
+  return { ...settingOptions(...keys), help: { type: "boolean", short: "h" } };
 }
 
 /** `serve`'s arguments as flag values (a repeated flag's values joined with commas). */

@@ -17,6 +17,7 @@ import { parseWindowRange } from "../schedule/window/time_window_input.ts";
 import type { ScheduleWindow, WindowCheck } from "../schedule/window/window_service.ts";
 import { ApiClient } from "./api_client.ts";
 import type { Command } from "./command.ts";
+import { settingOptions } from "./setting_options.ts";
 import { withSubcommands } from "./subcommands.ts";
 import { formatFields, formatInstant, formatTable } from "./table.ts";
 
@@ -54,7 +55,7 @@ function parse(sub: string, args: string[], windowFlags: boolean): Parsed {
       allowPositionals: true,
       strict: true,
       options: {
-        server: { type: "string" },
+        ...settingOptions("server"),
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         ...(windowFlags
