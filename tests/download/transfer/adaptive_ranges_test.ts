@@ -5,6 +5,7 @@ import { fetchFile, type FetchFileOptions } from "../../../src/download/transfer
 import { doneRanges, readPartState } from "../../../src/download/part/part_state.ts";
 import { coveredBytes } from "../../../src/download/transfer/range_plan.ts";
 import { NightpullError } from "../../../src/errors.ts";
+import { rateLimiterFor } from "../../../src/download/transfer/rate_limiter.ts";
 import { type FetchEnv, withFetchEnv } from "../_fetch_env.ts";
 
 const MiB = 1024 * 1024;
@@ -61,6 +62,19 @@ Deno.test("a CDN capping each connection: the count grows to --connections and t
     assert.equal(env.hub.peakInflight(), 4);
     const served = env.hub.bodyBytes((r) => r.file === "big.bin");
     assert.ok(served <= 1.1 * size, `served ${served} bytes for ${size}`);
+  });
+});
+
+Deno.test("a full link (a total cap): the added connections bring nothing, so no more open", async () => {
+  await withFetchEnv(async (env) => {
+    const size = 24 * MiB;
+    const { info, options } = bigFile(env, size, 8);
+    env.hub.resetPeakInflight();
+    const result = await fetchFile({ ...options, limiter: rateLimiterFor("8M", "UTC") });
+    assert.equal(result.sha256, info.sha256);
+    await env.hub.settled();
+    // 2 at first, 4 after the first step; 4 were no faster than 2, so 8 were never opened
+    assert.ok(env.hub.peakInflight() <= 4, `peak ${env.hub.peakInflight()} in flight`);
   });
 });
 
