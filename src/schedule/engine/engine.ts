@@ -29,6 +29,7 @@ import { OccurrenceFirer } from "./occurrence_firing.ts";
 import { RunDispatcher } from "./run_dispatcher.ts";
 import { TimerHeap } from "./timer_heap.ts";
 
+/** The executor the engine calls and the events it emits (defined in ./engine_types.ts). */
 export type { EngineEvent, Executor };
 
 /** Options of {@link Engine}. */

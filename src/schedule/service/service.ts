@@ -44,13 +44,10 @@ import {
 } from "./schedule_views.ts";
 import type { ServiceContext } from "./service_context.ts";
 
+/** A page of results and a schedule body, as the service's callers use them. */
 export type { Page, ScheduleInput };
-export {
-  maskSchedule,
-  type ScheduleDetail,
-  type ScheduleStats,
-  type ScheduleView,
-} from "./schedule_views.ts";
+/** How schedules are shown (./schedule_views.ts), for the API, CLI and dashboard. */
+export { maskSchedule, type ScheduleDetail, type ScheduleView } from "./schedule_views.ts";
 
 /** Dependencies of {@link ScheduleService}. */
 export interface ScheduleServiceDeps {
