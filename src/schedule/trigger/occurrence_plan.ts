@@ -11,10 +11,15 @@
  * ```
  * @module
  */
-import { newId, type OccurrenceClaim, type ScheduleEntry } from "../../store/mod.ts";
+import {
+  newId,
+  type OccurrenceClaim,
+  type ScheduleEntry,
+  type ScheduleState,
+} from "../../store/mod.ts";
 import { parseDuration } from "../../time/duration.ts";
 import { planDueOccurrences } from "./misfire.ts";
-import { newRun } from "../runs/run_records.ts";
+import { type NewRun, newRun } from "../runs/run_records.ts";
 import type { Run } from "../../store/records.ts";
 
 /** Facts about this moment and this process that decide a run's fate. */
@@ -58,52 +63,22 @@ export function planClaim(entry: ScheduleEntry, ctx: ClaimContext): PlannedClaim
     now,
     priority: schedule.priority,
   };
-  if (plan.missed) {
-    runs.push({
-      ...newRun({
-        ...common,
-        id: newId(now),
-        plannedAt: plan.missed.last,
-        trigger: "schedule",
-        status: "skipped",
-        reason: "missed",
-      }),
-      missed: {
-        count: plan.missed.count,
-        first: new Date(plan.missed.first).toISOString(),
-        last: new Date(plan.missed.last).toISOString(),
-      },
-    });
-  }
+  if (plan.missed) runs.push(missedRun({ ...common, id: newId(now) }, plan.missed));
   let startNow: Run | null = null;
   if (plan.fire) {
-    const base = {
-      ...common,
-      id: newId(now),
-      plannedAt: plan.fire.plannedAt,
-      trigger: plan.fire.catchup ? "catchup" as const : "schedule" as const,
-    };
-    if (!ctx.windowOpen) {
-      const next = ctx.nextOpen ?? null;
-      runs.push({
-        ...newRun({ ...base, status: "skipped", reason: "outside_window" }),
-        nextOpen: next === null ? null : new Date(next).toISOString(),
-      });
-    } else if (ctx.offline && /^hf:/i.test(schedule.source)) {
-      // nothing a run could fetch: say so in the history rather than fail every night
-      runs.push(newRun({ ...base, status: "skipped", reason: "offline" }));
-    } else if (ctx.activeBusy && (schedule.overlap === "skip" || state.queuedRunId)) {
-      runs.push(newRun({ ...base, status: "skipped", reason: "overlap" }));
-    } else if (ctx.activeBusy) {
-      const queued = newRun({ ...base, status: "pending", dueAt: null });
-      runs.push(queued);
-      newState.queuedRunId = queued.id;
-    } else {
-      const run = newRun({ ...base, status: ctx.slotFree ? "running" : "pending" });
-      runs.push(run);
-      newState.activeRunId = run.id;
-      if (ctx.slotFree) startNow = run;
-    }
+    const fired = firedRun(
+      {
+        ...common,
+        id: newId(now),
+        plannedAt: plan.fire.plannedAt,
+        trigger: plan.fire.catchup ? "catchup" : "schedule",
+      },
+      entry,
+      ctx,
+      newState,
+    );
+    runs.push(fired.run);
+    if (fired.startNow) startNow = fired.run;
   }
   const completed = schedule.trigger.type === "once" && plan.next === null;
   const claim: OccurrenceClaim = {
@@ -119,4 +94,62 @@ export function planClaim(entry: ScheduleEntry, ctx: ClaimContext): PlannedClaim
     historyMs: ctx.historyMs,
   };
   return { claim, startNow, next: plan.next };
+}
+
+/** The one skipped record standing for the occurrences too old to run (`missed`). */
+function missedRun(
+  fields: Omit<NewRun, "plannedAt" | "trigger">,
+  missed: { count: number; first: number; last: number },
+): Run {
+  return {
+    ...newRun({
+      ...fields,
+      plannedAt: missed.last,
+      trigger: "schedule",
+      status: "skipped",
+      reason: "missed",
+    }),
+    missed: {
+      count: missed.count,
+      first: new Date(missed.first).toISOString(),
+      last: new Date(missed.last).toISOString(),
+    },
+  };
+}
+
+/**
+ * The due occurrence's run and its fate: skipped (window closed, offline, overlap), queued
+ * behind the active run, started now (a free slot) or pending. Records in `state` the run
+ * that became active or queued.
+ */
+function firedRun(
+  base: NewRun,
+  entry: ScheduleEntry,
+  ctx: ClaimContext,
+  state: ScheduleState,
+): { run: Run; startNow: boolean } {
+  const { schedule } = entry;
+  if (!ctx.windowOpen) {
+    const next = ctx.nextOpen ?? null;
+    const run = {
+      ...newRun({ ...base, status: "skipped", reason: "outside_window" }),
+      nextOpen: next === null ? null : new Date(next).toISOString(),
+    };
+    return { run, startNow: false };
+  }
+  if (ctx.offline && /^hf:/i.test(schedule.source)) {
+    // nothing a run could fetch: say so in the history rather than fail every night
+    return { run: newRun({ ...base, status: "skipped", reason: "offline" }), startNow: false };
+  }
+  if (ctx.activeBusy && (schedule.overlap === "skip" || entry.state.queuedRunId)) {
+    return { run: newRun({ ...base, status: "skipped", reason: "overlap" }), startNow: false };
+  }
+  if (ctx.activeBusy) {
+    const queued = newRun({ ...base, status: "pending", dueAt: null });
+    state.queuedRunId = queued.id;
+    return { run: queued, startNow: false };
+  }
+  const run = newRun({ ...base, status: ctx.slotFree ? "running" : "pending" });
+  state.activeRunId = run.id;
+  return { run, startNow: ctx.slotFree };
 }

@@ -102,56 +102,10 @@ export function validateTrigger(trigger: unknown, now: Date, defaultTz: string):
   }
   const t = trigger as Record<string, unknown>;
   switch (t.type) {
-    case "cron": {
-      onlyKeys(t, ["type", "expression", "timezone"]);
-      if (typeof t.expression !== "string" || !t.expression.trim()) {
-        throw new NightpullError(
-          "invalid_cron",
-          'trigger.expression is required for a cron trigger, e.g. "0 2 * * *"',
-          { field: "trigger.expression" },
-        );
-      }
-      const timezone = t.timezone ?? defaultTz;
-      if (typeof timezone !== "string" || !isValidTimezone(timezone)) {
-        throw new NightpullError(
-          "invalid_timezone",
-          `unknown timezone ${JSON.stringify(timezone)}: expected an IANA zone such as ` +
-            `"Europe/Berlin" or "UTC"`,
-          { field: "trigger.timezone" },
-        );
-      }
-      const expression = t.expression.trim();
-      parseCron(expression, timezone);
-      if (nextCronRun(expression, timezone, now.getTime()) === null) {
-        throw new NightpullError(
-          "invalid_cron",
-          `invalid cron ${JSON.stringify(expression)}: it never fires (no date matches)`,
-          { field: "trigger.expression" },
-        );
-      }
-      return { type: "cron", expression, timezone };
-    }
-    case "interval": {
-      onlyKeys(t, ["type", "every", "startAt"]);
-      let every: number;
-      try {
-        every = parseDuration(t.every, "trigger.every");
-      } catch (err) {
-        throw new NightpullError("invalid_interval", (err as Error).message, {
-          field: "trigger.every",
-        });
-      }
-      if (every < MIN_INTERVAL_MS) {
-        throw new NightpullError(
-          "invalid_interval",
-          `invalid trigger.every ${JSON.stringify(t.every)}: shorter than the minimum "1m"`,
-          { field: "trigger.every" },
-        );
-      }
-      const out: Trigger = { type: "interval", every: (t.every as string).trim() };
-      if (t.startAt !== undefined) out.startAt = isoInstant(t.startAt, "trigger.startAt");
-      return out;
-    }
+    case "cron":
+      return cronTrigger(t, now, defaultTz);
+    case "interval":
+      return intervalTrigger(t);
     case "once": {
       onlyKeys(t, ["type", "at"]);
       const at = isoInstant(t.at, "trigger.at");
@@ -169,4 +123,58 @@ export function validateTrigger(trigger: unknown, now: Date, defaultTz: string):
         `invalid trigger.type ${JSON.stringify(t.type)}: expected "cron", "interval" or "once"`,
       );
   }
+}
+
+/** A cron trigger: an expression that parses and fires at least once, in a known zone. */
+function cronTrigger(t: Record<string, unknown>, now: Date, defaultTz: string): Trigger {
+  onlyKeys(t, ["type", "expression", "timezone"]);
+  if (typeof t.expression !== "string" || !t.expression.trim()) {
+    throw new NightpullError(
+      "invalid_cron",
+      'trigger.expression is required for a cron trigger, e.g. "0 2 * * *"',
+      { field: "trigger.expression" },
+    );
+  }
+  const timezone = t.timezone ?? defaultTz;
+  if (typeof timezone !== "string" || !isValidTimezone(timezone)) {
+    throw new NightpullError(
+      "invalid_timezone",
+      `unknown timezone ${JSON.stringify(timezone)}: expected an IANA zone such as ` +
+        `"Europe/Berlin" or "UTC"`,
+      { field: "trigger.timezone" },
+    );
+  }
+  const expression = t.expression.trim();
+  parseCron(expression, timezone);
+  if (nextCronRun(expression, timezone, now.getTime()) === null) {
+    throw new NightpullError(
+      "invalid_cron",
+      `invalid cron ${JSON.stringify(expression)}: it never fires (no date matches)`,
+      { field: "trigger.expression" },
+    );
+  }
+  return { type: "cron", expression, timezone };
+}
+
+/** An interval trigger: `every` of at least a minute, an optional ISO `startAt`. */
+function intervalTrigger(t: Record<string, unknown>): Trigger {
+  onlyKeys(t, ["type", "every", "startAt"]);
+  let every: number;
+  try {
+    every = parseDuration(t.every, "trigger.every");
+  } catch (err) {
+    throw new NightpullError("invalid_interval", (err as Error).message, {
+      field: "trigger.every",
+    });
+  }
+  if (every < MIN_INTERVAL_MS) {
+    throw new NightpullError(
+      "invalid_interval",
+      `invalid trigger.every ${JSON.stringify(t.every)}: shorter than the minimum "1m"`,
+      { field: "trigger.every" },
+    );
+  }
+  const out: Trigger = { type: "interval", every: (t.every as string).trim() };
+  if (t.startAt !== undefined) out.startAt = isoInstant(t.startAt, "trigger.startAt");
+  return out;
 }
