@@ -1,10 +1,12 @@
 /**
  * The multi-connection transfer: the part is preallocated to the full size and cut into
- * pieces handed out in file order to N connections, each writing at its offsets through its own
- * file handle (range_connection.ts). A hasher follows the contiguous written prefix, reading it
- * back from the page cache, so the SHA-256 is ready soon after the last byte (range_hasher.ts).
- * Written ranges are checkpointed (data fsync, then the sidecar) so a restart resumes only the
- * missing ranges (range_ledger.ts).
+ * pieces handed out in file order (piece_queue.ts) to connections that each write at their
+ * offsets through their own file handle (range_connection.ts). The count adapts
+ * (connection_controller.ts): 2 at first, doubled while the total rate still rises, up to the
+ * limit; at the end a free connection steals the tail of the slowest range. A hasher follows
+ * the contiguous written prefix, reading it back from the page cache, so the SHA-256 is ready
+ * soon after the last byte (range_hasher.ts). Written ranges are checkpointed (data fsync, then
+ * the sidecar) so a restart resumes only the missing ranges, stolen or not (range_ledger.ts).
  *
  * @example
  * ```ts
