@@ -12,7 +12,7 @@
  * @module
  */
 import { NightpullError } from "../errors.ts";
-import { retryWhileLocked, updateWithCheck } from "./commit.ts";
+import { commitWithRetry, retryWhileLocked, updateWithCheck } from "./commit.ts";
 import { manifestKey, manifestPrefix } from "./keys.ts";
 
 /** How a file was laid out on disk. */
@@ -155,3 +155,93 @@ export async function allManifestEntries(
   } while (cursor);
   return all;
 }
+
+/** Most records one atomic commit of {@link putManifestEntries} writes (KV allows 1000). */
+export const MANIFEST_BATCH_RECORDS = 1000;
+/** Most bytes (roughly, as JSON) one commit writes; KV refuses a commit past 800 KB. */
+const MANIFEST_BATCH_BYTES = 600_000;
+
+/**
+ * Writes many records in as few atomic commits as KV allows (up to
+ * {@link MANIFEST_BATCH_RECORDS} records and about 600 KB each): blind sets, last writer wins,
+ * which is right for records of verified content (two writers of one path wrote the same
+ * bytes). Returns the number of commits made.
+ */
+export async function putManifestEntries(kv: Deno.Kv, entries: ManifestEntry[]): Promise<number> {
+  let commits = 0;
+  let batch: [Deno.KvKey, ManifestEntry][] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const sets = batch;
+    batch = [];
+    bytes = 0;
+    await commitWithRetry(() => {
+      const op = kv.atomic();
+      for (const [key, value] of sets) op.set(key, value);
+      return op;
+    });
+    commits++;
+  };
+  for (const entry of entries) {
+    const key = checkedManifestKey(entry.source, entry.localPath);
+    const size = JSON.stringify(entry).length + entry.source.length + entry.localPath.length;
+    if (batch.length >= MANIFEST_BATCH_RECORDS || bytes + size > MANIFEST_BATCH_BYTES) {
+      await flush();
+    }
+    batch.push([key, entry]);
+    bytes += size;
+  }
+  await flush();
+  return commits;
+}
+
+/**
+ * The records of one source at these local paths (absent ones left out), read as one or a few
+ * key-range pages rather than one read per path: the paths are sorted and the range between
+ * the first and last read; when that range holds many other records, it is read by `getMany`
+ * ten keys at a time instead.
+ */
+export async function manifestEntriesAt(
+  kv: Deno.Kv,
+  source: string,
+  localPaths: string[],
+): Promise<ManifestEntry[]> {
+  if (localPaths.length === 0) return [];
+  const wanted = new Set(localPaths);
+  const sorted = [...wanted].sort(byUtf8);
+  const prefix = manifestPrefix(source);
+  const start = [...prefix, sorted[0]];
+  const end = [...prefix, sorted[sorted.length - 1] + "\0"];
+  const limit = sorted.length * 2 + 100;
+  const found: ManifestEntry[] = [];
+  let read = 0;
+  const iter = kv.list<ManifestEntry>({ start, end }, { limit, batchSize: 500 });
+  for await (const item of iter) {
+    read++;
+    if (wanted.has(item.value.localPath)) found.push(item.value);
+  }
+  if (read < limit) return found;
+  // A sparse range (records of other places in between): exact reads instead.
+  const exact: ManifestEntry[] = [];
+  for (let i = 0; i < sorted.length; i += 10) {
+    const keys = sorted.slice(i, i + 10).map((p) => manifestKey(source, p));
+    const got = await retryWhileLocked(() => kv.getMany<ManifestEntry[]>(keys));
+    for (const g of got) if (g.value) exact.push(g.value);
+  }
+  return exact;
+}
+
+/** Orders strings as KV orders key parts (by UTF-8 bytes, not UTF-16 code units). */
+function byUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  // UTF-16 order is UTF-8 order unless a surrogate or U+E000..U+FFFF is involved
+  if (!WIDE.test(a) && !WIDE.test(b)) return a < b ? -1 : 1;
+  const ea = encoder.encode(a);
+  const eb = encoder.encode(b);
+  const n = Math.min(ea.length, eb.length);
+  for (let i = 0; i < n; i++) if (ea[i] !== eb[i]) return ea[i] - eb[i];
+  return ea.length - eb.length;
+}
+const encoder = new TextEncoder();
+const WIDE = /[\uD800-\uFFFF]/;

@@ -28,6 +28,8 @@ export function treeCachePath(folder: string, commit: string): string {
  */
 export async function writeTreeCache(folder: string, commit: string, files: HubFile[]) {
   const path = treeCachePath(folder, commit);
+  // A commit's listing never changes: one written before (by us or huggingface_hub) stands.
+  if ((await Deno.stat(path).catch(() => null))?.size) return;
   const entries = [...files].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
     .map((f) => [f.path, {
       size: f.size,

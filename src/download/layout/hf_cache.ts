@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep as SEP } from "node:path";
 import { NightpullError, osWriteError } from "../../errors.ts";
 import { writeCacheDirTag } from "./cachedir_tag.ts";
 import { renameOrDiscard } from "../part/part_file.ts";
@@ -51,7 +51,24 @@ function assertHex(kind: string, value: string): void {
 /** `blobs/<etag>`: where the content of a file lives. */
 export function blobPath(repo: HfCacheRepo, etag: string): string {
   assertHex("etag", etag);
-  return join(repo.dir, "blobs", etag);
+  const dir = normalDir(repo);
+  return SEP === "/" && dir !== "." ? `${dir}/blobs/${etag}` : join(repo.dir, "blobs", etag);
+}
+
+const normalDirs = new WeakMap<HfCacheRepo, string>();
+const PLAIN_PATH = /^(?!\.{1,2}(?:\/|$))(?:[^/]+\/(?!\.{1,2}(?:\/|$)))*[^/]+$/;
+
+/**
+ * `join(repo.dir)`, worked out once per repo: the paths of 100,000 files are then plain
+ * concatenations, equal to what `join` gives, instead of 100,000 normalizations.
+ */
+function normalDir(repo: HfCacheRepo): string {
+  let dir = normalDirs.get(repo);
+  if (dir === undefined) {
+    dir = join(repo.dir).replace(/\/+$/, "");
+    normalDirs.set(repo, dir);
+  }
+  return dir;
 }
 
 /**
@@ -65,6 +82,11 @@ export function incompleteBlobPath(repo: HfCacheRepo, etag: string): string {
 /** `snapshots/<commit>/<path>`; `relPath` must already be sanitized (see safe_path.ts). */
 export function snapshotFilePath(repo: HfCacheRepo, commit: string, relPath: string): string {
   assertHex("commit", commit);
+  // a plain relative path (no empty, "." or ".." part) joins as it is
+  const dir = normalDir(repo);
+  if (SEP === "/" && dir !== "." && PLAIN_PATH.test(relPath)) {
+    return `${dir}/snapshots/${commit}/${relPath}`;
+  }
   return join(repo.dir, "snapshots", commit, ...relPath.split("/"));
 }
 

@@ -29,7 +29,10 @@ import { TransferMeter } from "../transfer/transfer_meter.ts";
 import { eachLimited } from "./each_limited.ts";
 import { describeFileError } from "./file_error.ts";
 import { guardJobPaths, type HubPull } from "./hub_pull_setup.ts";
-import { fileStamp, type Presence } from "./known_files.ts";
+import { fileStamp, KnownFiles, type Presence } from "./known_files.ts";
+import type { SymlinkGuard } from "../layout/symlink_guard.ts";
+import { PartsIn } from "../layout/leftover_parts.ts";
+import type { RecordOptions } from "../layout/verified_file.ts";
 import { runLockedJobs } from "./locked_jobs.ts";
 import { type BlobJob, ConnectionBudget, connectionsFor } from "./pull_plan.ts";
 
@@ -37,6 +40,10 @@ import { type BlobJob, ConnectionBudget, connectionsFor } from "./pull_plan.ts";
 export const DEFAULT_FILE_CONCURRENCY = 8;
 /** Present files recorded at once. */
 const PRESENT_CONCURRENCY = 8;
+/** Present files recorded per batch (one guard sweep; records written in one commit). */
+const PRESENT_BATCH = 1000;
+/** How long a per-file guard sweep may remember folders found real. */
+const SWEEP_MS = 1000;
 
 type Present = Extract<Presence, { state: "present" }>;
 
@@ -53,6 +60,7 @@ export class HubPullFiles {
   readonly #recorder: VerifiedFileRecorder;
   readonly #perFile: number;
   readonly #budget: ConnectionBudget;
+  #sweep?: { guard: SymlinkGuard; at: number };
 
   constructor(run: HubPull, presence: Map<BlobJob, Presence>, recorder: VerifiedFileRecorder) {
     this.#run = run;
@@ -78,13 +86,23 @@ export class HubPullFiles {
     });
   }
 
-  /** Records the present files (links, metadata, manifest) and tells each as skipped. */
+  /**
+   * Records the present files (links, metadata, manifest) and tells each as skipped, a batch
+   * at a time: one guard sweep and one manifest commit per batch.
+   */
   async skipAll(present: BlobJob[]): Promise<void> {
-    const { target, listed } = this.#run;
-    await eachLimited(present, PRESENT_CONCURRENCY, async (job) => {
-      await this.#skip(job, this.#presence.get(job) as Present);
-      await removeLeftoverParts(job, target.layout, listed);
-    });
+    const { target, listed, guard } = this.#run;
+    const partsIn = target.layout === "hf-cache"
+      ? await PartsIn.list(`${target.repo.dir}/blobs`)
+      : undefined;
+    for (let i = 0; i < present.length; i += PRESENT_BATCH) {
+      const sweep = guard.sweep();
+      await eachLimited(present.slice(i, i + PRESENT_BATCH), PRESENT_CONCURRENCY, async (job) => {
+        await this.#skip(job, this.#presence.get(job) as Present, sweep);
+        await removeLeftoverParts(job, target.layout, listed, partsIn);
+      });
+      await this.#recorder.flush();
+    }
   }
 
   /** Fetches `todo` under their locks; failures are collected in `errors`. */
@@ -112,13 +130,20 @@ export class HubPullFiles {
     });
   }
 
-  async #record(job: BlobJob, hashes: Present["hashes"], stamp: Present["stamp"] | undefined) {
-    for (const file of job.files) await this.#run.guard.check(file.localPath);
-    await this.#recorder.record(job, hashes, stamp);
+  async #record(
+    job: BlobJob,
+    hashes: Present["hashes"],
+    stamp: Present["stamp"] | undefined,
+    guard: SymlinkGuard,
+    options?: RecordOptions,
+  ) {
+    if (!options?.linked) { for (const file of job.files) await guard.check(file.localPath); }
+    await this.#recorder.record(job, hashes, stamp, options);
   }
 
-  async #skip(job: BlobJob, found: Present): Promise<void> {
-    await this.#record(job, found.hashes, found.stamp);
+  async #skip(job: BlobJob, found: Present, guard: SymlinkGuard): Promise<void> {
+    const options = { linked: found.linked, recorded: found.recorded };
+    await this.#record(job, found.hashes, found.stamp, guard, options);
     for (const file of job.files) {
       this.skipped++;
       metrics.filesSkipped.inc();
@@ -161,15 +186,16 @@ export class HubPullFiles {
 
   /** Whoever held the lock may have finished (or repaired) the file meanwhile: skip it then. */
   async #presentNow(job: BlobJob, lock: FileLock, before: Presence["state"]): Promise<boolean> {
-    const { request, known, target, listed, ctx } = this.#run;
+    const { request, target, listed, ctx } = this.#run;
     if (request.force || (before !== "absent" && !lock.waited)) return false;
-    const now = await known.presence(job, target, {
+    // No records: a file another writer finished is re-hashed and adopted.
+    const now = await NO_RECORDS.presence(job, target, {
       verify: request.verify === "always" || before === "changed",
       signal: ctx.signal,
     });
     if (now.state !== "present") return false;
     await clearLeftoverParts(job, target.layout, listed);
-    await this.#skip(job, now);
+    await this.#skip(job, now, this.#run.guard);
     return true;
   }
 
@@ -180,7 +206,7 @@ export class HubPullFiles {
   async #prepare(job: BlobJob): Promise<void> {
     const { request, guard, target, listed } = this.#run;
     await this.checkSpace();
-    await guardJobPaths(guard, job, target);
+    await guardJobPaths(this.#sweepGuard(guard), job, target);
     await adoptLeftoverPart(job, target.layout, listed);
     // --force-download starts over (with the lock held: the part is nobody else's now)
     if (request.force) await discardPart(job.partPath);
@@ -236,7 +262,7 @@ export class HubPullFiles {
     const first = job.files[0];
     this.bytes += result.bytesTransferred;
     const hashes = { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 };
-    await this.#record(job, hashes, await fileStamp(job.dataPath));
+    await this.#record(job, hashes, await fileStamp(job.dataPath), this.#run.guard);
     for (const file of job.files) {
       this.done++;
       ctx.onEvent?.({ type: "file", path: file.path, status: "done", bytes: job.size });
@@ -257,4 +283,19 @@ export class HubPullFiles {
       resumedFrom: result.resumedFrom,
     });
   }
+
+  /**
+   * The guard for the checks before each file: a sweep renewed every second, so thousands of
+   * tiny files do not each `lstat` every folder above them again. The fetcher's own checks
+   * right before its writes and rename use the guard itself.
+   */
+  #sweepGuard(guard: SymlinkGuard): SymlinkGuard {
+    const now = Date.now();
+    if (!this.#sweep || now - this.#sweep.at > SWEEP_MS) {
+      this.#sweep = { guard: guard.sweep(), at: now };
+    }
+    return this.#sweep.guard;
+  }
 }
+
+const NO_RECORDS = new KnownFiles([]);

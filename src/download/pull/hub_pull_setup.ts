@@ -22,7 +22,6 @@ import { downloadMetadataPath } from "../layout/local_dir_metadata.ts";
 import { type SymlinkGuard, symlinkGuard } from "../layout/symlink_guard.ts";
 import { manifestSourceKey } from "../source/source_key.ts";
 import type { Source } from "../source/source.ts";
-import { KnownFiles } from "./known_files.ts";
 import { type BlobJob, planJobs, type PullTarget, selectFiles } from "./pull_plan.ts";
 import { pullRateLimits, throwIfInterrupted } from "./pull_signals.ts";
 import type { PullContext, PullRequest } from "./pull_types.ts";
@@ -47,7 +46,6 @@ export interface HubPull {
   jobs: BlobJob[];
   /** Every path of the commit's listing (leftover parts of other paths are left alone). */
   listed: Set<string>;
-  known: KnownFiles;
 }
 
 /** Resolves, lists, plans and guards a hub pull; writes only the tree cache (not on dry runs). */
@@ -79,9 +77,9 @@ export async function openHubPull(
   );
   if (!request.dryRun) await writeTreeCacheGuarded(guard, target, commit, listing);
   const jobs = planJobs(selected, target);
-  for (const job of jobs) await guardJobPaths(guard, job, target);
+  const sweep = guard.sweep({ listLeaves: true });
+  for (const job of jobs) await guardJobPaths(sweep, job, target);
   const listed = new Set(listing.map((f) => f.path));
-  const known = await KnownFiles.load(kv, sourceKey);
   return {
     request,
     source,
@@ -94,7 +92,6 @@ export async function openHubPull(
     guard,
     jobs,
     listed,
-    known,
   };
 }
 

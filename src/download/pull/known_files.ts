@@ -6,16 +6,19 @@
  * reported `changed` so the pull repairs it. Files found on disk without a record (left by
  * huggingface_hub, another nightpull, or a lost KV) are re-hashed and adopted when they match;
  * in a local dir, an unchanged huggingface_hub `.metadata` of the same LFS etag is trusted.
+ * Records are read for a batch of jobs at a time (their own paths, and in the hf cache the same
+ * paths in the other snapshots), never the whole manifest of a source at once.
  *
  * @example
  * ```ts
- * const known = await KnownFiles.load(kv, "hf:acme/tiny-model");
+ * const known = await KnownFiles.forJobs(kv, "hf:acme/tiny-model", jobs, target, []);
  * const presence = await known.presence(job, target); // { state: "absent" }: fetch it
  * ```
  * @module
  */
 import { sep } from "node:path";
-import { allManifestEntries, type ManifestEntry } from "../../store/manifest.ts";
+import { manifestEntriesAt, type ManifestEntry } from "../../store/manifest.ts";
+import { snapshotFilePath } from "../layout/hf_cache.ts";
 import type { BlobJob, PullTarget } from "./pull_plan.ts";
 import { readDownloadMetadata } from "../layout/local_dir_metadata.ts";
 import { hashFile } from "../verify/verify.ts";
@@ -35,8 +38,19 @@ export interface FileStamp {
 
 /** Whether a job's content is on disk. */
 export type Presence =
-  /** Verified: by an unchanged stamp, or by a re-hash (`rehashed`). */
-  | { state: "present"; hashes: ContentHashes; stamp: FileStamp; rehashed: boolean }
+  /**
+   * Verified: by an unchanged stamp, or by a re-hash (`rehashed`). `linked`: every snapshot
+   * path of the job already resolves to the recorded blob (nothing to link again).
+   */
+  | {
+    state: "present";
+    hashes: ContentHashes;
+    stamp: FileStamp;
+    rehashed: boolean;
+    linked?: boolean;
+    /** Every file's manifest record already says all this (nothing to write). */
+    recorded?: boolean;
+  }
   /** Nothing usable there: fetch it. */
   | { state: "absent" }
   /** A file once verified at this place no longer matches: fetch it again (a repair). */
@@ -80,9 +94,36 @@ export class KnownFiles {
     }
   }
 
-  /** Reads every record of `sourceKey`. */
-  static async load(kv: Deno.Kv, sourceKey: string): Promise<KnownFiles> {
-    return new KnownFiles(await allManifestEntries(kv, sourceKey));
+  /**
+   * The records of these jobs' files: at their own local paths and, in the hf cache, for files
+   * without one, at the same repo path in `otherCommits`' snapshots (a blob verified for an
+   * earlier commit stays trusted). Read by key ranges, a batch at a time.
+   */
+  static async forJobs(
+    kv: Deno.Kv,
+    sourceKey: string,
+    jobs: BlobJob[],
+    target: PullTarget,
+    otherCommits: string[],
+  ): Promise<KnownFiles> {
+    const paths = jobs.flatMap((job) => job.files.map((f) => f.localPath));
+    const entries = await manifestEntriesAt(kv, sourceKey, paths);
+    if (target.layout === "hf-cache" && otherCommits.length > 0) {
+      const recorded = new Set(entries.map((e) => e.etag));
+      const missing = jobs.filter((job) => !recorded.has(job.etag));
+      for (const commit of otherCommits) {
+        const elsewhere = missing.flatMap((job) =>
+          job.files.map((f) => snapshotFilePath(target.repo, commit, f.path))
+        );
+        entries.push(...await manifestEntriesAt(kv, sourceKey, elsewhere));
+      }
+    }
+    return new KnownFiles(entries);
+  }
+
+  /** How many records this holds. */
+  get size(): number {
+    return this.#byLocalPath.size;
   }
 
   /** The record of one local path. */
@@ -102,6 +143,10 @@ export class KnownFiles {
         ? e.layout === "hf-cache" && e.localPath.startsWith(target.repo.dir + sep)
         : e.localPath === job.dataPath)
     );
+    if (!options.verify && target.layout === "hf-cache") {
+      const linked = await this.#linkedAsRecorded(job);
+      if (linked) return linked;
+    }
     const stamp = await fileStamp(job.dataPath);
     if (!stamp) return { state: "absent" };
     const wasVerified = records.length > 0;
@@ -126,5 +171,41 @@ export class KnownFiles {
     // A file replaced while it was hashed gets a new stamp: the next pull hashes it again.
     const gitSha1 = job.sha256 === undefined ? hashes.gitSha1 : undefined;
     return { state: "present", hashes: { sha256: hashes.sha256, gitSha1 }, stamp, rehashed: true };
+  }
+
+  /**
+   * The re-pull's fast path: each snapshot path resolves (through its link) to a file whose
+   * stamp is the one recorded for this content there. The same inode and mtime mean the link
+   * leads to the very blob that was verified: one stat per file, no readlink, no blob stat.
+   */
+  async #linkedAsRecorded(job: BlobJob): Promise<Presence | undefined> {
+    let found: Extract<Presence, { state: "present" }> | undefined;
+    for (const file of job.files) {
+      const e = this.#byLocalPath.get(file.localPath);
+      if (!e || e.etag !== job.etag || e.size !== job.size) return undefined;
+      if (job.sha256 !== undefined && e.sha256 !== job.sha256) return undefined;
+      const stamp = await fileStamp(file.localPath);
+      if (!stamp || !sameStamp(e, stamp)) return undefined;
+      const hashes = { sha256: e.sha256, gitSha1: e.gitSha1 };
+      found ??= { state: "present", hashes, stamp, rehashed: false, linked: true };
+    }
+    return found;
+  }
+
+  /**
+   * True when the record of every file of `job` already says what recording it now would:
+   * this content, this stamp, this commit, revision and layout.
+   */
+  says(
+    job: BlobJob,
+    found: Extract<Presence, { state: "present" }>,
+    at: { commit: string; revision: string; layout: ManifestEntry["layout"] },
+  ): boolean {
+    return job.files.every((file) => {
+      const e = this.#byLocalPath.get(file.localPath);
+      return e !== undefined && e.sha256 === found.hashes.sha256 && e.size === job.size &&
+        e.etag === job.etag && sameStamp(e, found.stamp) && e.commit === at.commit &&
+        e.revision === at.revision && e.layout === at.layout;
+    });
   }
 }

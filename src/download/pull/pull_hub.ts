@@ -14,7 +14,6 @@ import { writeRef } from "../layout/hf_cache.ts";
 import { verifiedFileRecorder } from "../layout/verified_file.ts";
 import { resumableBytes } from "../part/resume_point.ts";
 import { dryRunPlan } from "./dry_run.ts";
-import { eachLimited } from "./each_limited.ts";
 import { HubPullFiles } from "./hub_pull_files.ts";
 import { type HubPull, type HubSource, openHubPull } from "./hub_pull_setup.ts";
 import type { Presence } from "./known_files.ts";
@@ -22,9 +21,8 @@ import { pullOffline } from "./pull_offline.ts";
 import type { BlobJob } from "./pull_plan.ts";
 import { applyRetention } from "./pull_retention.ts";
 import { throwIfInterrupted } from "./pull_signals.ts";
+import { scanPresence } from "./presence_scan.ts";
 import type { PullContext, PullReport, PullRequest } from "./pull_types.ts";
-
-const PRESENCE_CONCURRENCY = 8;
 
 /** Pulls a hub source; throws the first file error, or `interrupted`. */
 export async function pullHub(
@@ -36,7 +34,7 @@ export async function pullHub(
   if (ctx.config.offline) return await pullOffline(request, source, ctx);
   const run = await openHubPull(request, source, ctx);
   const { jobs, commit, target } = run;
-  const presence = await checkPresence(run);
+  const { presence } = await scanPresence(run);
   if (request.dryRun) {
     const plan = await dryRunPlan(request.source, commit, jobs, (job) => presence.get(job)!.state);
     const total = plan.totals.files;
@@ -47,7 +45,6 @@ export async function pullHub(
   const todo = jobs.filter((job) => presence.get(job)!.state !== "present");
   const recorder = await verifiedFileRecorder({
     kv: ctx.kv,
-    known: run.known,
     target,
     commit,
     sourceKey: run.sourceKey,
@@ -61,31 +58,15 @@ export async function pullHub(
   }
   if (todo.length > 0) await files.checkSpace();
   emitPlan(run, presence);
-  await files.skipAll(present);
-  await files.fetchAll(todo);
+  try {
+    await files.skipAll(present);
+    await files.fetchAll(todo);
+  } finally {
+    await recorder.flush();
+  }
   throwIfInterrupted(ctx.signal);
   if (files.errors.length > 0) throw files.errors[0];
   return await finish(run, files);
-}
-
-/**
- * Checking presence is a stat per file (and a re-hash for unrecorded or changed files): run a
- * few at once so a no-op pull of a large repo stays quick. --force-download: nothing counts as
- * present, and no partial file is resumed.
- */
-async function checkPresence(run: HubPull): Promise<Map<BlobJob, Presence>> {
-  const { request, jobs, known, target, ctx } = run;
-  const presence = new Map<BlobJob, Presence>();
-  if (request.force) {
-    for (const job of jobs) presence.set(job, { state: "absent" });
-    return presence;
-  }
-  const verify = request.verify === "always";
-  await eachLimited(jobs, PRESENCE_CONCURRENCY, async (job) => {
-    throwIfInterrupted(ctx.signal);
-    presence.set(job, await known.presence(job, target, { verify, signal: ctx.signal }));
-  });
-  return presence;
 }
 
 function emitPlan(run: HubPull, presence: Map<BlobJob, Presence>): void {

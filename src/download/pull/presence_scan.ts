@@ -1,0 +1,97 @@
+/**
+ * Which jobs of a hub pull are on disk and verified, learnt a batch at a time: the jobs are
+ * taken in path order, 1000 at once, and only that batch's manifest records are read (a key
+ * range or two), compared and let go before the next batch. A no-op re-pull of 100,000 files
+ * so never holds the source's whole manifest, and costs about one `stat` per file.
+ *
+ * @example
+ * ```ts
+ * const { presence } = await scanPresence(run);
+ * presence.get(job)?.state; // "present" | "absent" | "changed"
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import { SHA1_HEX } from "../hub/hub_file.ts";
+import { eachLimited } from "./each_limited.ts";
+import type { HubPull } from "./hub_pull_setup.ts";
+import { KnownFiles, type Presence } from "./known_files.ts";
+import type { BlobJob, PullTarget } from "./pull_plan.ts";
+import { throwIfInterrupted } from "./pull_signals.ts";
+
+/** Jobs whose records are read and compared at once. */
+export const SCAN_BATCH = 1000;
+/** Presence checks (a stat, or a re-hash) run at once. */
+const PRESENCE_CONCURRENCY = 8;
+
+/** What the scan found, and how it read the manifest. */
+export interface PresenceScan {
+  presence: Map<BlobJob, Presence>;
+  /** Batches read. */
+  batches: number;
+  /** Manifest records read in all. */
+  records: number;
+  /** Most records held at once. */
+  largestBatch: number;
+}
+
+/**
+ * The presence of every job (all absent with `force`). A present job whose records already say
+ * everything is marked `recorded`, so the skip writes nothing.
+ */
+export async function scanPresence(run: HubPull): Promise<PresenceScan> {
+  const { request, jobs, target, ctx, commit } = run;
+  const scan: PresenceScan = { presence: new Map(), batches: 0, records: 0, largestBatch: 0 };
+  if (request.force) {
+    for (const job of jobs) scan.presence.set(job, { state: "absent" });
+    return scan;
+  }
+  const others = await otherCommits(target, commit);
+  const order = [...jobs].sort((a, b) => firstPath(a) < firstPath(b) ? -1 : 1);
+  const at = { commit, revision: run.source.revision, layout: target.layout };
+  for (let i = 0; i < order.length; i += SCAN_BATCH) {
+    throwIfInterrupted(ctx.signal);
+    const batch = order.slice(i, i + SCAN_BATCH);
+    const known = await KnownFiles.forJobs(ctx.kv, run.sourceKey, batch, target, others);
+    scan.batches++;
+    scan.records += known.size;
+    scan.largestBatch = Math.max(scan.largestBatch, known.size);
+    await eachLimited(batch, PRESENCE_CONCURRENCY, async (job) => {
+      throwIfInterrupted(ctx.signal);
+      const found = await known.presence(job, target, {
+        verify: request.verify === "always",
+        signal: ctx.signal,
+      });
+      if (found.state === "present") found.recorded = known.says(job, found, at);
+      scan.presence.set(job, found);
+    });
+  }
+  ctx.logger?.debug("pull.manifest_read", {
+    source: run.sourceKey,
+    jobs: jobs.length,
+    batches: scan.batches,
+    records: scan.records,
+    largestBatch: scan.largestBatch,
+  });
+  return scan;
+}
+
+function firstPath(job: BlobJob): string {
+  return job.files[0].localPath;
+}
+
+/** The hf cache's other snapshot commits (their records vouch for the same blobs). */
+async function otherCommits(target: PullTarget, commit: string): Promise<string[]> {
+  if (target.layout !== "hf-cache") return [];
+  const found: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(join(target.repo.dir, "snapshots"))) {
+      if (entry.isDirectory && entry.name !== commit && SHA1_HEX.test(entry.name)) {
+        found.push(entry.name);
+      }
+    }
+  } catch {
+    // no snapshots yet
+  }
+  return found;
+}
