@@ -160,10 +160,12 @@ export async function allManifestEntries(
 export const MANIFEST_BATCH_RECORDS = 1000;
 /** Most bytes (roughly, as JSON) one commit writes; KV refuses a commit past 800 KB. */
 const MANIFEST_BATCH_BYTES = 600_000;
+/** Most key bytes one commit writes; KV refuses a commit whose keys pass 81,920 bytes. */
+const MANIFEST_BATCH_KEY_BYTES = 72_000;
 
 /**
  * Writes many records in as few atomic commits as KV allows (up to
- * {@link MANIFEST_BATCH_RECORDS} records and about 600 KB each): blind sets, last writer wins,
+ * {@link MANIFEST_BATCH_RECORDS} records, about 72 KB of keys and 600 KB in all each): blind sets, last writer wins,
  * which is right for records of verified content (two writers of one path wrote the same
  * bytes). Returns the number of commits made.
  */
@@ -171,11 +173,13 @@ export async function putManifestEntries(kv: Deno.Kv, entries: ManifestEntry[]):
   let commits = 0;
   let batch: [Deno.KvKey, ManifestEntry][] = [];
   let bytes = 0;
+  let keyBytes = 0;
   const flush = async () => {
     if (batch.length === 0) return;
     const sets = batch;
     batch = [];
     bytes = 0;
+    keyBytes = 0;
     await commitWithRetry(() => {
       const op = kv.atomic();
       for (const [key, value] of sets) op.set(key, value);
@@ -185,12 +189,17 @@ export async function putManifestEntries(kv: Deno.Kv, entries: ManifestEntry[]):
   };
   for (const entry of entries) {
     const key = checkedManifestKey(entry.source, entry.localPath);
-    const size = JSON.stringify(entry).length + entry.source.length + entry.localPath.length;
-    if (batch.length >= MANIFEST_BATCH_RECORDS || bytes + size > MANIFEST_BATCH_BYTES) {
-      await flush();
-    }
+    // UTF-8 bytes of the key's texts plus the tuple encoding's few bytes per part
+    const keySize = encoder.encode(entry.source).length + encoder.encode(entry.localPath).length +
+      32;
+    const size = 3 * JSON.stringify(entry).length + keySize;
+    if (
+      batch.length >= MANIFEST_BATCH_RECORDS || bytes + size > MANIFEST_BATCH_BYTES ||
+      keyBytes + keySize > MANIFEST_BATCH_KEY_BYTES
+    ) await flush();
     batch.push([key, entry]);
     bytes += size;
+    keyBytes += keySize;
   }
   await flush();
   return commits;

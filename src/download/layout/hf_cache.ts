@@ -199,7 +199,7 @@ async function copySnapshotFile(
 export async function writeRef(repo: HfCacheRepo, revision: string, commit: string) {
   assertHex("commit", commit);
   if (revision === commit) {
-    await ensureRepoFolders(repo);
+    await makeRepoFolders(repo);
     return;
   }
   const parts = revision.split("/");
@@ -212,7 +212,7 @@ export async function writeRef(repo: HfCacheRepo, revision: string, commit: stri
   } catch {
     // no ref yet
   }
-  await ensureRepoFolders(repo);
+  await makeRepoFolders(repo);
   await Deno.mkdir(dirname(ref), { recursive: true });
   const temp = join(dirname(ref), `.nightpull-${crypto.randomUUID().slice(0, 8)}.tmp`);
   await Deno.writeTextFile(temp, commit);
@@ -230,7 +230,23 @@ export async function readRef(repo: HfCacheRepo, revision: string): Promise<stri
 
 // huggingface_hub creates refs/ only with a ref in it, but @huggingface/hub's scanCacheDir
 // stats refs/ unconditionally; an empty refs/ satisfies both.
+const ensuredAt = new Map<string, number>();
+/** How long folders made by {@link ensureRepoFolders} are taken to still be there. */
+const ENSURED_MS = 1000;
+
+/**
+ * The repo's folders and the cache's CACHEDIR.TAG, made at most once a second per repo: a pull
+ * linking thousands of files does not re-make them for each.
+ */
 async function ensureRepoFolders(repo: HfCacheRepo): Promise<void> {
+  const now = Date.now();
+  if (now - (ensuredAt.get(repo.dir) ?? -Infinity) < ENSURED_MS) return;
+  await makeRepoFolders(repo);
+  if (ensuredAt.size > 1000) ensuredAt.clear();
+  ensuredAt.set(repo.dir, now);
+}
+
+async function makeRepoFolders(repo: HfCacheRepo): Promise<void> {
   await Deno.mkdir(join(repo.dir, "blobs"), { recursive: true });
   await writeCacheDirTag(dirname(repo.dir));
   await Deno.mkdir(join(repo.dir, "refs"), { recursive: true });

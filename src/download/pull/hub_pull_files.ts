@@ -54,7 +54,7 @@ export class HubPullFiles {
   bytes = 0;
   readonly errors: NightpullError[] = [];
   /** Bytes still to be written per job, for the free-space checks. */
-  readonly remaining = new Map<BlobJob, number>();
+  readonly remaining = new RemainingBytes();
   readonly #run: HubPull;
   readonly #presence: Map<BlobJob, Presence>;
   readonly #recorder: VerifiedFileRecorder;
@@ -81,7 +81,7 @@ export class HubPullFiles {
     const { target, ctx } = this.#run;
     await ensureFreeSpace({
       path: target.layout === "hf-cache" ? target.repo.dir : target.dir,
-      needed: [...this.remaining.values()].reduce((a, b) => a + b, 0),
+      needed: this.remaining.total,
       reserve: ctx.config.minFree,
     });
   }
@@ -262,7 +262,8 @@ export class HubPullFiles {
     const first = job.files[0];
     this.bytes += result.bytesTransferred;
     const hashes = { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 };
-    await this.#record(job, hashes, await fileStamp(job.dataPath), this.#run.guard);
+    const guard = this.#sweepGuard(this.#run.guard);
+    await this.#record(job, hashes, await fileStamp(job.dataPath), guard);
     for (const file of job.files) {
       this.done++;
       ctx.onEvent?.({ type: "file", path: file.path, status: "done", bytes: job.size });
@@ -299,3 +300,26 @@ export class HubPullFiles {
 }
 
 const NO_RECORDS = new KnownFiles([]);
+
+/** Bytes still to be written per job, and their sum (kept, not summed per file). */
+export class RemainingBytes {
+  readonly #byJob = new Map<BlobJob, number>();
+  #total = 0;
+
+  /** The sum over all jobs. */
+  get total(): number {
+    return this.#total;
+  }
+
+  /** Sets what `job` still has to write. */
+  set(job: BlobJob, bytes: number): void {
+    this.#total += bytes - (this.#byJob.get(job) ?? 0);
+    this.#byJob.set(job, bytes);
+  }
+
+  /** Forgets `job` (finished, or failed and left for the next run). */
+  delete(job: BlobJob): void {
+    this.#total -= this.#byJob.get(job) ?? 0;
+    this.#byJob.delete(job);
+  }
+}

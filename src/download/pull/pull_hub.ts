@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { writeRef } from "../layout/hf_cache.ts";
 import { verifiedFileRecorder } from "../layout/verified_file.ts";
 import { resumableBytes } from "../part/resume_point.ts";
+import { PartsIn } from "../layout/leftover_parts.ts";
+import { eachLimited } from "./each_limited.ts";
 import { dryRunPlan } from "./dry_run.ts";
 import { HubPullFiles } from "./hub_pull_files.ts";
 import { type HubPull, type HubSource, openHubPull } from "./hub_pull_setup.ts";
@@ -53,9 +55,16 @@ export async function pullHub(
   });
   const files = new HubPullFiles(run, presence, recorder);
   // Preflight: what is still to be written, plus the reserve, must fit before any transfer.
-  for (const job of todo) {
-    files.remaining.set(job, Math.max(0, job.size - await resumableBytes(job.partPath)));
-  }
+  const partsIn = target.layout === "hf-cache"
+    ? await PartsIn.list(`${target.repo.dir}/blobs`)
+    : undefined;
+  await eachLimited(todo, 8, async (job) => {
+    // a part the listing of blobs/ did not show is not there: no stat needed
+    const resumed = partsIn?.mayHold(job.partPath) === false
+      ? 0
+      : await resumableBytes(job.partPath);
+    files.remaining.set(job, Math.max(0, job.size - resumed));
+  });
   if (todo.length > 0) await files.checkSpace();
   emitPlan(run, presence);
   try {
