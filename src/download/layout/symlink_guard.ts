@@ -64,7 +64,7 @@ function guardWith(base: string, sweep: Sweep | undefined): SymlinkGuard {
     root: base,
     sweep: (o) => guardWith(base, { folders: new Set(), links: new Map(), list: !!o?.listLeaves }),
     async check(path, options = {}) {
-      const rel = relative(base, resolve(path));
+      const rel = below(base, path);
       if (rel === "" || rel.startsWith("..") || rel.startsWith(sep)) return;
       const parts = rel.split(sep);
       const folders = parts.length - 1;
@@ -119,4 +119,14 @@ async function linksIn(folder: string): Promise<Set<string>> {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
   return links;
+}
+
+const UNNORMAL = /\/\/|\/\.\.?(?:\/|$)/;
+
+/** `relative(base, resolve(path))`, without normalizing plain absolute paths below `base`. */
+function below(base: string, path: string): string {
+  if (sep === "/" && path.startsWith(`${base}/`) && !UNNORMAL.test(path) && !path.endsWith("/")) {
+    return path.slice(base.length + 1);
+  }
+  return relative(base, resolve(path));
 }

@@ -155,16 +155,10 @@ export function planJobs(files: HubFile[], target: PullTarget): BlobJob[] {
         existing.files.push({ path: file.path, localPath });
         continue;
       }
-      jobs.set(etag, {
+      jobs.set(
         etag,
-        size,
-        ...expected,
-        dataPath: blobPath(target.repo, etag),
-        partPath: hfCachePartPath(target.repo, etag),
-        lockPath: hfCacheLockPath(target.repo, etag),
-        legacyPartPath: incompleteBlobPath(target.repo, etag),
-        files: [{ path: file.path, localPath }],
-      });
+        new HfCacheBlobJob(target.repo, etag, size, expected, { path: file.path, localPath }),
+      );
     } else {
       const localPath = resolveInside(target.dir, file.path);
       jobs.set(localPath, {
@@ -224,5 +218,46 @@ export class ConnectionBudget {
   release(n: number): void {
     this.#free += n;
     for (const wake of this.#waiting.splice(0)) wake();
+  }
+}
+
+/**
+ * A job of the hf cache. Its paths follow from the repo and the etag, so they are worked out
+ * when asked for rather than kept: 100,000 jobs do not hold 400,000 long path strings.
+ */
+class HfCacheBlobJob implements BlobJob {
+  readonly sha256?: string;
+  readonly gitSha1?: string;
+  readonly files: JobFile[];
+  readonly #repo: HfCacheRepo;
+
+  constructor(
+    repo: HfCacheRepo,
+    readonly etag: string,
+    readonly size: number,
+    expected: { sha256?: string; gitSha1?: string },
+    first: JobFile,
+  ) {
+    this.#repo = repo;
+    if (expected.sha256 !== undefined) this.sha256 = expected.sha256;
+    if (expected.gitSha1 !== undefined) this.gitSha1 = expected.gitSha1;
+    this.files = [first];
+    blobPath(repo, etag); // refuses an etag that cannot be a file name, now rather than later
+  }
+
+  get dataPath(): string {
+    return blobPath(this.#repo, this.etag);
+  }
+
+  get partPath(): string {
+    return hfCachePartPath(this.#repo, this.etag);
+  }
+
+  get lockPath(): string {
+    return hfCacheLockPath(this.#repo, this.etag);
+  }
+
+  get legacyPartPath(): string {
+    return incompleteBlobPath(this.#repo, this.etag);
   }
 }
