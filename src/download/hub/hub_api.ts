@@ -153,7 +153,10 @@ export class HubApi {
 
   /** A read answer: its mapped error, or its JSON with the Link header. */
   #parse(url: string, context: HubErrorContext, res: Response, text: string) {
-    const error = this.#o.mapHttpError(res, context, errorBodyText(text));
+    // only a failure's body is read for its message: a 1000-entry page is parsed once
+    const error = res.status >= 400
+      ? this.#o.mapHttpError(res, context, errorBodyText(text))
+      : undefined;
     if (error) throw error;
     try {
       return { json: JSON.parse(text) as unknown, link: res.headers.get("link") };

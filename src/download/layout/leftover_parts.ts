@@ -55,6 +55,7 @@ export async function removeLeftoverParts(
   listed: ReadonlySet<string>,
   partsIn?: PartsIn,
 ): Promise<void> {
+  if (layout === "hf-cache" && partsIn && !partsIn.mayHoldPartsOf(job.etag)) return;
   const names = [job.partPath, job.legacyPartPath].flatMap((p) => [p, partStatePath(p)]);
   if (partsIn && !names.some((name) => partsIn.mayHold(name))) return;
   const found = await Promise.all(names.map((p) => regularFileSize(p)));
@@ -76,10 +77,13 @@ export async function removeLeftoverParts(
 export class PartsIn {
   readonly #folder: string;
   readonly #names: Set<string> | undefined;
+  /** The names before their first dot: the blobs that have parts. */
+  readonly #stems = new Set<string>();
 
   private constructor(folder: string, names: Set<string> | undefined) {
     this.#folder = folder;
     this.#names = names;
+    for (const name of names ?? []) this.#stems.add(name.slice(0, name.indexOf(".")));
   }
 
   /** Lists `folder` (the hf cache's `blobs/`). */
@@ -96,6 +100,11 @@ export class PartsIn {
       return new PartsIn(folder, undefined);
     }
     return new PartsIn(folder, names);
+  }
+
+  /** False only when the listing showed no part of blob `name` (in the hf cache, its etag). */
+  mayHoldPartsOf(name: string): boolean {
+    return this.#names === undefined || this.#stems.has(name);
   }
 
   /** False only when `path` is in the folder and was not there when it was listed. */

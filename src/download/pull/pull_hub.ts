@@ -55,7 +55,7 @@ export async function pullHub(
   });
   const files = new HubPullFiles(run, presence, recorder);
   // Preflight: what is still to be written, plus the reserve, must fit before any transfer.
-  const partsIn = target.layout === "hf-cache"
+  const partsIn = target.layout === "hf-cache" && todo.length > 0
     ? await PartsIn.list(`${target.repo.dir}/blobs`)
     : undefined;
   await eachLimited(todo, 8, async (job) => {

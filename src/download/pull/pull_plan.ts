@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { resolve } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import { NightpullError } from "../../errors.ts";
 import { DEFAULT_MIN_SPLIT_SIZE } from "../transfer/fetcher.ts";
 import { filterPaths } from "../source/glob.ts";
@@ -221,6 +221,9 @@ export class ConnectionBudget {
   }
 }
 
+/** Each repo's lock folder, worked out once (a lock path is `<folder>/<etag>.lock`). */
+const lockDirs = new WeakMap<HfCacheRepo, string>();
+
 /**
  * A job of the hf cache. Its paths follow from the repo and the etag, so they are worked out
  * when asked for rather than kept: 100,000 jobs do not hold 400,000 long path strings.
@@ -254,7 +257,11 @@ class HfCacheBlobJob implements BlobJob {
   }
 
   get lockPath(): string {
-    return hfCacheLockPath(this.#repo, this.etag);
+    let dir = lockDirs.get(this.#repo);
+    if (dir === undefined) {
+      lockDirs.set(this.#repo, dir = dirname(hfCacheLockPath(this.#repo, "x")));
+    }
+    return `${dir}${sep}${this.etag}.lock`;
   }
 
   get legacyPartPath(): string {
