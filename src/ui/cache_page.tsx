@@ -8,7 +8,7 @@
  */
 import type { Context } from "hono";
 import { formatBytes } from "../byte_size.ts";
-import { cacheReport } from "../download/cache/cache_report.ts";
+import { type CacheReport, cacheReport } from "../download/cache/cache_report.ts";
 import { pruneCache } from "../download/cache/retention.ts";
 import { parseRepoArg, repoLabel } from "../download/cache/repo_arg.ts";
 import { NightpullError } from "../errors.ts";
@@ -51,88 +51,110 @@ function RepoSelect(props: { labels: string[]; id: string }) {
 /** `GET /cache`. */
 export async function cachePage(c: Context, deps: DashboardDeps, ctx: PageContext) {
   const report = await cacheReport(deps.config.hubCache);
-  const zone = deps.config.timezone;
-  const used = report.disk.total - report.disk.free;
   const labels = report.repos.map((r) => repoLabel(r.type, r.repo));
   return c.html(
     <Page title="Cache" ctx={ctx} current="/cache">
       <h1>Cache</h1>
-      <div class="card">
-        <p>
-          <code>{report.cacheDir}</code>: {report.repos.length} repositories,{" "}
-          {formatBytes(report.size)}
-        </p>
-        <label for="disk">
-          Disk: {formatBytes(report.disk.free)} free of {formatBytes(report.disk.total)}
-        </label>
-        <meter
-          id="disk"
-          min={0}
-          max={report.disk.total}
-          value={used}
-          high={report.disk.total * 0.9}
-        >
-          {formatBytes(used)} used
-        </meter>
-      </div>
+      <DiskCard report={report} />
       {report.repos.length === 0
         ? <p class="muted">The cache is empty.</p>
-        : (
-          <div class="table-wrap">
-            <table class="rows" aria-label="Cached revisions">
-              <thead>
-                <tr>
-                  <th>Repository</th>
-                  <th>Commit</th>
-                  <th>Refs</th>
-                  <th>Files</th>
-                  <th>Size</th>
-                  <th>Last modified</th>
-                </tr>
-              </thead>
-              <tbody>
-                {report.repos.flatMap((r) =>
-                  r.revisions.map((rev) => (
-                    <tr>
-                      <td data-label="Repository">{repoLabel(r.type, r.repo)}</td>
-                      <td data-label="Commit">
-                        <code>{rev.commit.slice(0, 12)}</code>
-                      </td>
-                      <td data-label="Refs">{rev.refs.join(", ") || "—"}</td>
-                      <td data-label="Files">{rev.files}</td>
-                      <td data-label="Size">{formatBytes(rev.size)}</td>
-                      <td data-label="Last modified">
-                        {rev.lastModified ? formatInstant(rev.lastModified, zone) : "—"}
-                      </td>
-                    </tr>
-                  ))
-                )}
-              </tbody>
-            </table>
-          </div>
-        )}
+        : <RevisionsTable repos={report.repos} zone={deps.config.timezone} />}
       <h2>Prune</h2>
-      <form method="post" action="/cache/prune" class="card filters">
-        <CsrfField ctx={ctx} />
-        <input type="hidden" name="dry_run" value="1" />
-        <RepoSelect labels={labels} id="prune-repo" />
-        <div>
-          <label for="keep">Keep the newest revisions</label>
-          <input id="keep" name="keep" type="number" min="0" value="1" />
-        </div>
-        <button type="submit">Show what would be removed</button>
-      </form>
+      <PruneForm ctx={ctx} labels={labels} />
       <h2>Verify</h2>
-      <form method="post" action="/cache/verify" class="card filters">
-        <CsrfField ctx={ctx} />
-        <RepoSelect labels={labels} id="verify-repo" />
-        <label class="check" for="repair">
-          <input id="repair" type="checkbox" name="repair" value="1" />
-          fetch damaged files again
-        </label>
-        <button type="submit">Verify every blob</button>
-      </form>
+      <VerifyForm ctx={ctx} labels={labels} />
     </Page>,
+  );
+}
+
+function DiskCard(props: { report: CacheReport }) {
+  const { report } = props;
+  const used = report.disk.total - report.disk.free;
+  return (
+    <div class="card">
+      <p>
+        <code>{report.cacheDir}</code>: {report.repos.length} repositories,{" "}
+        {formatBytes(report.size)}
+      </p>
+      <label for="disk">
+        Disk: {formatBytes(report.disk.free)} free of {formatBytes(report.disk.total)}
+      </label>
+      <meter
+        id="disk"
+        min={0}
+        max={report.disk.total}
+        value={used}
+        high={report.disk.total * 0.9}
+      >
+        {formatBytes(used)} used
+      </meter>
+    </div>
+  );
+}
+
+function RevisionsTable(props: { repos: CacheReport["repos"]; zone: string }) {
+  return (
+    <div class="table-wrap">
+      <table class="rows" aria-label="Cached revisions">
+        <thead>
+          <tr>
+            <th>Repository</th>
+            <th>Commit</th>
+            <th>Refs</th>
+            <th>Files</th>
+            <th>Size</th>
+            <th>Last modified</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.repos.flatMap((r) =>
+            r.revisions.map((rev) => (
+              <tr>
+                <td data-label="Repository">{repoLabel(r.type, r.repo)}</td>
+                <td data-label="Commit">
+                  <code>{rev.commit.slice(0, 12)}</code>
+                </td>
+                <td data-label="Refs">{rev.refs.join(", ") || "—"}</td>
+                <td data-label="Files">{rev.files}</td>
+                <td data-label="Size">{formatBytes(rev.size)}</td>
+                <td data-label="Last modified">
+                  {rev.lastModified ? formatInstant(rev.lastModified, props.zone) : "—"}
+                </td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function PruneForm(props: { ctx: PageContext; labels: string[] }) {
+  return (
+    <form method="post" action="/cache/prune" class="card filters">
+      <CsrfField ctx={props.ctx} />
+      <input type="hidden" name="dry_run" value="1" />
+      <RepoSelect labels={props.labels} id="prune-repo" />
+      <div>
+        <label for="keep">Keep the newest revisions</label>
+        <input id="keep" name="keep" type="number" min="0" value="1" />
+      </div>
+      <button type="submit">Show what would be removed</button>
+    </form>
+  );
+}
+
+function VerifyForm(props: { ctx: PageContext; labels: string[] }) {
+  return (
+    <form method="post" action="/cache/verify" class="card filters">
+      <CsrfField ctx={props.ctx} />
+      <RepoSelect labels={props.labels} id="verify-repo" />
+      <label class="check" for="repair">
+        <input id="repair" type="checkbox" name="repair" value="1" />
+        fetch damaged files again
+      </label>
+      <button type="submit">Verify every blob</button>
+    </form>
   );
 }
 

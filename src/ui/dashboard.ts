@@ -54,35 +54,56 @@ export function dashboardApp(deps: DashboardDeps): Hono<Env> {
   app.get("/assets/:name", serveAsset);
   app.use("*", bodyLimit({ maxSize: FORM_LIMIT, onError: (c) => c.text("form too large", 413) }));
   const token = deps.config.apiToken;
-  if (token) {
-    const sessions = new Sessions(deps.kv, token, () => deps.clock.now());
-    app.get("/sign-in", (c) => signInForm(c));
-    app.post("/sign-in", (c) => signIn(c, sessions));
-    app.use("*", async (c, next) => {
-      const session = await sessions.of(c);
-      if (!session) {
-        if (c.req.method === "GET" || c.req.method === "HEAD") return c.redirect("/sign-in", 303);
-        return c.text("sign in first", 401);
-      }
-      const form = c.req.method === "POST" ? await c.req.parseBody() : {};
-      const csrf = typeof form._csrf === "string" ? form._csrf : undefined;
-      if (!sessions.allows(c, session, csrf)) {
-        return c.text("refused: cross-origin request or missing CSRF token", 403);
-      }
-      c.set("page", { csrf: session.csrf, signedIn: true });
-      await next();
-    });
-    app.post("/sign-out", (c) => signOut(c, sessions));
-  } else {
-    app.get("/sign-in", (c) => c.redirect("/", 303));
-    app.use("*", async (c, next) => {
-      if (c.req.method !== "GET" && c.req.method !== "HEAD" && !isSameOrigin(c.req.raw)) {
-        return c.text("refused: cross-origin request", 403);
-      }
-      c.set("page", { csrf: "", signedIn: false });
-      await next();
-    });
-  }
+  if (token) guardWithSessions(app, deps, token);
+  else guardSameOrigin(app);
+  routePages(app, deps);
+  app.notFound((c) => errorPage(c, c.get("page") ?? null, 404, "There is no such page."));
+  app.onError((err, c) => {
+    if (err instanceof NightpullError && err.status < 500) {
+      return errorPage(c, c.get("page") ?? null, err.status, err.message);
+    }
+    deps.logger.error("ui.error", { path: c.req.path, message: (err as Error).message });
+    return errorPage(c, c.get("page") ?? null, 500, "Something went wrong on the server.");
+  });
+  return app;
+}
+
+/** With a token: sign-in and sign-out, and every other request needs a session (and CSRF). */
+function guardWithSessions(app: Hono<Env>, deps: DashboardDeps, token: string): void {
+  const sessions = new Sessions(deps.kv, token, () => deps.clock.now());
+  app.get("/sign-in", (c) => signInForm(c));
+  app.post("/sign-in", (c) => signIn(c, sessions));
+  app.use("*", async (c, next) => {
+    const session = await sessions.of(c);
+    if (!session) {
+      if (c.req.method === "GET" || c.req.method === "HEAD") return c.redirect("/sign-in", 303);
+      return c.text("sign in first", 401);
+    }
+    const form = c.req.method === "POST" ? await c.req.parseBody() : {};
+    const csrf = typeof form._csrf === "string" ? form._csrf : undefined;
+    if (!sessions.allows(c, session, csrf)) {
+      return c.text("refused: cross-origin request or missing CSRF token", 403);
+    }
+    c.set("page", { csrf: session.csrf, signedIn: true });
+    await next();
+  });
+  app.post("/sign-out", (c) => signOut(c, sessions));
+}
+
+/** Without a token: no sign-in; a state-changing request must be same-origin. */
+function guardSameOrigin(app: Hono<Env>): void {
+  app.get("/sign-in", (c) => c.redirect("/", 303));
+  app.use("*", async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && !isSameOrigin(c.req.raw)) {
+      return c.text("refused: cross-origin request", 403);
+    }
+    c.set("page", { csrf: "", signedIn: false });
+    await next();
+  });
+}
+
+/** The pages, the form and action posts. */
+function routePages(app: Hono<Env>, deps: DashboardDeps): void {
   app.get("/", (c) => overviewPage(c, deps, c.get("page")));
   app.get("/cache", (c) => cachePage(c, deps, c.get("page")));
   app.post("/cache/prune", (c) => prunePost(c, deps, c.get("page")));
@@ -101,13 +122,4 @@ export function dashboardApp(deps: DashboardDeps): Hono<Env> {
   app.post("/schedules/:id/run", (c) => runNow(c, deps, c.get("page")));
   app.post("/schedules/:id/delete", (c) => deleteSchedule(c, deps));
   app.get("/runs/:id", (c) => runPage(c, deps, c.get("page")));
-  app.notFound((c) => errorPage(c, c.get("page") ?? null, 404, "There is no such page."));
-  app.onError((err, c) => {
-    if (err instanceof NightpullError && err.status < 500) {
-      return errorPage(c, c.get("page") ?? null, err.status, err.message);
-    }
-    deps.logger.error("ui.error", { path: c.req.path, message: (err as Error).message });
-    return errorPage(c, c.get("page") ?? null, 500, "Something went wrong on the server.");
-  });
-  return app;
 }

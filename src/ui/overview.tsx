@@ -6,7 +6,7 @@
  * @module
  */
 import type { Context } from "hono";
-import type { Schedule } from "../store/records.ts";
+import type { Run, Schedule } from "../store/records.ts";
 import type { ScheduleSummary } from "../schedule/service/schedule_overview.ts";
 import { triggerZone } from "../schedule/trigger/trigger.ts";
 import type { DashboardDeps } from "./deps.ts";
@@ -64,69 +64,99 @@ export async function overviewPage(c: Context, deps: DashboardDeps, ctx: PageCon
   const labels = [...new Set(all.flatMap(labelsOf))].sort();
   const now = deps.clock.now();
   const zone = deps.config.timezone;
+  return c.html(
+    <Page title="Overview" ctx={ctx} current="/">
+      <h1>Schedules</h1>
+      <FilterForm filters={f} labels={labels} />
+      <p class="muted small">
+        {shown.length} of {all.length} schedules · times in {zone}
+      </p>
+      <SchedulesTable rows={rows} now={now} zone={zone} />
+      <Pager filters={f} page={page} pages={pages} />
+      <RunningRuns runs={active} names={names} />
+      <FailedRuns failures={failures} names={names} zone={zone} />
+    </Page>,
+  );
+}
+
+function FilterForm(props: { filters: Filters; labels: string[] }) {
+  const { filters: f, labels } = props;
+  return (
+    <form method="get" action="/" class="filters card" role="search">
+      <div>
+        <label for="q">Search name or source</label>
+        <input id="q" type="search" name="q" value={f.q} />
+      </div>
+      <div>
+        <label for="state">State</label>
+        <select id="state" name="state">
+          <option value="">any</option>
+          {STATES.map((s) => <option value={s} selected={f.state === s}>{s}</option>)}
+        </select>
+      </div>
+      {labels.length
+        ? (
+          <div>
+            <label for="label">Label</label>
+            <select id="label" name="label">
+              <option value="">any</option>
+              {labels.map((l) => <option value={l} selected={f.label === l}>{l}</option>)}
+            </select>
+          </div>
+        )
+        : null}
+      <button type="submit">Filter</button>
+    </form>
+  );
+}
+
+function SchedulesTable(props: { rows: ScheduleSummary[]; now: number; zone: string }) {
+  return (
+    <div class="table-wrap">
+      <table class="rows" aria-label="Schedules">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>State</th>
+            <th>Trigger</th>
+            <th>Next run</th>
+            <th>Window</th>
+            <th>Last run</th>
+            <th>Success</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => <ScheduleRow row={r} now={props.now} zone={props.zone} />)}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Pager(props: { filters: Filters; page: number; pages: number }) {
+  const { filters: f, page, pages } = props;
   const link = (p: number) => {
     const q = new URLSearchParams({ state: f.state, label: f.label, q: f.q, page: String(p) });
     return `/?${q}`;
   };
-  return c.html(
-    <Page title="Overview" ctx={ctx} current="/">
-      <h1>Schedules</h1>
-      <form method="get" action="/" class="filters card" role="search">
-        <div>
-          <label for="q">Search name or source</label>
-          <input id="q" type="search" name="q" value={f.q} />
-        </div>
-        <div>
-          <label for="state">State</label>
-          <select id="state" name="state">
-            <option value="">any</option>
-            {STATES.map((s) => <option value={s} selected={f.state === s}>{s}</option>)}
-          </select>
-        </div>
-        {labels.length
-          ? (
-            <div>
-              <label for="label">Label</label>
-              <select id="label" name="label">
-                <option value="">any</option>
-                {labels.map((l) => <option value={l} selected={f.label === l}>{l}</option>)}
-              </select>
-            </div>
-          )
-          : null}
-        <button type="submit">Filter</button>
-      </form>
-      <p class="muted small">
-        {shown.length} of {all.length} schedules · times in {zone}
-      </p>
-      <div class="table-wrap">
-        <table class="rows" aria-label="Schedules">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>State</th>
-              <th>Trigger</th>
-              <th>Next run</th>
-              <th>Window</th>
-              <th>Last run</th>
-              <th>Success</th>
-            </tr>
-          </thead>
-          <tbody>{rows.map((r) => <ScheduleRow row={r} now={now} zone={zone} />)}</tbody>
-        </table>
-      </div>
-      {pages > 1
-        ? (
-          <nav class="pager" aria-label="Pages">
-            {page > 1 ? <a href={link(page - 1)}>Previous</a> : null}
-            <span>Page {page} of {pages}</span>
-            {page < pages ? <a href={link(page + 1)}>Next</a> : null}
-          </nav>
-        )
-        : null}
+  return pages > 1
+    ? (
+      <nav class="pager" aria-label="Pages">
+        {page > 1 ? <a href={link(page - 1)}>Previous</a> : null}
+        <span>Page {page} of {pages}</span>
+        {page < pages ? <a href={link(page + 1)}>Next</a> : null}
+      </nav>
+    )
+    : null;
+}
+
+function RunningRuns(props: { runs: Run[]; names: Map<string, string> }) {
+  const { runs, names } = props;
+  return (
+    <>
       <h2>Running</h2>
-      {active.length === 0 ? <p class="muted">Nothing is downloading right now.</p> : null}
-      {active.map((run) => (
+      {runs.length === 0 ? <p class="muted">Nothing is downloading right now.</p> : null}
+      {runs.map((run) => (
         <RunProgress
           run={run}
           title={run.scheduleId ? names.get(run.scheduleId) ?? run.source ?? run.id : run.source ??
@@ -134,6 +164,16 @@ export async function overviewPage(c: Context, deps: DashboardDeps, ctx: PageCon
           href={`/runs/${run.id}`}
         />
       ))}
+    </>
+  );
+}
+
+function FailedRuns(
+  props: { failures: { runs: Run[]; capped: boolean }; names: Map<string, string>; zone: string },
+) {
+  const { failures, names, zone } = props;
+  return (
+    <>
       <h2>Failed in the last 7 days</h2>
       {failures.runs.length === 0 ? <p class="muted">No failed runs.</p> : (
         <div class="table-wrap">
@@ -170,7 +210,7 @@ export async function overviewPage(c: Context, deps: DashboardDeps, ctx: PageCon
       {failures.capped
         ? <p class="muted small">Only the newest 1000 runs of the period were looked at.</p>
         : null}
-    </Page>,
+    </>
   );
 }
 

@@ -34,18 +34,6 @@ export async function runPage(c: Context, deps: DashboardDeps, ctx: PageContext)
   const zone = deps.config.timezone;
   const title = schedule?.name ?? run.source ?? run.id;
   const at = (t: string | null | undefined) => t ? formatInstant(t, zone) : "—";
-  const states: [string, string][] = [["planned", at(run.plannedAt)]];
-  for (const a of run.previousAttempts ?? []) {
-    states.push([
-      `attempt ${a.attempt} ended`,
-      `${at(a.finishedAt)}${a.error ? ` — ${a.error.code}: ${a.error.message}` : ""}`,
-    ]);
-  }
-  if (run.startedAt) states.push([`attempt ${run.attempt} started`, at(run.startedAt)]);
-  if (run.status === "waiting_window") {
-    states.push(["waiting for the window", run.nextOpen ? `opens ${at(run.nextOpen)}` : ""]);
-  }
-  if (run.finishedAt) states.push([run.status, at(run.finishedAt)]);
   return c.html(
     <Page title={`Run of ${title}`} ctx={ctx}>
       <h1>Run of {title}</h1>
@@ -75,41 +63,65 @@ export async function runPage(c: Context, deps: DashboardDeps, ctx: PageContext)
         : null}
       <h2>State timeline</h2>
       <ol class="states card" data-states="">
-        {states.map(([what, when]) => <li>{what}: {when}</li>)}
+        {runStates(run, at).map(([what, when]) => <li>{what}: {when}</li>)}
       </ol>
       <h2>Details</h2>
-      <dl class="kv card">
-        <dt>Run id</dt>
-        <dd>
-          <code>{run.id}</code>
-        </dd>
-        <dt>Source</dt>
-        <dd>{run.source ?? "—"}</dd>
-        <dt>Trigger</dt>
-        <dd>{run.trigger}{run.forced ? " (forced outside the window)" : ""}</dd>
-        <dt>Attempt</dt>
-        <dd>{run.attempt}</dd>
-        <dt>Commit</dt>
-        <dd>
-          <code>{run.commit ?? "—"}</code>
-        </dd>
-        <dt>Files</dt>
-        <dd>{run.files.done} of {run.files.total} ({run.files.skipped} already present)</dd>
-        <dt>Transferred</dt>
-        <dd>{formatBytes(run.bytes)}</dd>
-        <dt>Reason</dt>
-        <dd>{run.reason?.replace("_", " ") ?? "—"}</dd>
-        <dt>Error</dt>
-        <dd>{run.error ? `${run.error.code}: ${run.error.message}` : "—"}</dd>
-        <dt>Webhook</dt>
-        <dd>
-          {run.webhook
-            ? `${run.webhook.status} after ${run.webhook.attempts} attempt(s)` +
-              (run.webhook.httpStatus ? `, HTTP ${run.webhook.httpStatus}` : "") +
-              (run.webhook.error ? `: ${run.webhook.error}` : "")
-            : "—"}
-        </dd>
-      </dl>
+      <RunDetails run={run} />
     </Page>,
+  );
+}
+
+/** The run's state timeline as (what, when) pairs, oldest first; `at` formats an instant. */
+function runStates(run: Run, at: (t: string | null | undefined) => string): [string, string][] {
+  const states: [string, string][] = [["planned", at(run.plannedAt)]];
+  for (const a of run.previousAttempts ?? []) {
+    states.push([
+      `attempt ${a.attempt} ended`,
+      `${at(a.finishedAt)}${a.error ? ` — ${a.error.code}: ${a.error.message}` : ""}`,
+    ]);
+  }
+  if (run.startedAt) states.push([`attempt ${run.attempt} started`, at(run.startedAt)]);
+  if (run.status === "waiting_window") {
+    states.push(["waiting for the window", run.nextOpen ? `opens ${at(run.nextOpen)}` : ""]);
+  }
+  if (run.finishedAt) states.push([run.status, at(run.finishedAt)]);
+  return states;
+}
+
+function RunDetails(props: { run: Run }) {
+  const { run } = props;
+  return (
+    <dl class="kv card">
+      <dt>Run id</dt>
+      <dd>
+        <code>{run.id}</code>
+      </dd>
+      <dt>Source</dt>
+      <dd>{run.source ?? "—"}</dd>
+      <dt>Trigger</dt>
+      <dd>{run.trigger}{run.forced ? " (forced outside the window)" : ""}</dd>
+      <dt>Attempt</dt>
+      <dd>{run.attempt}</dd>
+      <dt>Commit</dt>
+      <dd>
+        <code>{run.commit ?? "—"}</code>
+      </dd>
+      <dt>Files</dt>
+      <dd>{run.files.done} of {run.files.total} ({run.files.skipped} already present)</dd>
+      <dt>Transferred</dt>
+      <dd>{formatBytes(run.bytes)}</dd>
+      <dt>Reason</dt>
+      <dd>{run.reason?.replace("_", " ") ?? "—"}</dd>
+      <dt>Error</dt>
+      <dd>{run.error ? `${run.error.code}: ${run.error.message}` : "—"}</dd>
+      <dt>Webhook</dt>
+      <dd>
+        {run.webhook
+          ? `${run.webhook.status} after ${run.webhook.attempts} attempt(s)` +
+            (run.webhook.httpStatus ? `, HTTP ${run.webhook.httpStatus}` : "") +
+            (run.webhook.error ? `: ${run.webhook.error}` : "")
+          : "—"}
+      </dd>
+    </dl>
   );
 }

@@ -41,6 +41,22 @@ export async function schedulePage(
       <Actions s={s} ctx={ctx} />
       <h2>Settings</h2>
       <Settings s={s} zone={zone} />
+      <NextRuns s={s} zone={zone} now={now} />
+      <h2>Next 7 days</h2>
+      <Timeline data={tl} zone={zone} description={description} />
+      <h2>Stats</h2>
+      <Stats s={s} />
+      <h2>History</h2>
+      <History runs={history.items} zone={zone} />
+      <HistoryPager id={id} cursor={cursor} next={history.nextCursor} />
+    </Page>,
+  );
+}
+
+function NextRuns(props: { s: ScheduleDetail; zone: string; now: number }) {
+  const { s, zone, now } = props;
+  return (
+    <>
       <h2>Next runs</h2>
       {s.nextRuns.length
         ? (
@@ -58,32 +74,39 @@ export async function schedulePage(
           </p>
         )
         : null}
-      <h2>Next 7 days</h2>
-      <Timeline data={tl} zone={zone} description={description} />
-      <h2>Stats</h2>
-      <dl class="kv card">
-        <dt>Runs</dt>
-        <dd>{s.stats.runs}</dd>
-        <dt>Succeeded</dt>
-        <dd>{s.stats.succeeded}</dd>
-        <dt>Failed</dt>
-        <dd>{s.stats.failed}</dd>
-        <dt>Skipped</dt>
-        <dd>{s.stats.skipped}</dd>
-        <dt>Success rate</dt>
-        <dd>{rateWords(s.stats.successRate)}</dd>
-        <dt>Mean duration</dt>
-        <dd>{s.stats.meanDurationMs === null ? "—" : formatElapsed(s.stats.meanDurationMs)}</dd>
-      </dl>
-      <h2>History</h2>
-      <History runs={history.items} zone={zone} />
-      <nav class="pager" aria-label="History pages">
-        {cursor ? <a href={`/schedules/${id}`}>Newest</a> : null}
-        {history.nextCursor
-          ? <a href={`/schedules/${id}?cursor=${encodeURIComponent(history.nextCursor)}`}>Older</a>
-          : null}
-      </nav>
-    </Page>,
+    </>
+  );
+}
+
+function Stats(props: { s: ScheduleDetail }) {
+  const { s } = props;
+  return (
+    <dl class="kv card">
+      <dt>Runs</dt>
+      <dd>{s.stats.runs}</dd>
+      <dt>Succeeded</dt>
+      <dd>{s.stats.succeeded}</dd>
+      <dt>Failed</dt>
+      <dd>{s.stats.failed}</dd>
+      <dt>Skipped</dt>
+      <dd>{s.stats.skipped}</dd>
+      <dt>Success rate</dt>
+      <dd>{rateWords(s.stats.successRate)}</dd>
+      <dt>Mean duration</dt>
+      <dd>{s.stats.meanDurationMs === null ? "—" : formatElapsed(s.stats.meanDurationMs)}</dd>
+    </dl>
+  );
+}
+
+function HistoryPager(props: { id: string; cursor?: string; next?: string | null }) {
+  const { id, cursor } = props;
+  return (
+    <nav class="pager" aria-label="History pages">
+      {cursor ? <a href={`/schedules/${id}`}>Newest</a> : null}
+      {props.next
+        ? <a href={`/schedules/${id}?cursor=${encodeURIComponent(props.next)}`}>Older</a>
+        : null}
+    </nav>
   );
 }
 

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, keys mean nothing
 /**
  * A schedule's next 7 days as an inline SVG drawn by the server: one row per local day (in the
  * server's zone), the window's open hours as bands, planned runs as ticks. No script needed;
@@ -14,6 +15,7 @@ const W = 720;
 const LEFT = 78;
 const ROW = 24;
 const TOP = 20;
+const SPAN = W - LEFT - 4;
 /** Most run ticks drawn (an every-second trigger would otherwise draw 604,800). */
 export const MAX_TICKS = 400;
 
@@ -69,9 +71,8 @@ export function timelineData(s: Schedule, zone: string, now: number): TimelineDa
 export function Timeline(props: { data: TimelineData; zone: string; description: string }) {
   const { days, open, runs } = props.data;
   const z = zoneOffsets(props.zone);
-  const span = W - LEFT - 4;
   const x = (t: number, day: { start: number }) =>
-    LEFT + ((z.localMs(t) - z.localMs(day.start)) / DAY) * span;
+    LEFT + ((z.localMs(t) - z.localMs(day.start)) / DAY) * SPAN;
   const height = TOP + days.length * ROW + 4;
   return (
     <figure class="card">
@@ -83,55 +84,81 @@ export function Timeline(props: { data: TimelineData; zone: string; description:
       >
         <title id="timeline-title">Next 7 days: window hours and planned runs</title>
         <desc id="timeline-desc">{props.description}</desc>
-        {[0, 3, 6, 9, 12, 15, 18, 21, 24].map((h) => (
-          <>
-            <line
-              class="grid"
-              x1={LEFT + (h / 24) * span}
-              x2={LEFT + (h / 24) * span}
-              y1={TOP - 4}
-              y2={height - 4}
-            />
-            <text x={LEFT + (h / 24) * span - 8} y={12}>{String(h).padStart(2, "0")}</text>
-          </>
-        ))}
-        {days.map((day, i) => {
-          const y = TOP + i * ROW;
-          return (
-            <g data-day={day.label}>
-              <text x={4} y={y + 15}>{day.label}</text>
-              {open.filter(([a, b]) => a < day.end && b > day.start).map(([a, b]) => {
-                const x1 = x(Math.max(a, day.start), day);
-                const x2 = x(Math.min(b, day.end), day);
-                return (
-                  <rect
-                    class="win"
-                    x={x1}
-                    y={y + 2}
-                    width={Math.max(1, x2 - x1)}
-                    height={ROW - 4}
-                  />
-                );
-              })}
-              {runs.filter((t) => t >= day.start && t < day.end).map((t) => (
-                <rect class="plan" x={x(t, day) - 1} y={y + 4} width={2} height={ROW - 8}>
-                  <title>{new Date(t).toISOString()}</title>
-                </rect>
-              ))}
-            </g>
-          );
-        })}
+        <HourGrid height={height} />
+        {days.map((day, i) => <DayRow day={day} y={TOP + i * ROW} open={open} runs={runs} x={x} />)}
       </svg>
-      <figcaption class="legend">
-        <span>
-          <span class="sw win"></span>window open
-        </span>
-        <span>
-          <span class="sw plan"></span>planned run
-        </span>
-        <span class="muted">hours in {props.zone}</span>
-        {props.data.moreRuns ? <span class="muted">first {MAX_TICKS} runs shown</span> : null}
-      </figcaption>
+      <Legend zone={props.zone} moreRuns={props.data.moreRuns} />
     </figure>
+  );
+}
+
+function HourGrid(props: { height: number }) {
+  return (
+    <>
+      {[0, 3, 6, 9, 12, 15, 18, 21, 24].map((h) => (
+        <>
+          <line
+            class="grid"
+            x1={LEFT + (h / 24) * SPAN}
+            x2={LEFT + (h / 24) * SPAN}
+            y1={TOP - 4}
+            y2={props.height - 4}
+          />
+          <text x={LEFT + (h / 24) * SPAN - 8} y={12}>{String(h).padStart(2, "0")}</text>
+        </>
+      ))}
+    </>
+  );
+}
+
+type Day = TimelineData["days"][number];
+
+function DayRow(
+  props: {
+    day: Day;
+    y: number;
+    open: [number, number][];
+    runs: number[];
+    x: (t: number, day: Day) => number;
+  },
+) {
+  const { day, y, x } = props;
+  return (
+    <g data-day={day.label}>
+      <text x={4} y={y + 15}>{day.label}</text>
+      {props.open.filter(([a, b]) => a < day.end && b > day.start).map(([a, b]) => {
+        const x1 = x(Math.max(a, day.start), day);
+        const x2 = x(Math.min(b, day.end), day);
+        return (
+          <rect
+            class="win"
+            x={x1}
+            y={y + 2}
+            width={Math.max(1, x2 - x1)}
+            height={ROW - 4}
+          />
+        );
+      })}
+      {props.runs.filter((t) => t >= day.start && t < day.end).map((t) => (
+        <rect class="plan" x={x(t, day) - 1} y={y + 4} width={2} height={ROW - 8}>
+          <title>{new Date(t).toISOString()}</title>
+        </rect>
+      ))}
+    </g>
+  );
+}
+
+function Legend(props: { zone: string; moreRuns: boolean }) {
+  return (
+    <figcaption class="legend">
+      <span>
+        <span class="sw win"></span>window open
+      </span>
+      <span>
+        <span class="sw plan"></span>planned run
+      </span>
+      <span class="muted">hours in {props.zone}</span>
+      {props.moreRuns ? <span class="muted">first {MAX_TICKS} runs shown</span> : null}
+    </figcaption>
   );
 }
