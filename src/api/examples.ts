@@ -120,12 +120,7 @@ export const MANIFEST_ENTRY_EXAMPLE = {
   downloadedAt: "2026-11-22T01:00:47.980Z",
 };
 
-/** A time window as people write it (`PUT /schedules/{id}/time-window`, `/validate`). */
-export const TIME_WINDOW_INPUT_EXAMPLE = {
-  windows: ["22:00-07:00"],
-  timezone: "Europe/Berlin",
-  onEnd: "pause",
-};
+export { TIME_WINDOW_INPUT_EXAMPLE } from "../schedule/service/input_schema.ts";
 
 const WINDOW_STATE = {
   timezone: "Europe/Berlin",

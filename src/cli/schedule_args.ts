@@ -8,6 +8,7 @@
  * ```
  * @module
  */
+import { PAGE_MAX } from "../store/page.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { resolveConfig } from "../config.ts";
 import { EXIT, NightpullError } from "../errors.ts";
@@ -101,12 +102,12 @@ export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
 }
 
-/** `--limit` as a number from 1 to 100. */
+/** `--limit` as a number from 1 to PAGE_MAX (200), the API's bounds. */
 export function limitOf(values: Parsed["values"]): number | undefined {
   const raw = values.limit as string | undefined;
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 100) {
-    usage(`invalid --limit "${raw}": expected a whole number from 1 to 100`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > PAGE_MAX) {
+    usage(`invalid --limit "${raw}": expected a whole number from 1 to ${PAGE_MAX}`);
   }
   return Number(raw);
 }

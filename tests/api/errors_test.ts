@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { errorHandler, issuePath, validationError } from "../../src/api/errors.ts";
+import { errorHandler } from "../../src/api/errors.ts";
+import { issuePath, validationError } from "../../src/schedule/service/input_errors.ts";
 import { ScheduleInputSchema } from "../../src/api/schemas.ts";
 import { NightpullError } from "../../src/errors.ts";
 import { createLogger } from "../../src/log.ts";

@@ -213,7 +213,7 @@ const CASES: Case[] = [
     field: "source",
     message: /s3:/,
   },
-  ...[["0", "limit"], ["101", "limit"], ["abc", "limit"], ["2.5", "limit"]].map(([v, f]) => ({
+  ...[["0", "limit"], ["201", "limit"], ["abc", "limit"], ["2.5", "limit"]].map(([v, f]) => ({
     name: `limit=${v}`,
     method: "GET",
     path: `${BASE}?limit=${v}`,
@@ -229,7 +229,7 @@ const CASES: Case[] = [
     status: 422,
     code: "invalid_input",
     field: "limit",
-    message: /"limit": given 2 times; give it once \(expected a whole number from 1 to 100\)/,
+    message: /"limit": given 2 times; give it once \(expected a whole number from 1 to 200\)/,
   },
   {
     name: "empty limit",

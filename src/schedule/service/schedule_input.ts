@@ -35,6 +35,7 @@ import {
 } from "./schedule_meta_input.ts";
 import { normalizeSpec } from "./spec_input.ts";
 import { normalizeWebhook } from "./webhook_input.ts";
+import { DownloadInputSchema, parseInput, ScheduleInputSchema } from "./input_schema.ts";
 
 /** A schedule as a user sends it (POST/PUT /schedules). */
 export interface ScheduleInput {
@@ -129,6 +130,7 @@ function bandwidthOf(value: unknown): string {
 /** Validates a whole schedule input and fills in defaults; writes nothing. */
 export function normalizeScheduleInput(input: unknown, now: Date, config: Config): ScheduleFields {
   const obj = asObject(input, "schedule");
+  parseInput(ScheduleInputSchema, obj, "schedule");
   checkKnown(obj, SCHEDULE_FIELDS, "schedule");
   requireSource(obj);
   const spec = normalizeSpec(obj);
@@ -165,6 +167,7 @@ export function normalizeScheduleInput(input: unknown, now: Date, config: Config
 /** Validates a one-off download body (a schedule without trigger and timing fields). */
 export function normalizeDownloadInput(input: unknown): DownloadInput {
   const obj = asObject(input, "download");
+  parseInput(DownloadInputSchema, obj, "download");
   checkKnown(obj, DOWNLOAD_FIELDS, "download");
   requireSource(obj);
   const out: DownloadInput = {

@@ -18,7 +18,7 @@ function globs(value: unknown, field: string): string[] {
   if (!Array.isArray(value) || value.length > 1000) {
     throw invalid(field, `invalid ${field}: expected a list of glob patterns such as ["*.json"]`);
   }
-  return value.map((g, i) => text(g, `${field}[${i}]`, 1000));
+  return value.map((g, i) => text(g, `${field}[${i}]`, 1024));
 }
 
 /**
