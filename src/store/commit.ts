@@ -30,7 +30,7 @@ async function backOffWhileLocked(attempt: number, baseMs: number): Promise<void
 
 /** Options of {@link commitWithRetry}. */
 export interface CommitRetryOptions {
-  /** Attempts before giving up (default 12). */
+  /** Attempts before giving up (default 20: about 12 s of waiting, the 1 s cap reached after 8). */
   attempts?: number;
   /** First backoff in ms, doubled each time with jitter (default 5). */
   baseDelayMs?: number;
@@ -44,7 +44,7 @@ export async function retryWhileLocked<T>(
   call: () => Promise<T>,
   options: CommitRetryOptions = {},
 ): Promise<T> {
-  const attempts = options.attempts ?? 12;
+  const attempts = options.attempts ?? 20;
   const baseMs = options.baseDelayMs ?? 5;
   for (let attempt = 1;; attempt++) {
     try {
