@@ -10,7 +10,15 @@
  * @module
  */
 import { EXIT, NightpullError, toNightpullError } from "../errors.ts";
-import { repairBlobs, verifyCache, verifyProgressEvents } from "../cache/cache_verify.ts";
+import {
+  type BadBlob,
+  type BlobRepair,
+  type CacheVerifyResult,
+  repairBlobs,
+  verifyCache,
+  verifyProgressEvents,
+} from "../cache/cache_verify.ts";
+import type { Config } from "../config.ts";
 import { repoLabel } from "../download/cache/repo_arg.ts";
 import { rateLimiterFor } from "../download/transfer/rate_limiter.ts";
 import { openKv } from "../store/open_kv.ts";
@@ -48,53 +56,14 @@ export async function cacheVerifyCommand(args: string[]): Promise<number> {
       ...verifyProgressEvents((e) => display.onEvent(e)),
     });
     display.finish();
-    const bad = result.bad.map((b) => ({
-      repo: repoLabel(b.type, b.repo),
-      blob: b.blob,
-      algorithm: b.algorithm,
-      actual: b.actual,
-      size: b.size,
-    }));
-    let repaired: Awaited<ReturnType<typeof repairBlobs>> = [];
-    if (values.repair && result.bad.length > 0) {
-      const kv = await openKv(config.kv);
-      try {
-        const global = rateLimiterFor(config.bwlimit, config.timezone);
-        repaired = await repairBlobs(result.bad, {
-          config,
-          kv,
-          signal: controller.signal,
-          limiters: global ? [global] : [],
-        });
-      } finally {
-        kv.close();
-      }
-    }
-    const summary = {
-      blobs: result.blobs,
-      bytes: result.bytes,
-      ok: result.ok,
-      bad,
-      busy: result.busy.map((b) => ({ repo: repoLabel(b.type, b.repo), blob: b.blob })),
-      ...(values.repair ? { repaired } : {}),
-    };
-    if (values.json) console.log(JSON.stringify(summary));
-    else {
-      for (const b of bad) {
-        console.log(
-          `BAD  ${b.repo} blobs/${b.blob}: ${b.algorithm} of the content is ${b.actual}` +
-            (values.repair ? " (fetched again)" : ""),
-        );
-      }
-      console.log(
-        `${result.blobs} blob(s), ${
-          formatBytes(result.bytes)
-        }: ${result.ok} ok, ${bad.length} bad` +
-          (result.busy.length > 0 ? `, ${result.busy.length} in use by another process` : "") +
-          (values.repair && bad.length > 0 ? `; ${repaired.length} repaired` : ""),
-      );
-    }
-    return bad.length > 0 && !values.repair ? EXIT.checksum : EXIT.ok;
+    const repaired = values.repair && result.bad.length > 0
+      ? await repair(result.bad, config, controller.signal)
+      : [];
+    const bad = printSummary(result, repaired, {
+      json: Boolean(values.json),
+      repair: Boolean(values.repair),
+    });
+    return bad > 0 && !values.repair ? EXIT.checksum : EXIT.ok;
   } catch (err) {
     display.finish();
     if (controller.signal.aborted) {
@@ -104,4 +73,58 @@ export async function cacheVerifyCommand(args: string[]): Promise<number> {
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }
+}
+
+/** Fetches the bad blobs again (resumable, verified), under the global bandwidth limit. */
+async function repair(
+  bad: BadBlob[],
+  config: Config,
+  signal: AbortSignal,
+): Promise<BlobRepair[]> {
+  const kv = await openKv(config.kv);
+  try {
+    const global = rateLimiterFor(config.bwlimit, config.timezone);
+    return await repairBlobs(bad, { config, kv, signal, limiters: global ? [global] : [] });
+  } finally {
+    kv.close();
+  }
+}
+
+/** Prints the outcome (one JSON object, or a BAD line per blob and a total); the bad count. */
+function printSummary(
+  result: CacheVerifyResult,
+  repaired: BlobRepair[],
+  flags: { json: boolean; repair: boolean },
+): number {
+  const bad = result.bad.map((b) => ({
+    repo: repoLabel(b.type, b.repo),
+    blob: b.blob,
+    algorithm: b.algorithm,
+    actual: b.actual,
+    size: b.size,
+  }));
+  const summary = {
+    blobs: result.blobs,
+    bytes: result.bytes,
+    ok: result.ok,
+    bad,
+    busy: result.busy.map((b) => ({ repo: repoLabel(b.type, b.repo), blob: b.blob })),
+    ...(flags.repair ? { repaired } : {}),
+  };
+  if (flags.json) {
+    console.log(JSON.stringify(summary));
+    return bad.length;
+  }
+  for (const b of bad) {
+    console.log(
+      `BAD  ${b.repo} blobs/${b.blob}: ${b.algorithm} of the content is ${b.actual}` +
+        (flags.repair ? " (fetched again)" : ""),
+    );
+  }
+  console.log(
+    `${result.blobs} blob(s), ${formatBytes(result.bytes)}: ${result.ok} ok, ${bad.length} bad` +
+      (result.busy.length > 0 ? `, ${result.busy.length} in use by another process` : "") +
+      (flags.repair && bad.length > 0 ? `; ${repaired.length} repaired` : ""),
+  );
+  return bad.length;
 }

@@ -11,12 +11,7 @@
  * ```
  * @module
  */
-import {
-  newId,
-  type OccurrenceClaim,
-  type ScheduleEntry,
-  type ScheduleState,
-} from "../../store/mod.ts";
+import { newId, type OccurrenceClaim, type ScheduleEntry } from "../../store/mod.ts";
 import { parseDuration } from "../../time/duration.ts";
 import { planDueOccurrences } from "./misfire.ts";
 import { type NewRun, newRun } from "../runs/run_records.ts";
@@ -57,28 +52,26 @@ export function planClaim(entry: ScheduleEntry, ctx: ClaimContext): PlannedClaim
   const plan = planDueOccurrences(schedule.trigger, ctx.timezone, state.nextAt!, now, grace);
   const runs: Run[] = [];
   const newState = { ...state, cursor: plan.cursor, nextAt: plan.next };
-  const common = {
+  const common: RunBase = {
     scheduleId: schedule.id,
     source: schedule.source,
     now,
     priority: schedule.priority,
   };
-  if (plan.missed) runs.push(missedRun({ ...common, id: newId(now) }, plan.missed));
+  if (plan.missed) runs.push(missedRun(common, plan.missed));
   let startNow: Run | null = null;
   if (plan.fire) {
-    const fired = firedRun(
-      {
-        ...common,
-        id: newId(now),
-        plannedAt: plan.fire.plannedAt,
-        trigger: plan.fire.catchup ? "catchup" : "schedule",
-      },
-      entry,
-      ctx,
-      newState,
-    );
-    runs.push(fired.run);
-    if (fired.startNow) startNow = fired.run;
+    const base = {
+      ...common,
+      id: newId(now),
+      plannedAt: plan.fire.plannedAt,
+      trigger: plan.fire.catchup ? "catchup" as const : "schedule" as const,
+    };
+    const fate = runFate(entry, ctx, base);
+    runs.push(fate.run);
+    if (fate.queued) newState.queuedRunId = fate.run.id;
+    if (fate.active) newState.activeRunId = fate.run.id;
+    if (fate.active && ctx.slotFree) startNow = fate.run;
   }
   const completed = schedule.trigger.type === "once" && plan.next === null;
   const claim: OccurrenceClaim = {
@@ -96,14 +89,15 @@ export function planClaim(entry: ScheduleEntry, ctx: ClaimContext): PlannedClaim
   return { claim, startNow, next: plan.next };
 }
 
-/** The one skipped record standing for the occurrences too old to run (`missed`). */
-function missedRun(
-  fields: Omit<NewRun, "plannedAt" | "trigger">,
-  missed: { count: number; first: number; last: number },
-): Run {
+/** What every run of this claim shares. */
+type RunBase = Pick<NewRun, "scheduleId" | "source" | "now" | "priority">;
+
+/** The one `skipped` record (reason `missed`) standing for the occurrences past the grace. */
+function missedRun(common: RunBase, missed: { count: number; first: number; last: number }): Run {
   return {
     ...newRun({
-      ...fields,
+      ...common,
+      id: newId(common.now),
       plannedAt: missed.last,
       trigger: "schedule",
       status: "skipped",
@@ -118,38 +112,36 @@ function missedRun(
 }
 
 /**
- * The due occurrence's run and its fate: skipped (window closed, offline, overlap), queued
- * behind the active run, started now (a free slot) or pending. Records in `state` the run
- * that became active or queued.
+ * The fired occurrence's run: skipped (window closed, offline, overlap), queued behind the
+ * active run, or the schedule's new active run (running when a slot is free, else pending).
  */
-function firedRun(
-  base: NewRun,
+function runFate(
   entry: ScheduleEntry,
   ctx: ClaimContext,
-  state: ScheduleState,
-): { run: Run; startNow: boolean } {
-  const { schedule } = entry;
+  base: RunBase & Pick<NewRun, "id" | "plannedAt" | "trigger">,
+): { run: Run; queued?: boolean; active?: boolean } {
+  const { schedule, state } = entry;
   if (!ctx.windowOpen) {
     const next = ctx.nextOpen ?? null;
-    const run = {
-      ...newRun({ ...base, status: "skipped", reason: "outside_window" }),
-      nextOpen: next === null ? null : new Date(next).toISOString(),
+    return {
+      run: {
+        ...newRun({ ...base, status: "skipped", reason: "outside_window" }),
+        nextOpen: next === null ? null : new Date(next).toISOString(),
+      },
     };
-    return { run, startNow: false };
   }
   if (ctx.offline && /^hf:/i.test(schedule.source)) {
     // nothing a run could fetch: say so in the history rather than fail every night
-    return { run: newRun({ ...base, status: "skipped", reason: "offline" }), startNow: false };
+    return { run: newRun({ ...base, status: "skipped", reason: "offline" }) };
   }
-  if (ctx.activeBusy && (schedule.overlap === "skip" || entry.state.queuedRunId)) {
-    return { run: newRun({ ...base, status: "skipped", reason: "overlap" }), startNow: false };
+  if (ctx.activeBusy && (schedule.overlap === "skip" || state.queuedRunId)) {
+    return { run: newRun({ ...base, status: "skipped", reason: "overlap" }) };
   }
   if (ctx.activeBusy) {
-    const queued = newRun({ ...base, status: "pending", dueAt: null });
-    state.queuedRunId = queued.id;
-    return { run: queued, startNow: false };
+    return { run: newRun({ ...base, status: "pending", dueAt: null }), queued: true };
   }
-  const run = newRun({ ...base, status: ctx.slotFree ? "running" : "pending" });
-  state.activeRunId = run.id;
-  return { run, startNow: ctx.slotFree };
+  return {
+    run: newRun({ ...base, status: ctx.slotFree ? "running" : "pending" }),
+    active: true,
+  };
 }

@@ -103,20 +103,11 @@ export function validateTrigger(trigger: unknown, now: Date, defaultTz: string):
   const t = trigger as Record<string, unknown>;
   switch (t.type) {
     case "cron":
-      return cronTrigger(t, now, defaultTz);
+      return validateCron(t, now, defaultTz);
     case "interval":
-      return intervalTrigger(t);
-    case "once": {
-      onlyKeys(t, ["type", "at"]);
-      const at = isoInstant(t.at, "trigger.at");
-      if (Date.parse(at) <= now.getTime()) {
-        throw invalid(
-          "trigger.at",
-          `invalid trigger.at "${at}": it is in the past (now is ${now.toISOString()})`,
-        );
-      }
-      return { type: "once", at };
-    }
+      return validateInterval(t);
+    case "once":
+      return validateOnce(t, now);
     default:
       throw invalid(
         "trigger.type",
@@ -125,8 +116,8 @@ export function validateTrigger(trigger: unknown, now: Date, defaultTz: string):
   }
 }
 
-/** A cron trigger: an expression that parses and fires at least once, in a known zone. */
-function cronTrigger(t: Record<string, unknown>, now: Date, defaultTz: string): Trigger {
+/** A cron trigger: expression required, zone known (else `defaultTz`), fires at least once. */
+function validateCron(t: Record<string, unknown>, now: Date, defaultTz: string): Trigger {
   onlyKeys(t, ["type", "expression", "timezone"]);
   if (typeof t.expression !== "string" || !t.expression.trim()) {
     throw new NightpullError(
@@ -156,8 +147,8 @@ function cronTrigger(t: Record<string, unknown>, now: Date, defaultTz: string): 
   return { type: "cron", expression, timezone };
 }
 
-/** An interval trigger: `every` of at least a minute, an optional ISO `startAt`. */
-function intervalTrigger(t: Record<string, unknown>): Trigger {
+/** An interval trigger: `every` at least 1m, optional ISO `startAt`. */
+function validateInterval(t: Record<string, unknown>): Trigger {
   onlyKeys(t, ["type", "every", "startAt"]);
   let every: number;
   try {
@@ -177,4 +168,17 @@ function intervalTrigger(t: Record<string, unknown>): Trigger {
   const out: Trigger = { type: "interval", every: (t.every as string).trim() };
   if (t.startAt !== undefined) out.startAt = isoInstant(t.startAt, "trigger.startAt");
   return out;
+}
+
+/** A once trigger: `at` an ISO time with offset, in the future. */
+function validateOnce(t: Record<string, unknown>, now: Date): Trigger {
+  onlyKeys(t, ["type", "at"]);
+  const at = isoInstant(t.at, "trigger.at");
+  if (Date.parse(at) <= now.getTime()) {
+    throw invalid(
+      "trigger.at",
+      `invalid trigger.at "${at}": it is in the past (now is ${now.toISOString()})`,
+    );
+  }
+  return { type: "once", at };
 }

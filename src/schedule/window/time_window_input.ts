@@ -193,7 +193,14 @@ export function normalizeTimeWindow(input: unknown, field = "timeWindow"): TimeW
       );
     }
   }
-  const list = obj.windows;
+  const window: TimeWindow = { windows: normalizeRanges(obj.windows, field), onEnd: "continue" };
+  if (obj.timezone !== undefined) window.timezone = windowZone(obj.timezone, field);
+  if (obj.onEnd !== undefined) window.onEnd = windowOnEnd(obj.onEnd, field);
+  return window;
+}
+
+/** The `windows` list: 1 to {@link MAX_WINDOWS} ranges, each normalized. */
+function normalizeRanges(list: unknown, field: string): WindowRange[] {
   if (!Array.isArray(list) || list.length === 0) {
     throw invalid(
       `${field}.windows`,
@@ -206,32 +213,30 @@ export function normalizeTimeWindow(input: unknown, field = "timeWindow"): TimeW
       `${field}.windows: ${list.length} windows, at most ${MAX_WINDOWS} allowed`,
     );
   }
-  const window: TimeWindow = {
-    windows: list.map((r, i) => normalizeRange(r, `${field}.windows[${i}]`)),
-    onEnd: "continue",
-  };
-  if (obj.timezone !== undefined) {
-    if (typeof obj.timezone !== "string" || !isValidTimezone(obj.timezone)) {
-      throw new NightpullError(
-        "invalid_timezone",
-        `${field}.timezone: unknown timezone ${
-          JSON.stringify(obj.timezone)
-        }: expected an IANA zone such as "Europe/Berlin"`,
-        { field: `${field}.timezone` },
-      );
-    }
-    window.timezone = obj.timezone;
+  return list.map((r, i) => normalizeRange(r, `${field}.windows[${i}]`));
+}
+
+/** The window's own zone: an IANA name the runtime knows. */
+function windowZone(timezone: unknown, field: string): string {
+  if (typeof timezone !== "string" || !isValidTimezone(timezone)) {
+    throw new NightpullError(
+      "invalid_timezone",
+      `${field}.timezone: unknown timezone ${
+        JSON.stringify(timezone)
+      }: expected an IANA zone such as "Europe/Berlin"`,
+      { field: `${field}.timezone` },
+    );
   }
-  if (obj.onEnd !== undefined) {
-    if (obj.onEnd !== "continue" && obj.onEnd !== "pause") {
-      throw invalid(
-        `${field}.onEnd`,
-        `${field}.onEnd: ${
-          JSON.stringify(obj.onEnd)
-        } is not allowed: expected "continue" or "pause"`,
-      );
-    }
-    window.onEnd = obj.onEnd;
+  return timezone;
+}
+
+/** What happens at the window's end: "continue" or "pause". */
+function windowOnEnd(onEnd: unknown, field: string): TimeWindow["onEnd"] {
+  if (onEnd !== "continue" && onEnd !== "pause") {
+    throw invalid(
+      `${field}.onEnd`,
+      `${field}.onEnd: ${JSON.stringify(onEnd)} is not allowed: expected "continue" or "pause"`,
+    );
   }
-  return window;
+  return onEnd;
 }
