@@ -46,7 +46,7 @@ export type ConfigFlags =
   & { token?: string };
 
 /** Where a setting's raw value came from: its value and the source's name. */
-export interface SettingSource {
+interface SettingSource {
   value: RawValue;
   /** `--flag`, the environment variable's name, or `file`. */
   from: string;

@@ -13,7 +13,7 @@ import { NightpullError } from "./errors.ts";
 import { registerSecret } from "./secrets.ts";
 
 /** Where a hub token may come from (the Config fields). */
-export interface HfTokenPlaces {
+interface HfTokenPlaces {
   /** `HF_TOKEN_PATH`, else `$HF_HOME/token`. */
   hfTokenPath: string;
   /** `--hf-token-file`. */

@@ -13,7 +13,7 @@
 import { scrubSecrets } from "./secrets.ts";
 
 /** Severity levels in increasing order. */
-export type LogLevel = "debug" | "info" | "warn" | "error";
+type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Structured fields of one log event. */
 export type LogFields = Record<string, unknown>;
@@ -31,7 +31,7 @@ const SECRET_NAME = /secret|token|password|authorization|apikey|api_key/i;
 const SECRET_VALUE = /\b(hf_[A-Za-z0-9]{6,}|Bearer\s+\S+)/g;
 
 /** Masks secret-looking values and fields named like secrets. */
-export function redact(value: unknown, depth = 0): unknown {
+function redact(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return scrubSecrets(value).replace(SECRET_VALUE, "***");
   if (depth > 6 || value === null || typeof value !== "object") return value;
   if (value instanceof Error) return redact(value.message, depth + 1);
@@ -44,7 +44,7 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 /** Options of {@link createLogger}. */
-export interface LoggerOptions {
+interface LoggerOptions {
   format?: "text" | "json";
   level?: LogLevel;
   /** Where lines go; default stderr. */

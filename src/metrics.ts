@@ -78,7 +78,7 @@ export class Counter extends Series {
 }
 
 /** A value that goes up and down. */
-export class Gauge extends Series {
+class Gauge extends Series {
   readonly type = "gauge";
 
   /** Sets the series with `labels` to `value`. */

@@ -124,7 +124,7 @@ function guardRoutes(app: OpenAPIHono, deps: AppDeps, clock: Clock): void {
 }
 
 /** What {@link composeServer} is built from. */
-export interface ServerOptions {
+interface ServerOptions {
   config: Config;
   /** The open KV; the caller opened it and closes it. */
   kv: Deno.Kv;

@@ -73,7 +73,7 @@ export function byteSize(raw: RawValue): number {
 }
 
 /** Comma-separated entries, trimmed, empty ones dropped. */
-export function commaList(raw: RawValue | undefined): string[] {
+function commaList(raw: RawValue | undefined): string[] {
   return String(raw ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 

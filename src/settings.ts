@@ -31,7 +31,7 @@ import {
 } from "./setting_values.ts";
 
 /** Default reserve kept free on the target filesystem (`--min-free`): 1 GiB. */
-export const DEFAULT_MIN_FREE = 1024 ** 3;
+const DEFAULT_MIN_FREE = 1024 ** 3;
 
 /** Default number of connections for one large file. */
 export const DEFAULT_CONNECTIONS = 8;

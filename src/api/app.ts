@@ -54,7 +54,7 @@ export interface AppDeps {
 }
 
 /** Version shown in the OpenAPI document. */
-export const API_VERSION = "1.0.0";
+const API_VERSION = "1.0.0";
 
 /** Adds the health probes, `/metrics` and every `/api/v1` route to `app`. */
 export function mountApi(app: OpenAPIHono, deps: AppDeps & { logger: Logger }): void {

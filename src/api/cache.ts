@@ -152,7 +152,7 @@ const routes = {
 };
 
 /** What the cache routes need. */
-export interface CacheRouteDeps {
+interface CacheRouteDeps {
   config: Pick<Config, "hubCache">;
   kv: Deno.Kv;
   service: ScheduleService;

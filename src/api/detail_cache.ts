@@ -19,7 +19,7 @@ import type { ScheduleDetail } from "../schedule/service/service.ts";
 const ENCODER = new TextEncoder();
 
 /** Longest time a cached detail is served, in ms. */
-export const DETAIL_TTL_MS = 250;
+const DETAIL_TTL_MS = 250;
 
 interface Entry {
   json: Uint8Array<ArrayBuffer>;
@@ -27,7 +27,7 @@ interface Entry {
 }
 
 /** Options of {@link DetailCache}. */
-export interface DetailCacheOptions {
+interface DetailCacheOptions {
   ttlMs?: number;
   /** Entries kept at most; the oldest is dropped first. */
   maxEntries?: number;

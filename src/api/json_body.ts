@@ -59,7 +59,7 @@ export async function readLimited(
 }
 
 /** Parses JSON text; throws `malformed_json` saying what the parser saw. */
-export function parseJsonText(text: string): unknown {
+function parseJsonText(text: string): unknown {
   if (text.trim() === "") {
     throw new NightpullError("malformed_json", "request body is empty; expected a JSON object");
   }

@@ -84,7 +84,7 @@ export function originRefusal(
 }
 
 /** The 403 `forbidden_origin` for a refused request, saying how to allow it. */
-export function forbiddenOrigin(reason: string): NightpullError {
+function forbiddenOrigin(reason: string): NightpullError {
   return new NightpullError(
     "forbidden_origin",
     `${reason}: without a token this API answers only same-origin requests to ` +

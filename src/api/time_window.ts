@@ -26,7 +26,7 @@ const instant = z.string().openapi({ format: "date-time", example: "2026-11-22T2
 export { TimeWindowInputSchema };
 
 /** One range as a whole body (what the time-window clients of the seeds send). */
-export const SingleWindowInputSchema = WindowRangeInputSchema.extend({
+const SingleWindowInputSchema = WindowRangeInputSchema.extend({
   timezone: text(64).optional().openapi({ example: "Europe/Berlin" }),
   onEnd: z.enum(["continue", "pause"]).optional(),
 }).openapi("SingleWindowInput", {
@@ -41,7 +41,7 @@ const stateFields = {
 };
 
 /** A schedule's window with its state now. */
-export const ScheduleWindowSchema = z.object({
+const ScheduleWindowSchema = z.object({
   scheduleId: z.string(),
   name: z.string(),
   status: z.enum(["active", "paused", "completed", "deleted"]),
@@ -50,7 +50,7 @@ export const ScheduleWindowSchema = z.object({
 }).openapi("ScheduleWindow", { example: SCHEDULE_WINDOW_EXAMPLE });
 
 /** The answer of `POST /time-window/validate`. */
-export const WindowCheckSchema = z.object({
+const WindowCheckSchema = z.object({
   window: TimeWindowSchema,
   ...stateFields,
   transitions: z.array(z.object({ at: instant, open: z.boolean() })).openapi({

@@ -16,7 +16,7 @@ import { repairBlobs, verifyCache, verifyProgressEvents } from "./cache_verify.t
 import { parseRepoArg, repoLabel } from "../download/cache/repo_arg.ts";
 
 /** What a cache task reports as its run's outcome (the shape of a pull's). */
-export interface CacheTaskOutcome {
+interface CacheTaskOutcome {
   commit: null;
   files: { total: number; done: number; skipped: number };
   bytes: number;

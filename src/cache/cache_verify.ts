@@ -20,7 +20,7 @@ import { type CachedRepo, cacheRepoOf, walkFiles } from "../download/cache/cache
 import { type RepoArg, repoLabel } from "../download/cache/repo_arg.ts";
 
 /** A blob whose content does not match its name. */
-export interface BadBlob {
+interface BadBlob {
   repo: string;
   type: CachedRepo["type"];
   dir: string;
@@ -31,7 +31,7 @@ export interface BadBlob {
 }
 
 /** What a verification found. */
-export interface CacheVerifyResult {
+interface CacheVerifyResult {
   blobs: number;
   bytes: number;
   ok: number;
@@ -41,7 +41,7 @@ export interface CacheVerifyResult {
 }
 
 /** What to verify, and where progress goes. */
-export interface CacheVerifyOptions {
+interface CacheVerifyOptions {
   root: string;
   repos?: RepoArg[];
   signal?: AbortSignal;
@@ -127,7 +127,7 @@ export async function verifyCache(options: CacheVerifyOptions): Promise<CacheVer
 }
 
 /** What a repair did for one bad blob. */
-export interface BlobRepair {
+interface BlobRepair {
   repo: string;
   type: CachedRepo["type"];
   blob: string;

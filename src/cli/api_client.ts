@@ -14,7 +14,7 @@ import { type ErrorCode, isErrorCode, NightpullError } from "../errors.ts";
 
 /** Query values; undefined ones are left out. */
 /** Query parameters; a list repeats the parameter (`label=a&label=b`). */
-export type Query = Record<string, string | number | boolean | string[] | undefined>;
+type Query = Record<string, string | number | boolean | string[] | undefined>;
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "usage",

@@ -39,7 +39,7 @@ async function ls(args: string[]): Promise<number> {
 }
 
 /** The `cache ls` text: one line per repo, one indented line per revision, then totals. */
-export function renderCache(report: CacheReport): string {
+function renderCache(report: CacheReport): string {
   const rows: string[][] = [];
   for (const r of report.repos) {
     rows.push([

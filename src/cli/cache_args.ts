@@ -30,7 +30,7 @@ listing the bad ones, or with --repair fetches them again and exits 0. Blobs ano
 holds the lock of (a download in progress) are left alone.`;
 
 /** Options every cache subcommand takes. */
-export const CACHE_OPTIONS = {
+const CACHE_OPTIONS = {
   ...settingOptions("hubCache", "dataDir", "kv"),
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },

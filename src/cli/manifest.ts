@@ -22,7 +22,7 @@ import { formatBytes } from "../byte_size.ts";
 import { countText } from "./progress_text.ts";
 
 /** Usage text of `nightpull manifest`. */
-export const MANIFEST_USAGE =
+const MANIFEST_USAGE =
   `Usage: nightpull manifest ls     [--source SOURCE] [--json] [--data DIR] [--kv PATH]
        nightpull manifest verify [--source SOURCE] [--json] [--data DIR] [--kv PATH]
 
@@ -84,7 +84,7 @@ async function list(kv: Deno.Kv, source: string | undefined, json: boolean): Pro
 }
 
 /** The `manifest ls` table: source, path, size, sha256 and commit prefixes, when. */
-export function renderTable(entries: ManifestEntry[]): string {
+function renderTable(entries: ManifestEntry[]): string {
   const rows = [
     ["SOURCE", "PATH", "SIZE", "SHA256", "COMMIT", "WHEN"],
     ...entries.map((e) => [

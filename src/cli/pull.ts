@@ -26,7 +26,7 @@ import { PullProgress, stderrProgressMode, terminalColumns } from "./progress.ts
 import { countText } from "./progress_text.ts";
 
 /** Usage text of `nightpull pull`. */
-export const PULL_USAGE =
+const PULL_USAGE =
   `Usage: nightpull pull SOURCE [PATH]... [--local-dir DIR | --cache-dir DIR] [--include G]...
                       [--exclude G]... [--repo-type model|dataset|space|kernel] [--revision REV]
                       [--dry-run] [--force-download] [--max-workers N] [--connections N]
@@ -87,10 +87,10 @@ const OPTIONS = {
 } as const;
 
 /** A second SIGINT sooner than this after the first is the same Ctrl+C delivered twice. */
-export const REPEATED_INTERRUPT_MS = 1000;
+const REPEATED_INTERRUPT_MS = 1000;
 
 /** Parses `pull`'s arguments strictly; unknown flags are usage errors naming the flag. */
-export function parsePullArgs(args: string[]) {
+function parsePullArgs(args: string[]) {
   try {
     return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {

@@ -21,7 +21,7 @@ import {
 } from "../download/source/source.ts";
 
 /** The source to pull, as canonical text and parsed, and the repo paths it names (if any). */
-export interface CliSource {
+interface CliSource {
   text: string;
   source: Source;
   paths: string[];

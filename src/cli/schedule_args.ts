@@ -37,7 +37,7 @@ The token comes from NIGHTPULL_TOKEN.`;
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** Options every subcommand takes. */
-export const COMMON: Options = {
+const COMMON: Options = {
   ...settingOptions("server"),
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },

@@ -16,13 +16,12 @@ import { type SettingKey, SETTINGS, type Settings } from "../settings.ts";
 type FlagOf<S> = S extends { flag: infer F extends string } ? F : never;
 
 /** The `parseArgs` option of a setting `S`. */
-export type OptionOf<S> = S extends { arg: string; multiple: true }
-  ? { type: "string"; multiple: true }
+type OptionOf<S> = S extends { arg: string; multiple: true } ? { type: "string"; multiple: true }
   : S extends { arg: string } ? { type: "string" }
   : { type: "boolean" };
 
 /** The `parseArgs` options of the settings `K`, keyed by flag. */
-export type SettingOptions<K extends SettingKey> = {
+type SettingOptions<K extends SettingKey> = {
   [P in K as FlagOf<Settings[P]>]: OptionOf<Settings[P]>;
 };
 

@@ -94,7 +94,7 @@ export function windowInputFromFlags(ranges: string[], values: Parsed["values"])
 }
 
 /** `22:00-07:00 (mon-fri), 09:00-11:00` */
-export function describeWindow(window: TimeWindow): string {
+function describeWindow(window: TimeWindow): string {
   return window.windows.map((r) => `${r.start}-${r.end}${r.days ? ` (${r.days.join(",")})` : ""}`)
     .join(", ");
 }

@@ -28,7 +28,7 @@ import { findRun, type OneOffSpec, putRunOps } from "./runs.ts";
 import type { ScheduleEntry, ScheduleState } from "./schedules.ts";
 
 /** How long claim keys are kept: long past any misfire grace, short enough to stay small. */
-export const CLAIM_TTL_MS = 3 * 86_400_000;
+const CLAIM_TTL_MS = 3 * 86_400_000;
 /** Lease records are dropped by KV this long after their last renewal (expiry itself is in
  * the value, compared with the engine's clock). */
 const LEASE_KEEP_MS = 86_400_000;

@@ -18,7 +18,7 @@ import { sleep } from "../time/sleep.ts";
 const LOCKED = /database is locked|SQLITE_BUSY|database table is locked/i;
 
 /** True when `err` is the transient "database is locked" of a shared SQLite file. */
-export function isDatabaseLocked(err: unknown): boolean {
+function isDatabaseLocked(err: unknown): boolean {
   return err instanceof Error && LOCKED.test(err.message);
 }
 
@@ -29,7 +29,7 @@ async function backOffWhileLocked(attempt: number, baseMs: number): Promise<void
 }
 
 /** Options of {@link commitWithRetry}. */
-export interface CommitRetryOptions {
+interface CommitRetryOptions {
   /** Attempts before giving up (default 20: about 12 s of waiting, the 1 s cap reached after 8). */
   attempts?: number;
   /** First backoff in ms, doubled each time with jitter (default 5). */

@@ -23,7 +23,7 @@ export const RUNS_VERSION_KEY: Deno.KvKey = ["np", "meta", "runsVersion"];
 /** `["np","runs",runId]` -> Run. */
 export const runKey = (id: string): Deno.KvKey => ["np", "runs", id];
 /** Owner of one-off downloads in the per-schedule run index. */
-export const DOWNLOADS_OWNER = "_downloads";
+const DOWNLOADS_OWNER = "_downloads";
 /** `["np","runs_by_schedule",scheduleId|"_downloads",runId]` -> null (newest-first index). */
 export const runByScheduleKey = (scheduleId: string | null, runId: string): Deno.KvKey => [
   "np",

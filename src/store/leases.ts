@@ -34,7 +34,7 @@ export async function renewLease(
 }
 
 /** Whose run may be transitioned: the lease holder's, or an abandoned one. */
-export type TransitionGuard = { owner: string } | { abandonedBefore: number };
+type TransitionGuard = { owner: string } | { abandonedBefore: number };
 
 /**
  * Moves a run on from `running` to what `next` returns, atomically with its consequences:

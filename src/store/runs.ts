@@ -34,7 +34,7 @@ import {
 import { decodeCursor, encodeCursor, type Page, pageLimit } from "./page.ts";
 
 /** Statuses after which a run never changes again (apart from its webhook outcome). */
-export const FINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "skipped", "cancelled"];
+const FINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "skipped", "cancelled"];
 /** Newest runs kept per schedule, whatever their age. */
 export const RUNS_PER_SCHEDULE_CAP = 1000;
 

@@ -40,7 +40,7 @@ async function fillIndex(kv: Deno.Kv): Promise<void> {
 }
 
 /** The error of a name that another schedule has. */
-export function nameTaken(name: string, holder: string): NightpullError {
+function nameTaken(name: string, holder: string): NightpullError {
   return new NightpullError(
     "conflict",
     `a schedule named ${JSON.stringify(name)} already exists (${holder}); names are unique ` +
@@ -50,7 +50,7 @@ export function nameTaken(name: string, holder: string): NightpullError {
 }
 
 /** A name read for taking: add its check and set to the schedule's atomic operation. */
-export interface NameClaim {
+interface NameClaim {
   /** Adds `check(versionstamp as read)` and `set(name -> id)` to `op`. */
   add(op: Deno.AtomicOperation): Deno.AtomicOperation;
 }

@@ -12,7 +12,7 @@
 import { parseDuration } from "./duration.ts";
 
 /** The shape of a schedule's retry policy that a delay needs (durations as people write them). */
-export interface BackoffPolicy {
+interface BackoffPolicy {
   /** First delay, e.g. `30s`. */
   backoff: string;
   /** Growth per attempt. */
@@ -22,10 +22,10 @@ export interface BackoffPolicy {
 }
 
 /** Jitter fraction either side of the nominal delay. */
-export const JITTER = 0.2;
+const JITTER = 0.2;
 
 /** The shape of an exponential delay in milliseconds, for {@link exponentialDelay}. */
-export interface ExponentialDelay {
+interface ExponentialDelay {
   /** Nominal delay after the first failure. */
   baseMs: number;
   /** Growth per attempt (default 2). */

@@ -25,7 +25,7 @@ import { QUEUE_LIMIT, RunSubscription } from "./run_subscription.ts";
 import type { Run } from "../../store/records.ts";
 
 /** Options of {@link RunEventHub}. */
-export interface RunEventHubOptions {
+interface RunEventHubOptions {
   /** The engine's event feed; without one only stored runs are followed. */
   subscribe?: (fn: (e: EngineEvent) => void) => () => void;
   /** Reads a stored run; throws `not_found` for an unknown id. */

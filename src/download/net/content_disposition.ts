@@ -14,7 +14,7 @@
 import { safeFileName } from "../layout/safe_path.ts";
 
 /** Name used when neither the header nor the URL yields one. */
-export const FALLBACK_FILENAME = "download";
+const FALLBACK_FILENAME = "download";
 
 /**
  * Picks the download's file name from the response header or the URL; throws `unsafe_path`

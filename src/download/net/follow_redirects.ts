@@ -19,7 +19,7 @@ import { USER_AGENT } from "../../version.ts";
 export const MAX_REDIRECTS = 10;
 
 /** How one request is made and followed. */
-export interface FollowOptions {
+interface FollowOptions {
   method?: string;
   /** Sent on every hop. */
   headers?: HeadersInit;
@@ -39,7 +39,7 @@ export interface FollowOptions {
 }
 
 /** The final, non-redirect answer and the URL that gave it. */
-export interface FollowedResponse {
+interface FollowedResponse {
   response: Response;
   url: URL;
 }
@@ -59,7 +59,7 @@ function isRedirect(response: Response): boolean {
 }
 
 /** The next hop of a redirect, refused unless it is an http(s) URL. */
-export function redirectTarget(location: string, from: URL): URL {
+function redirectTarget(location: string, from: URL): URL {
   let next: URL;
   try {
     next = new URL(location, from);

@@ -15,7 +15,7 @@ import { exponentialDelay } from "../../time/backoff.ts";
 /** Default transient retries per attempt of one transfer. */
 export const DEFAULT_RETRIES = 5;
 /** First backoff step; doubles per consecutive failure. */
-export const BASE_BACKOFF_MS = 500;
+const BASE_BACKOFF_MS = 500;
 /** Ceiling of our own backoff. */
 export const MAX_BACKOFF_MS = 30_000;
 /** Longest wait a server may ask for inside one call; beyond it we still wait only this long. */
@@ -28,7 +28,7 @@ export function isTransientStatus(status: number): boolean {
 }
 
 /** What a `RateLimit` / `RateLimit-Policy` pair (IETF draft, as the hub sends it) says. */
-export interface RateLimitInfo {
+interface RateLimitInfo {
   /** Quota bucket, e.g. "api" or "resolvers". */
   bucket?: string;
   /** Requests left in the window (`r=`). */

@@ -17,7 +17,7 @@ import { NightpullError } from "../../errors.ts";
 import { addressBits, hostRefusal } from "../../host_allow_list.ts";
 
 /** Checks one URL; throws `host_not_allowed` when it may not be reached. */
-export type UrlCheck = (url: URL) => Promise<void>;
+type UrlCheck = (url: URL) => Promise<void>;
 
 async function addressesOf(name: string): Promise<string[]> {
   if (addressBits(name) !== null) return [];

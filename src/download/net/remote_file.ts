@@ -14,7 +14,7 @@ import { NightpullError } from "../../errors.ts";
 import { displayUrl, fetchFollowing } from "./follow_redirects.ts";
 
 /** Options of {@link RemoteFile}. */
-export interface RemoteFileOptions {
+interface RemoteFileOptions {
   url: string;
   /** Sent only to the origin of `url`. */
   headers?: Record<string, string>;
@@ -25,13 +25,13 @@ export interface RemoteFileOptions {
 }
 
 /** A requested byte range; `end` is exclusive, absent for "to the end". */
-export interface RangeRequest {
+interface RangeRequest {
   start: number;
   end?: number;
 }
 
 /** The final (non-redirect) answer to a GET. */
-export interface RemoteResponse {
+interface RemoteResponse {
   response: Response;
   /** URL that produced `response`, after redirects. */
   url: URL;

@@ -127,7 +127,7 @@ export async function tryFileLock(lockPath: string): Promise<FileLock | undefine
 }
 
 /** One non-blocking attempt: the open, locked file, or undefined when someone else holds it. */
-export async function _tryLockFile(lockPath: string): Promise<Deno.FsFile | undefined> {
+async function _tryLockFile(lockPath: string): Promise<Deno.FsFile | undefined> {
   await Deno.mkdir(dirname(lockPath), { recursive: true });
   const file = await openLockFile(lockPath);
   let keep = false;

@@ -85,7 +85,7 @@ export async function fileSize(path: string): Promise<number | undefined> {
 }
 
 /** Removes `path`; an absent file is fine. */
-export async function removeIfPresent(path: string): Promise<void> {
+async function removeIfPresent(path: string): Promise<void> {
   try {
     await Deno.remove(path);
   } catch (err) {
@@ -113,7 +113,7 @@ export async function discardPart(partPath: string): Promise<void> {
 }
 
 /** Fsyncs a directory so a rename inside it survives a crash; best effort where unsupported. */
-export async function syncDirectory(dir: string): Promise<void> {
+async function syncDirectory(dir: string): Promise<void> {
   let handle: Deno.FsFile | undefined;
   try {
     handle = await Deno.open(dir, { read: true });

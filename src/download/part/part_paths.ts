@@ -23,13 +23,7 @@ import { localDirStateDir, shortHash, urlTargetStateDir } from "./file_lock.ts";
 import { blobPath, type HfCacheRepo } from "../layout/hf_cache.ts";
 
 /** The suffix of every partial file nightpull writes (sidecars add `.json`). */
-export const PART_SUFFIX = ".part.nightpull";
-
-/** True for the name of a nightpull part or its sidecar (cache pruning leaves these alone). */
-export function isPartName(name: string): boolean {
-  return name.endsWith(PART_SUFFIX) || name.endsWith(`${PART_SUFFIX}.json`) ||
-    name.endsWith(`${PART_SUFFIX}.json.tmp`);
-}
+const PART_SUFFIX = ".part.nightpull";
 
 /** `blobs/<blob>.part.nightpull`. */
 export function hfCachePartPath(repo: HfCacheRepo, blob: string): string {

@@ -23,7 +23,7 @@ export interface PartIdentity {
 }
 
 /** Everything needed to resume a partial download. */
-export interface PartState {
+interface PartState {
   version: 1;
   /** The caller's expectation when the part was started. */
   identity: PartIdentity;

@@ -14,7 +14,7 @@
  */
 
 /** Bytes written between two background data syncs. */
-export const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
 
 /**
  * Starts a data sync on its own handle every {@link FLUSH_EVERY_BYTES}, so the kernel writes

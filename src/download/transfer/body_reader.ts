@@ -18,7 +18,7 @@
  */
 
 /** Result of one {@link BodyReader.fill}. */
-export interface FillResult {
+interface FillResult {
   /** Bytes placed at the start of the target. */
   filled: number;
   /** True when the body has ended. */
@@ -28,10 +28,10 @@ export interface FillResult {
 }
 
 /** Largest single read: one socket read's worth, small enough to stay in cache. */
-export const SCRATCH_SIZE = 256 * 1024;
+const SCRATCH_SIZE = 256 * 1024;
 
 /** Options of {@link BodyReader}. */
-export interface BodyReaderOptions {
+interface BodyReaderOptions {
   /** Sees every chunk as it arrives (progress, stall detection). */
   onChunk?: (chunk: Uint8Array) => void;
   /** Awaited after each chunk: a bandwidth limit holds the next read back. */
@@ -133,7 +133,7 @@ export function filledBeforeError(err: unknown): number {
 }
 
 /** A fill that did not throw: what it placed, and the failure that ended it early, if any. */
-export interface CaughtFill extends FillResult {
+interface CaughtFill extends FillResult {
   /** The read failure after `filled` good bytes (the bytes before it are still good). */
   failure?: unknown;
 }

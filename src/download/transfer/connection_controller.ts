@@ -19,16 +19,16 @@
  */
 
 /** Connections a split download starts with. */
-export const INITIAL_CONNECTIONS = 2;
+const INITIAL_CONNECTIONS = 2;
 /** Time new connections get before their rate counts. */
-export const SETTLE_MS = 250;
+const SETTLE_MS = 250;
 /** Length of one rate measurement. */
-export const WINDOW_MS = 500;
+const WINDOW_MS = 500;
 /** Share of the expected gain that must show for a step to be kept. */
-export const REQUIRED_GAIN = 0.5;
+const REQUIRED_GAIN = 0.5;
 
 /** Options of {@link ConnectionController}. */
-export interface ControllerOptions {
+interface ControllerOptions {
   /** Most connections (the `--connections` limit, or fewer for a small file). */
   max: number;
   /** Connections to start with (default {@link INITIAL_CONNECTIONS}). */

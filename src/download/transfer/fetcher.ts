@@ -44,7 +44,7 @@ export type { FetchFileResult } from "./finish.ts";
 /** Below this many bytes per connection a file is not split. */
 export const DEFAULT_MIN_SPLIT_SIZE = 32 * 1024 * 1024;
 /** No bytes for this long on a connection: cut it and resume. */
-export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 /** Restarts from zero allowed in one call before giving up (the file keeps changing). */
 const MAX_RESTARTS = 3;
 

@@ -32,7 +32,7 @@ export interface FetchFileResult {
 }
 
 /** Where a verified part goes, and the check of each path before the rename. */
-export interface FinishPaths {
+interface FinishPaths {
   finalPath: string;
   /** Checks a path (`leaf`: the path itself must not be a link); see fetchFile's guardPath. */
   guardPath?: (path: string, options?: { leaf?: boolean }) => Promise<void>;

@@ -38,10 +38,10 @@ import {
 const SAMPLE_MS = 50;
 
 /** Buffer memory shared by all connections of one download. */
-export const MULTI_BUFFER_BUDGET = 2 * 1024 * 1024;
+const MULTI_BUFFER_BUDGET = 2 * 1024 * 1024;
 
 /** Where a multi-connection transfer starts. */
-export interface RangesStart {
+interface RangesStart {
   total: number;
   /** Ranges already fsynced in the part (from the sidecar). */
   done: ByteRange[];

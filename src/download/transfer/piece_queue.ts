@@ -19,7 +19,7 @@
 import { type ByteRange, MIN_PIECE_SIZE } from "./range_plan.ts";
 
 /** The smallest tail worth a new request: smaller tails are left to their connection. */
-export const MIN_STEAL_BYTES = 512 * 1024;
+const MIN_STEAL_BYTES = 512 * 1024;
 /**
  * Bytes past what a victim has received that it keeps in any case: a socket read in flight
  * (at most the connection's scratch size) lands before the victim notices its shorter end.
@@ -40,7 +40,7 @@ export interface Piece {
 }
 
 /** Options of {@link PieceQueue}. */
-export interface PieceQueueOptions {
+interface PieceQueueOptions {
   /** Milliseconds clock (default `performance.now`). */
   now?: () => number;
   /** Smallest tail stolen (default {@link MIN_STEAL_BYTES}). */

@@ -30,7 +30,7 @@ import {
 } from "./transfer.ts";
 
 /** Socket read size per connection (the single stream reads up to 256 KiB at a time). */
-export const MULTI_SCRATCH_SIZE = 128 * 1024;
+const MULTI_SCRATCH_SIZE = 128 * 1024;
 
 /** What the connections of one download share. */
 export interface RangeShared {

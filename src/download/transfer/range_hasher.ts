@@ -15,7 +15,7 @@ import type { RangeLedger } from "./range_ledger.ts";
 import type { TransferContext } from "./transfer.ts";
 
 /** Read-back size of the in-order hasher. */
-export const HASH_READ_SIZE = 1024 * 1024;
+const HASH_READ_SIZE = 1024 * 1024;
 
 /**
  * Hashes the part from byte 0 as its prefix gets written, until `total` bytes. Undefined when

@@ -20,12 +20,12 @@ import type { TransferContext } from "./transfer.ts";
  * Most bytes one connection writes before a checkpoint (data fsync + sidecar) records them:
  * a SIGKILL loses at most this much per connection.
  */
-export const CHECKPOINT_BYTES = 8 * 1024 * 1024;
+const CHECKPOINT_BYTES = 8 * 1024 * 1024;
 /** Written bytes are recorded at least this often, however slow the connections. */
-export const CHECKPOINT_INTERVAL_MS = 1000;
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 /** What a ledger starts from. */
-export interface LedgerStart {
+interface LedgerStart {
   total: number;
   /** Ranges already fsynced in the part (from the sidecar). */
   done: readonly ByteRange[];

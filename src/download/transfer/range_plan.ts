@@ -103,7 +103,7 @@ export function splitIntoPieces(ranges: readonly ByteRange[], size: number): Byt
 }
 
 /** A parsed `Content-Range` header: a satisfied range (end exclusive) or `bytes *\/total`. */
-export type ContentRange =
+type ContentRange =
   | { start: number; end: number; total: number | undefined }
   | { unsatisfied: true; total: number };
 

@@ -38,10 +38,10 @@ import {
  */
 export const STREAM_BUFFER_SIZE = 3 * 1024 * 1024;
 /** Buffers in the ring: one filling, up to two queued for the file, which absorbs write stalls. */
-export const STREAM_BUFFERS = 3;
+const STREAM_BUFFERS = 3;
 
 /** Where a single-connection transfer starts. */
-export interface SingleStart {
+interface SingleStart {
   /** Valid bytes already in the part (its size). */
   offset: number;
   /** Full size when known (expected size or a previous response). */

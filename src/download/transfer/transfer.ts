@@ -25,7 +25,7 @@ import type { FileDigests } from "../verify/checksum.ts";
 import { sleep } from "../../time/sleep.ts";
 
 /** Progress of consecutive failures resets once a retry has delivered this many bytes. */
-export const PROGRESS_RESETS_RETRIES = 1024 * 1024;
+const PROGRESS_RESETS_RETRIES = 1024 * 1024;
 
 /** Everything one download's transfers need. */
 export interface TransferContext {

@@ -22,7 +22,7 @@ export interface FileDigests {
 }
 
 /** Read-back chunk: large enough that hashing runs at full speed, small enough to stay flat. */
-export const READ_BACK_CHUNK = 1024 * 1024;
+const READ_BACK_CHUNK = 1024 * 1024;
 
 /** An incremental SHA-256 (and optional git-blob SHA-1) over bytes fed in file order. */
 export class FileDigest {

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { allManifestEntries, type ManifestEntry } from "../../store/manifest.ts";
 
 /** Hashes of one file's content. */
-export interface FileHashes {
+interface FileHashes {
   size: number;
   sha256: string;
   /** Git blob SHA-1: sha1("blob <size>\0" + content), the `oid` of non-LFS hub files. */
@@ -59,7 +59,7 @@ export async function hashFile(path: string, signal?: AbortSignal): Promise<File
 }
 
 /** Outcome of checking one file. */
-export type VerifyStatus = "ok" | "missing" | "size_mismatch" | "hash_mismatch";
+type VerifyStatus = "ok" | "missing" | "size_mismatch" | "hash_mismatch";
 
 /** One checked manifest file. */
 export interface VerifyResult {
@@ -72,7 +72,7 @@ export interface VerifyResult {
 }
 
 /** Checks one manifest file against disk. */
-export async function verifyEntry(
+async function verifyEntry(
   entry: ManifestEntry,
   signal?: AbortSignal,
 ): Promise<VerifyResult> {
@@ -94,7 +94,7 @@ export async function verifyEntry(
 }
 
 /** Options of {@link verifyManifest}. */
-export interface VerifyOptions {
+interface VerifyOptions {
   /** Only this source key (`hf:org/name` or the URL). */
   source?: string;
   signal?: AbortSignal;

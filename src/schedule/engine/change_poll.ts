@@ -21,7 +21,7 @@ import type { Clock } from "../../time/clock.ts";
 export const SWEEP_EVERY_POLLS = 5;
 
 /** What the poller calls on its engine. */
-export interface ChangePollDeps {
+interface ChangePollDeps {
   kv: Deno.Kv;
   clock: Clock;
   pollMs: number;

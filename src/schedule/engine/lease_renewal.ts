@@ -15,7 +15,7 @@ import type { Clock } from "../../time/clock.ts";
 import type { RunHandle } from "./run_handle.ts";
 
 /** What renewing a lease needs. */
-export interface LeaseRenewalDeps {
+interface LeaseRenewalDeps {
   kv: Deno.Kv;
   clock: Clock;
   log: Logger;

@@ -36,7 +36,7 @@ import type { TimerHeap } from "./timer_heap.ts";
 import { CompiledWindows } from "./window_cache.ts";
 
 /** What firing needs from its engine. */
-export interface OccurrenceFiringDeps {
+interface OccurrenceFiringDeps {
   kv: Deno.Kv;
   config: Config;
   clock: Clock;

@@ -37,7 +37,7 @@ import { startDueRun } from "./run_start.ts";
 import { compileRunWindow, watchWindow } from "./window_watch.ts";
 
 /** What the dispatcher shares with its engine. */
-export interface RunDispatcherDeps {
+interface RunDispatcherDeps {
   kv: Deno.Kv;
   config: Config;
   execute: Executor;

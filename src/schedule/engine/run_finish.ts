@@ -20,7 +20,7 @@ import { deliverWebhook, webhookEvent, webhookPayload } from "./webhook.ts";
 const PRUNE_EVERY_FINISHES = 100;
 
 /** What {@link RunFinisher} needs. */
-export interface RunFinisherDeps {
+interface RunFinisherDeps {
   kv: Deno.Kv;
   config: Config;
   log: Logger;

@@ -18,7 +18,7 @@ import { finishedRecord, retryRecord } from "../runs/run_records.ts";
 import type { EngineEvent } from "./engine_types.ts";
 
 /** What recovery needs from the dispatcher. */
-export interface RecoveryDeps {
+interface RecoveryDeps {
   kv: Deno.Kv;
   clock: Clock;
   log: Logger;

@@ -19,14 +19,14 @@ import { holdUntil } from "../window/run_window.ts";
 import { compileRunWindow } from "./window_watch.ts";
 
 /** What a run executes: its schedule (null for a one-off), spec and retry policy. */
-export interface RunJob {
+interface RunJob {
   schedule: Schedule | null;
   spec: DownloadSpec;
   retry: RetryPolicy;
 }
 
 /** What starting a run needs. */
-export interface RunStartDeps {
+interface RunStartDeps {
   kv: Deno.Kv;
   clock: Clock;
   /** This process's id, the lease's owner. */
@@ -37,7 +37,7 @@ export interface RunStartDeps {
 }
 
 /** A started (or held) run with what it executes; `job` null when its spec vanished. */
-export interface StartedRun {
+interface StartedRun {
   run: Run;
   job: RunJob | null;
   window: TimeWindow | undefined;

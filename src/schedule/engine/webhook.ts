@@ -19,17 +19,17 @@ import { sleep } from "../../time/sleep.ts";
 import { USER_AGENT } from "../../version.ts";
 
 /** Events sent when a run ends. */
-export type WebhookEvent = "run.succeeded" | "run.failed" | "run.skipped";
+type WebhookEvent = "run.succeeded" | "run.failed" | "run.skipped";
 
 /** The JSON body of a webhook. */
-export interface WebhookPayload {
+interface WebhookPayload {
   event: WebhookEvent;
   run: Run;
   schedule: { id: string; name: string; source: string } | null;
 }
 
 /** Delivery options; the defaults suit production. */
-export interface WebhookOptions {
+interface WebhookOptions {
   /** Waits between attempts; attempts = delays + 1 (default 1 s, 5 s, 30 s). */
   delaysMs?: number[];
   /** Per-attempt timeout (default 10 s). */
@@ -59,7 +59,7 @@ export function webhookPayload(run: Run, schedule: Schedule | null): WebhookPayl
 }
 
 /** `sha256=<hex>` HMAC of `body` with `secret`, as sent in X-Nightpull-Signature. */
-export function signBody(body: string, secret: string): string {
+function signBody(body: string, secret: string): string {
   return "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
 }
 

@@ -19,7 +19,7 @@ import { type CompiledTimeWindow, compileTimeWindow } from "../window/time_windo
 import type { RunHandle } from "./run_handle.ts";
 
 /** What watching a window needs. */
-export interface WindowWatchDeps {
+interface WindowWatchDeps {
   kv: Deno.Kv;
   /** Zone of windows that name none. */
   timezone: string;
@@ -38,7 +38,7 @@ export function compileRunWindow(
 }
 
 /** The window `run` obeys now (re-read: it may have been edited). */
-export async function currentWindow(kv: Deno.Kv, run: Run): Promise<TimeWindow | undefined> {
+async function currentWindow(kv: Deno.Kv, run: Run): Promise<TimeWindow | undefined> {
   if (run.scheduleId) {
     return (await getScheduleEntry(kv, run.scheduleId))?.schedule.timeWindow;
   }

@@ -25,14 +25,14 @@ import {
 import type { ScheduleService } from "./service.ts";
 
 /** What start-up did with one declared schedule. */
-export interface DeclaredOutcome {
+interface DeclaredOutcome {
   name: string;
   id: string;
   action: "created" | "adopted" | "updated" | "unchanged";
 }
 
 /** What {@link applyDeclaredSchedules} needs. */
-export interface DeclaredDeps {
+interface DeclaredDeps {
   kv: Deno.Kv;
   service: ScheduleService;
   config: Config;

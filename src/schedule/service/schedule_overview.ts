@@ -39,7 +39,7 @@ export interface ScheduleSummary {
 }
 
 /** Dependencies of {@link ScheduleOverview}. */
-export interface ScheduleOverviewDeps {
+interface ScheduleOverviewDeps {
   kv: Deno.Kv;
   config: Pick<Config, "timezone">;
   clock?: Clock;

@@ -50,7 +50,7 @@ export type { Page, ScheduleInput };
 export { maskSchedule, type ScheduleDetail, type ScheduleView } from "./schedule_views.ts";
 
 /** Dependencies of {@link ScheduleService}. */
-export interface ScheduleServiceDeps {
+interface ScheduleServiceDeps {
   kv: Deno.Kv;
   config: Config;
   clock?: Clock;
