@@ -20,7 +20,7 @@ import { type CachedRepo, cacheRepoOf, walkFiles } from "../download/cache/cache
 import { type RepoArg, repoLabel } from "../download/cache/repo_arg.ts";
 
 /** A blob whose content does not match its name. */
-interface BadBlob {
+export interface BadBlob {
   repo: string;
   type: CachedRepo["type"];
   dir: string;
@@ -31,7 +31,7 @@ interface BadBlob {
 }
 
 /** What a verification found. */
-interface CacheVerifyResult {
+export interface CacheVerifyResult {
   blobs: number;
   bytes: number;
   ok: number;
@@ -127,7 +127,7 @@ export async function verifyCache(options: CacheVerifyOptions): Promise<CacheVer
 }
 
 /** What a repair did for one bad blob. */
-interface BlobRepair {
+export interface BlobRepair {
   repo: string;
   type: CachedRepo["type"];
   blob: string;
