@@ -35,6 +35,7 @@ import { PartsIn } from "../layout/leftover_parts.ts";
 import type { RecordOptions } from "../layout/verified_file.ts";
 import { runLockedJobs } from "./locked_jobs.ts";
 import { type BlobJob, ConnectionBudget, connectionsFor } from "./pull_plan.ts";
+import { WorkerController } from "./worker_controller.ts";
 
 /** Default number of files downloaded at once. */
 export const DEFAULT_FILE_CONCURRENCY = 8;
@@ -61,6 +62,9 @@ export class HubPullFiles {
   readonly #perFile: number;
   readonly #budget: ConnectionBudget;
   #sweep?: { guard: SymlinkGuard; at: number };
+  /** Jobs fetched, skipped or failed so far, and bytes received: what the worker pace reads. */
+  #finished = 0;
+  #moved = 0;
 
   constructor(run: HubPull, presence: Map<BlobJob, Presence>, recorder: VerifiedFileRecorder) {
     this.#run = run;
@@ -109,8 +113,11 @@ export class HubPullFiles {
   async fetchAll(todo: BlobJob[]): Promise<void> {
     const { ctx, sourceKey } = this.#run;
     const signal = ctx.signal;
+    // Starts with a few workers and adds more while files (or bytes) per second still rise.
+    const control = new WorkerController({ max: Math.min(this.workers, todo.length) });
     await runLockedJobs(todo, {
       workers: this.workers,
+      pace: (now) => control.observe(now, this.#finished, this.#moved),
       lockPath: (job) => job.lockPath,
       signal,
       run: (job, lock) => this.#fetchLocked(job, lock),
@@ -128,6 +135,13 @@ export class HubPullFiles {
     }).catch((err) => {
       if (!signal?.aborted) throw err;
     });
+    if (todo.length > 0) {
+      ctx.logger?.debug("pull.workers", {
+        source: sourceKey,
+        max: control.max,
+        workers: control.target,
+      });
+    }
   }
 
   async #record(
@@ -180,6 +194,7 @@ export class HubPullFiles {
     } finally {
       // finished, or failed and left for the next run: no longer needed by this one
       this.remaining.delete(job);
+      this.#finished++;
       if (connections > 0) this.#budget.release(connections);
     }
   }
@@ -220,6 +235,7 @@ export class HubPullFiles {
     const resumed = await resumableBytes(job.partPath);
     ctx.onEvent?.({ type: "progress", path, bytes: resumed, total: job.size });
     const meter = new TransferMeter(resumed);
+    let last = resumed;
     const resolveUrl = client.fileUrl(source, commit, path);
     try {
       const result = await fetchFile({
@@ -242,6 +258,8 @@ export class HubPullFiles {
         ...(config.downloadTimeoutMs ? { stallTimeoutMs: config.downloadTimeoutMs } : {}),
         onProgress: (b, total) => {
           meter.progress(b);
+          this.#moved += Math.max(0, b - last);
+          last = b;
           this.remaining.set(job, Math.max(0, job.size - b));
           ctx.onEvent?.({ type: "progress", path, bytes: b, total: total ?? job.size });
         },

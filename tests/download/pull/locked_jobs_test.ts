@@ -74,3 +74,35 @@ Deno.test("two runs of one process wanting the same files share each transfer", 
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("a paced run follows the workers wanted, never above its most", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const jobs = Array.from({ length: 40 }, (_, i) => `job${i}`);
+    let finished = 0;
+    let running = 0;
+    const seen: { wanted: number; running: number }[] = [];
+    // one worker for the first 10 jobs, then more than allowed, then 2
+    const wanted = () => finished < 10 ? 1 : finished < 30 ? 10 : 2;
+    await runLockedJobs(jobs, {
+      workers: 4,
+      pace: wanted,
+      lockPath: (job) => join(dir, `${job}.lock`),
+      run: async () => {
+        seen.push({ wanted: wanted(), running: ++running });
+        await new Promise((resolve) => setTimeout(resolve, 2)); // let others start meanwhile
+        running--;
+        finished++;
+      },
+    });
+    assert.equal(finished, 40);
+    const most = (w: number) =>
+      Math.max(...seen.filter((s) => s.wanted === w).map((s) => s.running));
+    assert.equal(most(1), 1, "one at a time while one is wanted");
+    assert.equal(most(10), 4, "up to the most (4) when more are wanted");
+    // workers above the pace stop once their job is done: the last starts run two at a time
+    assert.ok(seen.slice(-4).every((s) => s.running <= 2), JSON.stringify(seen.slice(-4)));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
