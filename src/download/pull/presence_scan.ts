@@ -22,7 +22,7 @@ import { throwIfInterrupted } from "./pull_signals.ts";
 /** Jobs whose records are read and compared at once. */
 export const SCAN_BATCH = 1000;
 /** Presence checks (a stat, or a re-hash) run at once. */
-const PRESENCE_CONCURRENCY = 8;
+const PRESENCE_CONCURRENCY = 16;
 
 /** What the scan found, and how it read the manifest. */
 export interface PresenceScan {
