@@ -64,6 +64,12 @@ function guardWith(base: string, sweep: Sweep | undefined): SymlinkGuard {
     root: base,
     sweep: (o) => guardWith(base, { folders: new Set(), links: new Map(), list: !!o?.listLeaves }),
     async check(path, options = {}) {
+      // A sweep that found the parent folder real found every folder above it real too.
+      const cut = path.lastIndexOf(sep);
+      if (sweep && cut > 0 && sweep.folders.has(path.slice(0, cut))) {
+        if (options.leaf) await leafCheck(base, sweep, path.slice(0, cut), path.slice(cut + 1));
+        return;
+      }
       const rel = below(base, path);
       if (rel === "" || rel.startsWith("..") || rel.startsWith(sep)) return;
       const parts = rel.split(sep);
@@ -75,18 +81,21 @@ function guardWith(base: string, sweep: Sweep | undefined): SymlinkGuard {
         if (!await isRealOrAbsent(base, at)) return; // the rest is created as real folders
         sweep?.folders.add(at);
       }
-      if (!options.leaf) return;
-      const leaf = `${at}${sep}${parts[folders]}`;
-      if (!sweep?.list) {
-        await isRealOrAbsent(base, leaf);
-        return;
-      }
-      // A sweep lists each folder once and knows its links, instead of an lstat per leaf.
-      let links = sweep.links.get(at);
-      if (!links) sweep.links.set(at, links = await linksIn(at));
-      if (links.has(parts[folders])) await refuse(base, leaf);
+      if (options.leaf) await leafCheck(base, sweep, at, parts[folders]);
     },
   };
+}
+
+/** Refuses when `folder/name` is a link; a listing sweep lists each folder once for it. */
+async function leafCheck(base: string, sweep: Sweep | undefined, folder: string, name: string) {
+  const leaf = `${folder}${sep}${name}`;
+  if (!sweep?.list) {
+    await isRealOrAbsent(base, leaf);
+    return;
+  }
+  let links = sweep.links.get(folder);
+  if (!links) sweep.links.set(folder, links = await linksIn(folder));
+  if (links.has(name)) await refuse(base, leaf);
 }
 
 /** What a sweep remembers: folders found real, and the links of each folder listed. */
