@@ -20,7 +20,7 @@
 import { acquireFileLock, type FileLock, tryFileLock } from "../part/file_lock.ts";
 
 /** How often a paced run asks for the workers wanted, besides after each job. */
-export const PACE_MS = 50;
+const PACE_MS = 50;
 
 /** Options of {@linkcode runLockedJobs}. */
 export interface LockedJobsOptions<T> {
@@ -28,7 +28,7 @@ export interface LockedJobsOptions<T> {
   workers: number;
   /**
    * Workers wanted now (clamped to 1..`workers`), asked after each job and every
-   * {@link PACE_MS} (e.g. the target of worker_controller.ts); default: `workers` at once.
+   * 50 ms (e.g. the target of worker_controller.ts); default: `workers` at once.
    * Above it, a worker stops once its job is done.
    */
   pace?: (nowMs: number) => number;

@@ -13,7 +13,7 @@
  * taken, when the file or the byte rate grew by at least a quarter of what the added workers
  * would add at the earlier rate per worker. Workers cost little, and a loaded machine makes
  * rates noisy: a step that did not pay is kept unless both rates clearly fell (below
- * {@link WORKER_DROP_BELOW} of the earlier ones), which drops back to the count before.
+ * three quarters of the earlier ones), which drops back to the count before.
  *
  * @example
  * ```ts
@@ -33,9 +33,9 @@ export const WORKER_WINDOW_MS = 300;
 /** Longest rate measurement when few files finish (big files): judged on bytes then. */
 export const WORKER_LONG_WINDOW_MS = 1500;
 /** Share of the expected gain that must show for the next step to be taken. */
-export const WORKER_REQUIRED_GAIN = 0.25;
+const WORKER_REQUIRED_GAIN = 0.25;
 /** Both rates below this share of the earlier step's: drop back to its count. */
-export const WORKER_DROP_BELOW = 0.75;
+const WORKER_DROP_BELOW = 0.75;
 
 /** Options of {@link WorkerController}. */
 export interface WorkerControllerOptions {
