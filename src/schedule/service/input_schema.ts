@@ -16,6 +16,9 @@ import { validationError } from "./input_errors.ts";
 
 const text = (max: number) => z.string().min(1).max(max);
 
+/** Most globs in `include` or `exclude` (each up to 1024 characters). */
+export const MAX_GLOBS = 256;
+
 /** A date-time string, as the API shows instants. */
 export const instant = z.string().openapi({
   format: "date-time",
@@ -58,8 +61,8 @@ export const RetrySchema = z.strictObject({
 /** What to download: the fields shared by schedules and one-off downloads. */
 export const DownloadFields = {
   source: text(2048).openapi({ example: "hf:openai-community/gpt2@main" }),
-  include: z.array(text(1024)).max(1000).optional(),
-  exclude: z.array(text(1024)).max(1000).optional(),
+  include: z.array(text(1024)).max(MAX_GLOBS).optional(),
+  exclude: z.array(text(1024)).max(MAX_GLOBS).optional(),
   layout: z.enum(["hf-cache", "local-dir"]).optional(),
   dir: text(4096).optional(),
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, "64 hex digits").optional(),

@@ -13,9 +13,10 @@ import { isAbsolute } from "node:path";
 import { parseSource } from "../../download/source/source.ts";
 import type { DownloadSpec } from "../../store/records.ts";
 import { invalid, text } from "./input_checks.ts";
+import { MAX_GLOBS } from "./input_schema.ts";
 
 function globs(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.length > 1000) {
+  if (!Array.isArray(value) || value.length > MAX_GLOBS) {
     throw invalid(field, `invalid ${field}: expected a list of glob patterns such as ["*.json"]`);
   }
   return value.map((g, i) => text(g, `${field}[${i}]`, 1024));
