@@ -27,9 +27,9 @@
 /** Workers a pull starts with. */
 export const INITIAL_WORKERS = 2;
 /** Time new workers get before their rate counts. */
-export const WORKER_SETTLE_MS = 100;
+export const WORKER_SETTLE_MS = 50;
 /** Shortest rate measurement. */
-export const WORKER_WINDOW_MS = 300;
+export const WORKER_WINDOW_MS = 150;
 /** Longest rate measurement when few files finish (big files): judged on bytes then. */
 export const WORKER_LONG_WINDOW_MS = 1500;
 /** Share of the expected gain that must show for the next step to be taken. */
