@@ -16,7 +16,7 @@ import { commitWithRetry, retryWhileLocked, updateWithCheck } from "./commit.ts"
 import { manifestKey, manifestPrefix } from "./keys.ts";
 
 /** How a file was laid out on disk. */
-export type ManifestLayout = "hf-cache" | "local-dir" | "url";
+type ManifestLayout = "hf-cache" | "local-dir" | "url";
 
 /** One downloaded and verified file. */
 export interface ManifestEntry {
@@ -50,7 +50,7 @@ export interface ManifestEntry {
 }
 
 /** Options of {@link listManifest}. */
-export interface ListManifestOptions {
+interface ListManifestOptions {
   /** Only this source key. */
   source?: string;
   /** Page size, 1 to 1000 (default 100). */

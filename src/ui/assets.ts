@@ -34,7 +34,7 @@ function asset(text: string, type: string): Asset {
 }
 
 /** Every asset by name. */
-export const ASSETS: ReadonlyMap<string, Asset> = new Map([
+const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["style.css", asset(STYLE_CSS, "text/css; charset=utf-8")],
   ["app.js", asset(CLIENT_JS, "text/javascript; charset=utf-8")],
   ["icon.svg", asset(ICON_SVG, "image/svg+xml")],

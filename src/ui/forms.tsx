@@ -26,7 +26,7 @@ export async function formValues(c: Context): Promise<FormValues> {
 }
 
 /** The next 5 runs of the form's trigger in words, or the error tied to its field. */
-export function previewOf(
+function previewOf(
   values: FormValues,
   deps: DashboardDeps,
 ): { runs: string[] } | { field: string; message: string } {

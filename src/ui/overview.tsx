@@ -15,7 +15,7 @@ import { RunProgress } from "./run_progress.tsx";
 import { formatInstant, rateWords, relativeTime, triggerWords } from "./words.ts";
 
 /** Schedules per overview page. */
-export const OVERVIEW_PAGE = 50;
+const OVERVIEW_PAGE = 50;
 const STATES = ["active", "paused", "completed"] as const;
 
 /** Labels of a schedule as `key:value` strings (the list filter's `?label=` form). */

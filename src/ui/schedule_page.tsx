@@ -192,7 +192,7 @@ function Settings(props: { s: ScheduleDetail; zone: string }) {
 }
 
 /** A table of runs, newest first, each linking to its page. */
-export function History(props: { runs: Run[]; zone: string }) {
+function History(props: { runs: Run[]; zone: string }) {
   if (props.runs.length === 0) return <p class="muted">No runs yet.</p>;
   return (
     <div class="table-wrap">

@@ -25,7 +25,7 @@ export const SESSION_COOKIE = "np_session";
 /** How long a session lasts. */
 export const SESSION_TTL_MS = 12 * 3600_000;
 /** Header carrying the CSRF token on script requests. */
-export const CSRF_HEADER = "x-csrf-token";
+const CSRF_HEADER = "x-csrf-token";
 
 const digest = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -17,10 +17,10 @@ const ROW = 24;
 const TOP = 20;
 const SPAN = W - LEFT - 4;
 /** Most run ticks drawn (an every-second trigger would otherwise draw 604,800). */
-export const MAX_TICKS = 400;
+const MAX_TICKS = 400;
 
 /** What the timeline shows, computed from the schedule and the clock. */
-export interface TimelineData {
+interface TimelineData {
   days: { label: string; start: number; end: number }[];
   /** Open intervals of the window [from, to) as instants, clipped to the 7 days. */
   open: [number, number][];

@@ -33,7 +33,7 @@ export interface RemovalPlan {
 }
 
 /** What applying a plan did. */
-export interface RemovalResult {
+interface RemovalResult {
   commits: string[];
   refs: string[];
   blobs: string[];
@@ -43,7 +43,7 @@ export interface RemovalResult {
 }
 
 /** Snapshots newest first by first sighting (`seen`, else when the folder appeared). */
-export function newestFirst(repo: CachedRepo, seen: Map<string, number>): string[] {
+function newestFirst(repo: CachedRepo, seen: Map<string, number>): string[] {
   const at = (commit: string, created: number) => seen.get(commit) ?? created;
   return [...repo.revisions]
     .sort((a, b) => at(b.commit, b.createdMs) - at(a.commit, a.createdMs))
@@ -88,7 +88,7 @@ export function planRemoveRevisions(repo: CachedRepo, revisions: string[]): Remo
 }
 
 /** A ref name, full commit or unique prefix (7+) -> the cached commit, or null. */
-export function resolveCachedRevision(repo: CachedRepo, rev: string): string | null {
+function resolveCachedRevision(repo: CachedRepo, rev: string): string | null {
   if (repo.refs[rev] && repo.revisions.some((r) => r.commit === repo.refs[rev])) {
     return repo.refs[rev];
   }

@@ -18,7 +18,7 @@ import { type CachedRepo, scanCache } from "./cache_scan.ts";
 import { type RepoArg, repoArgFolder } from "./repo_arg.ts";
 
 /** One revision as reported. */
-export interface RevisionReport {
+interface RevisionReport {
   commit: string;
   refs: string[];
   files: number;
@@ -27,7 +27,7 @@ export interface RevisionReport {
 }
 
 /** One repo as reported. */
-export interface RepoReport {
+interface RepoReport {
   repo: string;
   type: CachedRepo["type"];
   size: number;

@@ -15,7 +15,7 @@ import type { HfCacheRepo } from "../layout/hf_cache.ts";
 import { REPO_TYPE_BY_PLURAL, type RepoType } from "../source/source.ts";
 
 /** One snapshot of a cached repo. */
-export interface CachedRevision {
+interface CachedRevision {
   commit: string;
   /** Refs (branches, tags, `refs/pr/1`) naming this commit. */
   refs: string[];
@@ -52,7 +52,7 @@ export interface CachedRepo {
 }
 
 /** `models--org--name` -> its type and id, or null for anything else (`.locks`, stray files). */
-export function parseRepoFolder(name: string): { type: RepoType; repo: string } | null {
+function parseRepoFolder(name: string): { type: RepoType; repo: string } | null {
   const parts = name.split("--");
   const type = REPO_TYPE_BY_PLURAL[parts[0]];
   if (!type || parts.length < 2 || parts.slice(1).some((p) => p === "")) return null;

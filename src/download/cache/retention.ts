@@ -21,7 +21,7 @@ import { type CachedRepo, scanRepo } from "./cache_scan.ts";
 import { type RepoArg, repoLabel } from "./repo_arg.ts";
 
 /** What was (or, in a dry run, would be) removed from one repo. */
-export interface RepoPruneOutcome {
+interface RepoPruneOutcome {
   repo: string;
   type: CachedRepo["type"];
   /** Snapshots removed. */
@@ -43,7 +43,7 @@ export interface PruneOutcome {
 }
 
 /** What a prune needs. */
-export interface PruneOptions {
+interface PruneOptions {
   root: string;
   keep: number;
   /** Only these repos (default: every repo of the cache). */

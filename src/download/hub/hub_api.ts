@@ -27,7 +27,7 @@ export interface HubErrorContext {
 }
 
 /** How one hub's API requests are made and what their failures become. */
-export interface HubApiOptions {
+interface HubApiOptions {
   endpoint: string;
   origin: string;
   userAgent: string;

@@ -30,7 +30,7 @@ export type { HubErrorContext } from "./hub_api.ts";
 export type HfSource = Extract<Source, { kind: "hf" }>;
 
 /** How API requests are retried. */
-export interface HubRetryOptions {
+interface HubRetryOptions {
   /** Total tries per request, first included (default 4). */
   attempts?: number;
   /** First backoff (default 250 ms), doubled per retry up to `maxDelayMs` (default 4 s). */
@@ -41,7 +41,7 @@ export interface HubRetryOptions {
 }
 
 /** Options of {@link HubClient}. */
-export interface HubClientOptions {
+interface HubClientOptions {
   /** `HF_ENDPOINT`, e.g. `https://huggingface.co`. */
   endpoint: string;
   token?: string;

@@ -14,7 +14,7 @@ import { NightpullError } from "../../errors.ts";
 import { REPO_URL_PREFIX, type RepoType } from "../source/source.ts";
 
 /** Where a failed hub request pointed, and what was sent. */
-export interface HubRequestContext {
+interface HubRequestContext {
   /** Endpoint base URL without trailing slash. */
   endpoint: string;
   repoType: RepoType;
@@ -28,7 +28,7 @@ export interface HubRequestContext {
 }
 
 /** The parts of a failed response that decide the error. */
-export interface HubResponseFacts {
+interface HubResponseFacts {
   status: number;
   /** `X-Error-Code` header. */
   errorCode?: string | null;

@@ -17,7 +17,7 @@ import { metrics } from "../../metrics.ts";
 import { sleep as abortableSleep } from "../../time/sleep.ts";
 
 /** Default total wait on rate limits per run: 10 minutes. */
-export const DEFAULT_RATE_LIMIT_BUDGET_MS = 10 * 60_000;
+const DEFAULT_RATE_LIMIT_BUDGET_MS = 10 * 60_000;
 
 /** One wait the budget granted. */
 export interface RateLimitWait {
@@ -30,7 +30,7 @@ export interface RateLimitWait {
 }
 
 /** Options of {@link RateLimitBudget}. */
-export interface RateLimitBudgetOptions {
+interface RateLimitBudgetOptions {
   /** Total wall time that may be spent waiting (default 10 min). */
   budgetMs?: number;
   /** Called when a wait starts that extends what is already being waited for. */

@@ -17,7 +17,7 @@ import { type HubFile, parseTreeEntry } from "./hub_file.ts";
 const FORMAT_VERSION = 1;
 
 /** `<folder>/trees/<commit>.json`. */
-export function treeCachePath(folder: string, commit: string): string {
+function treeCachePath(folder: string, commit: string): string {
   return join(folder, "trees", `${commit}.json`);
 }
 

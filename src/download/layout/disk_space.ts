@@ -17,7 +17,7 @@ import { formatBytes } from "../../byte_size.ts";
 import { NightpullError } from "../../errors.ts";
 
 /** Space of one filesystem, in bytes; `path` is the existing folder that was asked. */
-export interface DiskSpace {
+interface DiskSpace {
   path: string;
   /** Free for an unprivileged writer (`f_bavail`). */
   free: number;
@@ -55,7 +55,7 @@ function statfsError(path: string, err: unknown): NightpullError {
 }
 
 /** What a preflight weighs. */
-export interface SpaceNeed {
+interface SpaceNeed {
   /** Where the bytes go (need not exist yet). */
   path: string;
   /** Bytes still to be written. */

@@ -131,13 +131,13 @@ export async function clearLeftoverParts(
 }
 
 /** How to treat an old part. */
-export interface LegacyPartOptions {
+interface LegacyPartOptions {
   /** Touch nothing unless the old sidecar exists and describes `expected` (local-dir, URL). */
   proven: boolean;
 }
 
 /** What happened to the old part. */
-export type LegacyOutcome = "adopted" | "removed" | "none";
+type LegacyOutcome = "adopted" | "removed" | "none";
 
 /** Moves (or removes) an old-layout part and its sidecar; see the module doc. */
 export async function adoptLegacyPart(

@@ -21,7 +21,7 @@ import { renameOrDiscard } from "../part/part_file.ts";
 import { MAX_NAME_BYTES } from "./safe_path.ts";
 
 /** One file's record, and whether the file is unchanged since it was written. */
-export interface DownloadMetadata {
+interface DownloadMetadata {
   commit: string;
   etag: string;
   /** Seconds since the epoch (a float, as Python's `time.time()`). */
@@ -108,7 +108,7 @@ export async function refreshDownloadMetadata(
 }
 
 /** `<dir>/.cache/huggingface/` with huggingface_hub's `.gitignore` (`*`) and `CACHEDIR.TAG`. */
-export async function ensureHuggingfaceDir(dir: string): Promise<void> {
+async function ensureHuggingfaceDir(dir: string): Promise<void> {
   const hfDir = dirname(localDirStateDir(dir));
   await Deno.mkdir(hfDir, { recursive: true });
   await writeCacheDirTag(hfDir);

@@ -14,7 +14,7 @@ import { dirname, resolve, sep } from "node:path";
 import { allManifestEntries, deleteManifestEntry } from "../../store/manifest.ts";
 
 /** What to prune: one source's files under `dir`, except `keep` (absolute local paths). */
-export interface LocalDirPrune {
+interface LocalDirPrune {
   /** Manifest source key. */
   source: string;
   dir: string;

@@ -14,7 +14,7 @@ import { isAbsolute, resolve, sep } from "node:path";
 import { NightpullError } from "../../errors.ts";
 
 /** Longest accepted relative path in UTF-8 bytes (Linux PATH_MAX). */
-export const MAX_PATH_BYTES = 4096;
+const MAX_PATH_BYTES = 4096;
 /** Longest accepted single name in UTF-8 bytes (NAME_MAX of common file systems). */
 export const MAX_NAME_BYTES = 255;
 

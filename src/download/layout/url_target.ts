@@ -55,7 +55,7 @@ export function numberedName(name: string, n: number): string {
 }
 
 /** The file recording which URL wrote `<dir>/<name>`. */
-export function urlOwnerPath(dir: string, name: string): string {
+function urlOwnerPath(dir: string, name: string): string {
   return join(urlTargetStateDir(dir), `${shortHash(name)}.source`);
 }
 

@@ -25,7 +25,7 @@ import { refreshDownloadMetadata } from "./local_dir_metadata.ts";
 import type { BlobJob, PullTarget } from "../pull/pull_plan.ts";
 
 /** Where one pull records its verified files. */
-export interface RecorderOptions {
+interface RecorderOptions {
   kv: Deno.Kv;
   target: PullTarget;
   commit: string;

@@ -143,7 +143,7 @@ export function formatSource(source: Source): string {
 }
 
 /** A parsed `hf://` URI: the source, and the path inside the repo it names ("" for all). */
-export interface HfUri {
+interface HfUri {
   source: Extract<Source, { kind: "hf" }>;
   path: string;
 }

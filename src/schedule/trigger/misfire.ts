@@ -13,7 +13,7 @@ import { nextOccurrence } from "./trigger.ts";
 import type { Trigger } from "../../store/records.ts";
 
 /** Lateness up to which a single occurrence counts as fired on time (timer jitter, load). */
-export const ON_TIME_MS = 5_000;
+const ON_TIME_MS = 5_000;
 /** Most occurrences counted one by one; beyond it the count stops growing. */
 export const MAX_COUNTED = 10_000;
 

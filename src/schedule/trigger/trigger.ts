@@ -19,7 +19,7 @@ import { parseDuration } from "../../time/duration.ts";
 import type { Trigger } from "../../store/records.ts";
 
 /** Shortest allowed interval. */
-export const MIN_INTERVAL_MS = 60_000;
+const MIN_INTERVAL_MS = 60_000;
 const ISO_WITH_OFFSET =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 

@@ -34,7 +34,7 @@ import { normalizeTimeWindow } from "./time_window_input.ts";
 import { reopensAt } from "./run_window.ts";
 
 /** A window's state at one instant. */
-export interface WindowState {
+interface WindowState {
   /** The zone the window's times are read in (its own, else the server's). */
   timezone: string;
   open: boolean;
@@ -58,7 +58,7 @@ export interface WindowCheck extends WindowState {
 }
 
 /** Dependencies of {@link WindowService}. */
-export interface WindowServiceDeps {
+interface WindowServiceDeps {
   kv: Deno.Kv;
   config: Config;
   clock?: Clock;
