@@ -36,6 +36,8 @@ import type { RecordOptions } from "../layout/verified_file.ts";
 import { runLockedJobs } from "./locked_jobs.ts";
 import { type BlobJob, ConnectionBudget, connectionsFor } from "./pull_plan.ts";
 import { WorkerController } from "./worker_controller.ts";
+import { RemainingBytes } from "./remaining_bytes.ts";
+import { GuardSweeps } from "./guard_sweeps.ts";
 
 /** Default number of files downloaded at once. */
 export const DEFAULT_FILE_CONCURRENCY = 8;
@@ -43,8 +45,6 @@ export const DEFAULT_FILE_CONCURRENCY = 8;
 const PRESENT_CONCURRENCY = 8;
 /** Present files recorded per batch (one guard sweep; records written in one commit). */
 const PRESENT_BATCH = 1000;
-/** How long a per-file guard sweep may remember folders found real. */
-const SWEEP_MS = 1000;
 
 type Present = Extract<Presence, { state: "present" }>;
 
@@ -61,7 +61,8 @@ export class HubPullFiles {
   readonly #recorder: VerifiedFileRecorder;
   readonly #perFile: number;
   readonly #budget: ConnectionBudget;
-  #sweep?: { guard: SymlinkGuard; at: number };
+  /** The guard for the checks before each file (see {@link GuardSweeps}). */
+  readonly #sweeps = new GuardSweeps();
   /** Jobs fetched, skipped or failed so far, and bytes received: what the worker pace reads. */
   #finished = 0;
   #moved = 0;
@@ -221,7 +222,7 @@ export class HubPullFiles {
   async #prepare(job: BlobJob): Promise<void> {
     const { request, guard, target, listed } = this.#run;
     await this.checkSpace();
-    await guardJobPaths(this.#sweepGuard(guard), job, target);
+    await guardJobPaths(this.#sweeps.of(guard), job, target);
     await adoptLeftoverPart(job, target.layout, listed);
     // --force-download starts over (with the lock held: the part is nobody else's now)
     if (request.force) await discardPart(job.partPath);
@@ -280,7 +281,7 @@ export class HubPullFiles {
     const first = job.files[0];
     this.bytes += result.bytesTransferred;
     const hashes = { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 };
-    const guard = this.#sweepGuard(this.#run.guard);
+    const guard = this.#sweeps.of(this.#run.guard);
     await this.#record(job, hashes, await fileStamp(job.dataPath), guard);
     for (const file of job.files) {
       this.done++;
@@ -302,42 +303,6 @@ export class HubPullFiles {
       resumedFrom: result.resumedFrom,
     });
   }
-
-  /**
-   * The guard for the checks before each file: a sweep renewed every second, so thousands of
-   * tiny files do not each `lstat` every folder above them again. The fetcher's own checks
-   * right before its writes and rename use the guard itself.
-   */
-  #sweepGuard(guard: SymlinkGuard): SymlinkGuard {
-    const now = Date.now();
-    if (!this.#sweep || now - this.#sweep.at > SWEEP_MS) {
-      this.#sweep = { guard: guard.sweep(), at: now };
-    }
-    return this.#sweep.guard;
-  }
 }
 
 const NO_RECORDS = new KnownFiles([]);
-
-/** Bytes still to be written per job, and their sum (kept, not summed per file). */
-export class RemainingBytes {
-  readonly #byJob = new Map<BlobJob, number>();
-  #total = 0;
-
-  /** The sum over all jobs. */
-  get total(): number {
-    return this.#total;
-  }
-
-  /** Sets what `job` still has to write. */
-  set(job: BlobJob, bytes: number): void {
-    this.#total += bytes - (this.#byJob.get(job) ?? 0);
-    this.#byJob.set(job, bytes);
-  }
-
-  /** Forgets `job` (finished, or failed and left for the next run). */
-  delete(job: BlobJob): void {
-    this.#total -= this.#byJob.get(job) ?? 0;
-    this.#byJob.delete(job);
-  }
-}
