@@ -12,17 +12,17 @@
 import type { BlobJob } from "./pull_plan.ts";
 
 /** What a pull would do with one file. */
-export type PlannedAction = "present" | "fetch" | "repair";
+type PlannedAction = "present" | "fetch" | "repair";
 
 /** One file of the plan. */
-export interface PlannedFile {
+interface PlannedFile {
   path: string;
   size: number;
   action: PlannedAction;
 }
 
 /** Files and bytes of one action. */
-export interface PlanCount {
+interface PlanCount {
   files: number;
   bytes: number;
 }

@@ -57,7 +57,7 @@ export type Presence =
   | { state: "changed" };
 
 /** Options of {@linkcode KnownFiles.presence}. */
-export interface PresenceOptions {
+interface PresenceOptions {
   /** Re-hash even a file whose stamp is unchanged (`pull --verify`). */
   verify?: boolean;
   signal?: AbortSignal;

@@ -23,7 +23,7 @@ import { acquireFileLock, type FileLock, tryFileLock } from "../part/file_lock.t
 const PACE_MS = 50;
 
 /** Options of {@linkcode runLockedJobs}. */
-export interface LockedJobsOptions<T> {
+interface LockedJobsOptions<T> {
   /** Most jobs run at once. */
   workers: number;
   /**

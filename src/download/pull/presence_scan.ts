@@ -20,12 +20,12 @@ import type { BlobJob, PullTarget } from "./pull_plan.ts";
 import { throwIfInterrupted } from "./pull_signals.ts";
 
 /** Jobs whose records are read and compared at once. */
-export const SCAN_BATCH = 1000;
+const SCAN_BATCH = 1000;
 /** Presence checks (a stat, or a re-hash) run at once. */
 const PRESENCE_CONCURRENCY = 16;
 
 /** What the scan found, and how it read the manifest. */
-export interface PresenceScan {
+interface PresenceScan {
   presence: Map<BlobJob, Presence>;
   /** Batches read. */
   batches: number;

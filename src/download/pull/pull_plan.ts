@@ -32,7 +32,7 @@ export type PullTarget =
   | { layout: "local-dir"; dir: string };
 
 /** One repo file of a job: its repo path and the path a user opens. */
-export interface JobFile {
+interface JobFile {
   path: string;
   localPath: string;
 }
@@ -115,7 +115,7 @@ function checkFileFolderClash(files: HubFile[]): void {
  * under a folder. A name that matches nothing refuses the pull with `entry_not_found`, naming
  * each such name, before anything is transferred.
  */
-export function onlyPaths(files: HubFile[], paths: string[]): HubFile[] {
+function onlyPaths(files: HubFile[], paths: string[]): HubFile[] {
   const wanted = paths.map((p) => p.replace(/^\.?\/+/, "").replace(/\/+$/, ""));
   const hit = new Set<string>();
   const chosen = files.filter((file) => {

@@ -38,7 +38,7 @@ const WORKER_REQUIRED_GAIN = 0.25;
 const WORKER_DROP_BELOW = 0.75;
 
 /** Options of {@link WorkerController}. */
-export interface WorkerControllerOptions {
+interface WorkerControllerOptions {
   /** Most workers (`--max-workers`, or fewer when there are fewer files). */
   max: number;
   /** Workers to start with (default {@link INITIAL_WORKERS}). */
