@@ -10,9 +10,11 @@ import type { ServeFetch } from "./src/cli/serve_fetch.ts";
 let handler: Promise<ServeFetch> | undefined;
 
 function serving(): Promise<ServeFetch> {
-  return handler ??= import("./src/cli/serve_fetch.ts").then((m) =>
-    m.serveFetch(Deno.env.toObject())
+  // a computed specifier: the CLI's runs do not load the server's module graph (see cli/main.ts)
+  const module: Promise<typeof import("./src/cli/serve_fetch.ts")> = import(
+    new URL("./src/cli/serve_fetch.ts", import.meta.url).href
   );
+  return handler ??= module.then((m) => m.serveFetch(Deno.env.toObject()));
 }
 
 /** Set once `deno serve` listens: only it calls the default export's `onListen`. */

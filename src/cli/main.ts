@@ -14,14 +14,26 @@ import { settingSource } from "../config.ts";
 import { SETTINGS } from "../settings.ts";
 import { scrubSecrets } from "../secrets.ts";
 
+/**
+ * Loads a command's module. The specifier is computed rather than written as a literal, so
+ * `deno run` does not read and prepare every command's module graph (~9 MB of sources with the
+ * server's) before running one: that was about 0.2 s of each invocation. `deno compile` embeds
+ * these modules through the compile task's `--include` flags (deno.json).
+ */
+function load<T>(path: string): Promise<T> {
+  return import(new URL(path, import.meta.url).href);
+}
+
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  pull: async () => (await import("./pull.ts")).pullCommand,
-  manifest: async () => (await import("./manifest.ts")).manifestCommand,
-  serve: async () => (await import("./serve.ts")).serveCommand,
-  schedule: async () => (await import("./schedule.ts")).scheduleCommand,
-  window: async () => (await import("./window.ts")).windowCommand,
-  run: async () => (await import("./run.ts")).runCommand,
-  cache: async () => (await import("./cache.ts")).cacheCommand,
+  pull: async () => (await load<typeof import("./pull.ts")>("./pull.ts")).pullCommand,
+  manifest: async () =>
+    (await load<typeof import("./manifest.ts")>("./manifest.ts")).manifestCommand,
+  serve: async () => (await load<typeof import("./serve.ts")>("./serve.ts")).serveCommand,
+  schedule: async () =>
+    (await load<typeof import("./schedule.ts")>("./schedule.ts")).scheduleCommand,
+  window: async () => (await load<typeof import("./window.ts")>("./window.ts")).windowCommand,
+  run: async () => (await load<typeof import("./run.ts")>("./run.ts")).runCommand,
+  cache: async () => (await load<typeof import("./cache.ts")>("./cache.ts")).cacheCommand,
 };
 
 /** Top-level usage text. */
