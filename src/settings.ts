@@ -34,7 +34,7 @@ import {
 const DEFAULT_MIN_FREE = 1024 ** 3;
 
 /** Default number of connections for one large file. */
-export const DEFAULT_CONNECTIONS = 8;
+export const DEFAULT_CONNECTIONS = 16;
 
 const text = (raw: RawValue | undefined, fallback: string) =>
   raw === undefined ? fallback : String(raw);

