@@ -106,11 +106,15 @@ export async function getNextTimes(
   ids: string[],
 ): Promise<Map<string, number | null>> {
   const out = new Map<string, number | null>();
-  for (let i = 0; i < ids.length; i += 10) {
-    const chunk = ids.slice(i, i + 10);
-    const read = await kv.getMany<ScheduleState[]>(chunk.map((id) => scheduleStateKey(id)));
-    chunk.forEach((id, j) => out.set(id, read[j].value?.nextAt ?? null));
-  }
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 10) chunks.push(ids.slice(i, i + 10));
+  // getMany takes 10 keys at most: the chunks are read at once, not one round trip after another
+  const reads = await Promise.all(
+    chunks.map((chunk) => kv.getMany<ScheduleState[]>(chunk.map((id) => scheduleStateKey(id)))),
+  );
+  chunks.forEach((chunk, c) =>
+    chunk.forEach((id, j) => out.set(id, reads[c][j].value?.nextAt ?? null))
+  );
   return out;
 }
 
