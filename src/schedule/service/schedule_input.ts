@@ -130,16 +130,18 @@ function bandwidthOf(value: unknown): string {
 /** Validates a whole schedule input and fills in defaults; writes nothing. */
 export function normalizeScheduleInput(input: unknown, now: Date, config: Config): ScheduleFields {
   const obj = asObject(input, "schedule");
-  parseInput(ScheduleInputSchema, obj, "schedule");
+  // the service's own words first for the likeliest mistakes (a config file has no OpenAPI
+  // document to point to), then the one schema for every type and limit
   checkKnown(obj, SCHEDULE_FIELDS, "schedule");
   requireSource(obj);
-  const spec = normalizeSpec(obj);
   if (obj.trigger === undefined) {
     throw invalid(
       "trigger",
       'trigger is required, e.g. {"type": "cron", "expression": "0 2 * * *"}',
     );
   }
+  parseInput(ScheduleInputSchema, obj, "schedule");
+  const spec = normalizeSpec(obj);
   const fields: ScheduleFields = {
     ...spec,
     name: obj.name === undefined
@@ -167,9 +169,9 @@ export function normalizeScheduleInput(input: unknown, now: Date, config: Config
 /** Validates a one-off download body (a schedule without trigger and timing fields). */
 export function normalizeDownloadInput(input: unknown): DownloadInput {
   const obj = asObject(input, "download");
-  parseInput(DownloadInputSchema, obj, "download");
   checkKnown(obj, DOWNLOAD_FIELDS, "download");
   requireSource(obj);
+  parseInput(DownloadInputSchema, obj, "download");
   const out: DownloadInput = {
     spec: normalizeSpec(obj),
     retry: normalizeRetry(obj.retry),
