@@ -2,8 +2,9 @@
  * The one schema of what people send: schedule, download and time-window bodies as zod schemas,
  * with every type and limit in one place. The HTTP API validates requests and publishes its
  * OpenAPI document from them; the schedule service runs the same schemas on every body it gets
- * (API, config file, declared schedules, CLI through the API), then checks meaning only (the
- * cron parses, the zone exists, the source is one we can fetch).
+ * (config file, declared schedules) except the very objects the API's validation returned, so
+ * each body is parsed once, then checks meaning only (the cron parses, the zone exists, the
+ * source is one we can fetch).
  *
  * @example
  * ```ts
@@ -149,24 +150,44 @@ export const scheduleFields = {
   bandwidth: text(32).optional(),
 };
 
+// What each body schema produced: the API validates a request with the schema (its clone
+// with OpenAPI metadata shares this check), and the service need not run it again on the very
+// object the parse returned. Config files and declared schedules are plain objects: checked.
+const produced = new WeakMap<z.ZodType, WeakSet<object>>();
+
+/** `schema` that remembers each object it returns, for {@link parseInput} to skip. */
+function remembering<T extends z.ZodObject>(schema: T): T {
+  const made = new WeakSet<object>();
+  // added last, after every other check: a value with any issue is never returned
+  const out = schema.check((ctx) => {
+    if (ctx.issues.length === 0) made.add(ctx.value as object);
+  }) as T;
+  produced.set(out, made);
+  return out;
+}
+
 /** Body of a schedule (`POST /schedules`, `PUT /schedules/{id}`, a config file's schedule). */
-export const ScheduleInputSchema = z.strictObject(scheduleFields);
+export const ScheduleInputSchema = remembering(z.strictObject(scheduleFields));
 
 /** Body of a one-off download: a schedule without its trigger, description and labels. */
-export const DownloadInputSchema = z.strictObject(
+export const DownloadInputSchema = remembering(z.strictObject(
   (({ trigger: _t, description: _d, labels: _l, ...rest }) => rest)(scheduleFields),
-);
+));
 
 /**
  * `input` checked against `schema`: its parsed value, or the NightpullError the API would
  * answer (`unknown_field` / `invalid_input` naming the first offending field). `what` names
- * the body in messages ("schedule", "download").
+ * the body in messages ("schedule", "download"). A value this schema (or its OpenAPI clone)
+ * returned itself, as the API's validated body, is returned as it is, not checked twice.
  */
 export function parseInput<T extends z.ZodType>(
   schema: T,
   input: unknown,
   what: string,
 ): z.infer<T> {
+  if (typeof input === "object" && input !== null && produced.get(schema)?.has(input)) {
+    return input as z.infer<T>;
+  }
   const result = schema.safeParse(input);
   if (!result.success) throw validationError(result.error, what);
   return result.data;

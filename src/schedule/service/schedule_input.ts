@@ -131,7 +131,8 @@ function bandwidthOf(value: unknown): string {
 export function normalizeScheduleInput(input: unknown, now: Date, config: Config): ScheduleFields {
   const obj = asObject(input, "schedule");
   // the service's own words first for the likeliest mistakes (a config file has no OpenAPI
-  // document to point to), then the one schema for every type and limit
+  // document to point to), then the one schema for every type and limit (skipped for the
+  // body the API's validation returned: it passed the same schema)
   checkKnown(obj, SCHEDULE_FIELDS, "schedule");
   requireSource(obj);
   if (obj.trigger === undefined) {
