@@ -2,10 +2,10 @@
  * The multi-connection transfer: the part is preallocated to the full size and cut into
  * pieces handed out in file order (piece_queue.ts) to connections that each write at their
  * offsets through their own file handle (range_connection.ts). The count adapts
- * (connection_controller.ts): 2 at first, doubled while the total rate still rises, up to the
- * limit; at the end a free connection steals the tail of the slowest range. A hasher follows
- * the contiguous written prefix, reading it back from the page cache, so the SHA-256 is ready
- * soon after the last byte (range_hasher.ts). Written ranges are checkpointed (data fsync, then
+ * (connection_controller.ts): 4 at first (8 for a big file), more while the total rate still
+ * rises, up to the limit; at the end a free connection steals the tail of the slowest range.
+ * A hasher follows the contiguous written prefix, reading it back from the page cache, so the
+ * SHA-256 is ready soon after the last byte (range_hasher.ts). Written ranges are checkpointed (data fsync, then
  * the sidecar) so a restart resumes only the missing ranges, stolen or not (range_ledger.ts).
  *
  * @example
@@ -48,12 +48,18 @@ interface RangesStart {
   serverEtag?: string;
 }
 
+/** Files at least this big start with {@link BIG_FILE_CONNECTIONS} connections. */
+const BIG_FILE_BYTES = 256 * 1024 * 1024;
 /**
- * The ramp of a split download: 4 connections at first, each doubling judged 150 ms after it
- * plus a 300 ms window. Measured on the bench's CDN (25 MiB/s per connection, 20 ms RTT,
- * 512 MiB, 16 connections): 2.50 s, against 3.51 s starting at 2 with 250 + 500 ms.
+ * Connections a big file starts with: on a CDN capping each connection, every connection
+ * missing while the ramp measures costs its share of the rate for the whole of a window.
  */
-const RAMP = { initial: 4, settleMs: 150, windowMs: 300 };
+const BIG_FILE_CONNECTIONS = 8;
+
+/** Connections a split download of `total` bytes starts with (the controller's default below). */
+function initialConnections(total: number): number | undefined {
+  return total >= BIG_FILE_BYTES ? BIG_FILE_CONNECTIONS : undefined;
+}
 
 /** Downloads the missing ranges of a preallocated part over several connections. */
 export async function transferRanges(
@@ -66,7 +72,7 @@ export async function transferRanges(
   const queue = new PieceQueue(splitIntoPieces(missingRanges(total, start.done), size));
   const control = new ConnectionController({
     max: Math.max(1, Math.min(connections, queue.length)),
-    ...RAMP,
+    initial: initialConnections(total),
   });
   const halt = new AbortController();
   let failure: unknown;
@@ -88,6 +94,7 @@ export async function transferRanges(
     client: Deno.createHttpClient({ http2: false }),
     serverEtag: start.serverEtag,
     inHand: 0,
+    underWay: 0,
     wanted: (id) => id < control.target,
   };
   try {
@@ -127,15 +134,18 @@ async function runConnections(
   fail: (err: unknown) => void,
 ): Promise<void> {
   const running: Promise<void>[] = [];
+  let ended = 0;
   const open = (count: number) => {
     for (let i = 0; i < count; i++) {
       const connection = new RangeConnection(shared, running.length, bufferSize);
-      running.push(connection.run(queue).catch(fail));
+      running.push(connection.run(queue).catch(fail).finally(() => ended++));
     }
   };
   open(control.target);
   const sampler = setInterval(() => {
-    const decision = control.observe(performance.now(), shared.ctx.bytesTransferred);
+    // a step's rate counts once every connection it opened has its first bytes (or is over)
+    const ready = shared.underWay + ended >= running.length;
+    const decision = control.observe(performance.now(), shared.ctx.bytesTransferred, ready);
     if (decision.add > 0 && !shared.stop.aborted) open(decision.add);
     if (control.settled) clearInterval(sampler);
   }, SAMPLE_MS);

@@ -47,6 +47,8 @@ export interface RangeShared {
   inHand: number;
   /** False once connection `id` is no longer wanted (it finishes its piece, then stops). */
   wanted: (id: number) => boolean;
+  /** Connections that have received their first bytes (the ramp measures them from then). */
+  underWay: number;
 }
 
 /** One connection's loop over pieces. */
@@ -56,6 +58,7 @@ export class RangeConnection {
   readonly #buffer: Uint8Array;
   #scratch: ArrayBuffer | undefined = new ArrayBuffer(MULTI_SCRATCH_SIZE);
   #file: PositionedFile | undefined;
+  #underWay = false;
 
   /** Connection `id` of the download, filling `bufferSize` bytes between writes. */
   constructor(shared: RangeShared, id: number, bufferSize: number) {
@@ -154,6 +157,10 @@ export class RangeConnection {
     let finished = false;
     const reader = new BodyReader(res.body!, {
       onChunk: ({ length: n }) => {
+        if (!this.#underWay) {
+          this.#underWay = true;
+          shared.underWay++;
+        }
         watch.touch(ctx.watchdog.now());
         ctx.bytesTransferred += n;
         held += n;

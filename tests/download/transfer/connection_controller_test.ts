@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import {
+  CONNECTION_SETTLE_MS,
+  CONNECTION_WINDOW_MS,
   ConnectionController,
   type Decision,
+  INITIAL_CONNECTIONS,
 } from "../../../src/download/transfer/connection_controller.ts";
 
 /**
@@ -21,65 +24,92 @@ function drive(control: ConnectionController, rateOf: (n: number) => number, ms 
   return changes;
 }
 
-Deno.test("a per-connection cap: doubles from 2 up to the most allowed, then settles", () => {
-  const control = new ConnectionController({ max: 16 });
-  assert.equal(control.target, 2);
-  const changes = drive(control, (n) => n * 25_000);
-  assert.deepEqual(changes.map((c) => [c.add, c.drop, c.target]), [[2, 0, 4], [4, 0, 8], [
-    8,
-    0,
-    16,
-  ]]);
-  assert.equal(control.settled, true);
+const perConnectionCap = (n: number) => n * 25_000;
+
+Deno.test("connection controller: the counts it steps through on each kind of link", () => {
+  const cases: {
+    name: string;
+    max: number;
+    initial?: number;
+    link: (n: number) => number;
+    want: [add: number, drop: number, target: number][];
+  }[] = [
+    // each step brings its full share: double once, then quadruple (capped at the most)
+    { name: "capped, 16", max: 16, link: perConnectionCap, want: [[4, 0, 8], [8, 0, 16]] },
+    {
+      name: "capped, from 2 to 32",
+      max: 32,
+      initial: 2,
+      link: perConnectionCap,
+      want: [[2, 0, 4], [12, 0, 16], [16, 0, 32]],
+    },
+    // a big file starting at 8: one step to 16
+    { name: "capped, from 8", max: 16, initial: 8, link: perConnectionCap, want: [[8, 0, 16]] },
+    { name: "uneven most", max: 6, link: (n) => n * 1000, want: [[2, 0, 6]] },
+    // the link is full at 4: 8 bring nothing, what is open stays (no slower), no more steps
+    {
+      name: "full link",
+      max: 16,
+      link: (n) => Math.min(n, 4) * 50_000,
+      want: [[4, 0, 8]],
+    },
+    // slower with more: back to the count before, for good
+    {
+      name: "slower with more",
+      max: 16,
+      link: (n) => (n <= 4 ? n * 10_000 : 20_000),
+      want: [[4, 0, 8], [0, 4, 4]],
+    },
+    // half the expected gain is the least that keeps the ramp going: 4 -> 8 at +40% stops
+    {
+      name: "gain below half",
+      max: 16,
+      link: (n) => (n <= 4 ? 100_000 : 140_000),
+      want: [[4, 0, 8]],
+    },
+    // +60% of a doubling: kept, but not the full share, so the next step only doubles
+    {
+      name: "part of the share",
+      max: 32,
+      link: (n) => (n <= 4 ? n * 25_000 : n <= 8 ? 160_000 : n * 25_000),
+      want: [[4, 0, 8], [8, 0, 16], [16, 0, 32]],
+    },
+    // noise: a little below the earlier rate does not drop anything
+    {
+      name: "noise",
+      max: 16,
+      link: (n) => (n <= 4 ? 100_000 : 90_000),
+      want: [[4, 0, 8]],
+    },
+  ];
+  for (const { name, max, initial, link, want } of cases) {
+    const control = new ConnectionController({ max, initial });
+    const changes = drive(control, link);
+    assert.deepEqual(changes.map((c) => [c.add, c.drop, c.target]), want, name);
+    assert.equal(control.settled, true, `${name} settles`);
+  }
 });
 
-Deno.test("an uneven maximum: the last step adds only what is left", () => {
-  const control = new ConnectionController({ max: 6 });
-  const changes = drive(control, (n) => n * 1000);
-  assert.deepEqual(changes.map((c) => c.target), [4, 6]);
-});
-
-Deno.test("a full link: the added connections bring nothing, so no more are added", () => {
-  const control = new ConnectionController({ max: 16 });
-  const changes = drive(control, (n) => Math.min(n, 2) * 50_000);
-  assert.deepEqual(changes.map((c) => [c.add, c.drop, c.target]), [[2, 0, 4]]);
-  assert.equal(control.target, 4); // no slower than with 2: what is open stays
-  assert.equal(control.settled, true);
-});
-
-Deno.test("a link that gets slower with more connections: drops back to the count before", () => {
-  const control = new ConnectionController({ max: 16 });
-  const changes = drive(control, (n) => (n <= 4 ? n * 10_000 : 20_000));
-  assert.deepEqual(changes.map((c) => [c.add, c.drop, c.target]), [[2, 0, 4], [4, 0, 8], [
-    0,
-    4,
-    4,
-  ]]);
-  assert.equal(control.settled, true);
-});
-
-Deno.test("a gain below half of what the added connections should bring stops the ramp", () => {
-  // 2 -> 4 connections should double the rate; +40% is less than the +50% required
+Deno.test("connection controller: a window opens once the new connections have their first bytes", () => {
   const control = new ConnectionController({ max: 8 });
-  const changes = drive(control, (n) => (n <= 2 ? 20_000 : 28_000));
-  assert.deepEqual(changes.map((c) => c.target), [4]);
-  assert.equal(control.settled, true);
+  assert.equal(control.target, INITIAL_CONNECTIONS);
+  const none = { add: 0, drop: 0 };
+  assert.deepEqual(control.observe(0, 0, false), none);
+  // settled by time, but not every connection has its first bytes: no window yet
+  assert.deepEqual(control.observe(CONNECTION_SETTLE_MS + 500, 0, false), none);
+  const open = CONNECTION_SETTLE_MS + 550;
+  assert.deepEqual(control.observe(open, 1000, true), none); // the window opens here
+  assert.deepEqual(control.observe(open + CONNECTION_WINDOW_MS - 1, 9e9), none, "too short");
+  assert.deepEqual(control.observe(open + CONNECTION_WINDOW_MS, 2000), { add: 4, drop: 0 });
+  assert.equal(control.target, 8);
+  // the next step settles again from the step, and again waits for first bytes
+  assert.deepEqual(control.observe(open + CONNECTION_WINDOW_MS + 1000, 3000, false), none);
 });
 
-Deno.test("new connections settle before their rate counts, then one window is measured", () => {
-  const control = new ConnectionController({ max: 4, settleMs: 200, windowMs: 300 });
-  assert.deepEqual(control.observe(0, 0), { add: 0, drop: 0 });
-  assert.deepEqual(control.observe(199, 0), { add: 0, drop: 0 }); // settling
-  assert.deepEqual(control.observe(200, 0), { add: 0, drop: 0 }); // the window starts
-  assert.deepEqual(control.observe(499, 1000), { add: 0, drop: 0 }); // not a window yet
-  assert.deepEqual(control.observe(500, 3000), { add: 2, drop: 0 });
-  assert.equal(control.target, 4);
-});
-
-Deno.test("one or two connections allowed: nothing to adapt", () => {
-  for (const max of [1, 2]) {
-    const control = new ConnectionController({ max });
-    assert.equal(control.target, max);
+Deno.test("connection controller: one connection allowed, or a start at the most: nothing to adapt", () => {
+  for (const [max, initial] of [[1, undefined], [2, 2], [16, 16], [4, 8]]) {
+    const control = new ConnectionController({ max: max!, initial });
+    assert.equal(control.target, Math.min(max!, initial ?? INITIAL_CONNECTIONS));
     assert.equal(control.settled, true);
     assert.deepEqual(drive(control, (n) => n * 1000), []);
   }
