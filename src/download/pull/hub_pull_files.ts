@@ -29,7 +29,7 @@ import { TransferMeter } from "../transfer/transfer_meter.ts";
 import { eachLimited } from "./each_limited.ts";
 import { describeFileError } from "./file_error.ts";
 import { guardJobPaths, type HubPull } from "./hub_pull_setup.ts";
-import { fileStamp, KnownFiles, type Presence } from "./known_files.ts";
+import { fileStamp, KnownFiles, type Presence, UNCHANGED, type Verified } from "./known_files.ts";
 import type { SymlinkGuard } from "../layout/symlink_guard.ts";
 import { PartsIn } from "../layout/leftover_parts.ts";
 import type { RecordOptions } from "../layout/verified_file.ts";
@@ -102,7 +102,14 @@ export class HubPullFiles {
       : undefined;
     for (let i = 0; i < present.length; i += PRESENT_BATCH) {
       const sweep = guard.sweep();
-      await eachLimited(present.slice(i, i + PRESENT_BATCH), PRESENT_CONCURRENCY, async (job) => {
+      // unchanged, and no part of it in blobs/: nothing to write or remove, just tell it
+      const rest = present.slice(i, i + PRESENT_BATCH).filter((job) => {
+        if (this.#presence.get(job) !== UNCHANGED) return true;
+        if (partsIn?.mayHoldPartsOf(job.etag) !== false) return true;
+        this.#tellSkipped(job);
+        return false;
+      });
+      await eachLimited(rest, PRESENT_CONCURRENCY, async (job) => {
         await this.#skip(job, this.#presence.get(job) as Present, sweep);
         await removeLeftoverParts(job, target.layout, listed, partsIn);
       });
@@ -148,8 +155,8 @@ export class HubPullFiles {
 
   async #record(
     job: BlobJob,
-    hashes: Present["hashes"],
-    stamp: Present["stamp"] | undefined,
+    hashes: Verified["hashes"],
+    stamp: Verified["stamp"] | undefined,
     guard: SymlinkGuard,
     options?: RecordOptions,
   ) {
@@ -158,8 +165,14 @@ export class HubPullFiles {
   }
 
   async #skip(job: BlobJob, found: Present, guard: SymlinkGuard): Promise<void> {
-    const options = { linked: found.linked, recorded: found.recorded };
-    await this.#record(job, found.hashes, found.stamp, guard, options);
+    if (!found.unchanged) {
+      const options = { linked: found.linked, recorded: found.recorded };
+      await this.#record(job, found.hashes, found.stamp, guard, options);
+    }
+    this.#tellSkipped(job);
+  }
+
+  #tellSkipped(job: BlobJob): void {
     for (const file of job.files) {
       this.skipped++;
       metrics.filesSkipped.inc();

@@ -36,25 +36,36 @@ export interface FileStamp {
   ino: number | null;
 }
 
+/**
+ * Verified: by an unchanged stamp, or by a re-hash (`rehashed`). `linked`: every snapshot
+ * path of the job already resolves to the recorded blob (nothing to link again).
+ */
+export interface Verified {
+  state: "present";
+  hashes: ContentHashes;
+  stamp: FileStamp;
+  rehashed: boolean;
+  linked?: boolean;
+  /** Every file's manifest record already says all this (nothing to write). */
+  recorded?: boolean;
+  unchanged?: false;
+}
+
 /** Whether a job's content is on disk. */
 export type Presence =
+  | Verified
   /**
-   * Verified: by an unchanged stamp, or by a re-hash (`rehashed`). `linked`: every snapshot
-   * path of the job already resolves to the recorded blob (nothing to link again).
+   * Linked and recorded exactly as this pull would link and record it: nothing to write. One
+   * shared value ({@linkcode UNCHANGED}), so a re-pull of 100,000 files keeps no hashes.
    */
-  | {
-    state: "present";
-    hashes: ContentHashes;
-    stamp: FileStamp;
-    rehashed: boolean;
-    linked?: boolean;
-    /** Every file's manifest record already says all this (nothing to write). */
-    recorded?: boolean;
-  }
+  | { state: "present"; unchanged: true }
   /** Nothing usable there: fetch it. */
   | { state: "absent" }
   /** A file once verified at this place no longer matches: fetch it again (a repair). */
   | { state: "changed" };
+
+/** The presence of every job found {@linkcode KnownFiles.unchangedSync}. */
+export const UNCHANGED: Presence = Object.freeze({ state: "present", unchanged: true });
 
 /** Options of {@linkcode KnownFiles.presence}. */
 interface PresenceOptions {
@@ -67,6 +78,20 @@ interface PresenceOptions {
 export async function fileStamp(path: string): Promise<FileStamp | undefined> {
   try {
     const info = await Deno.stat(path);
+    if (!info.isFile) return undefined;
+    return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0, ino: info.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * {@linkcode fileStamp} without a promise: a re-pull checks 100,000 files a batch at a time,
+ * where a synchronous `stat` costs a few microseconds and an async one several times more.
+ */
+export function fileStampSync(path: string): FileStamp | undefined {
+  try {
+    const info = Deno.statSync(path);
     if (!info.isFile) return undefined;
     return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0, ino: info.ino };
   } catch {
@@ -131,6 +156,22 @@ export class KnownFiles {
     return this.#byLocalPath.get(localPath);
   }
 
+  /**
+   * The re-pull's common answer without a promise: true when every snapshot path of `job`
+   * resolves to a file whose stamp is the recorded one for this content, and every record
+   * already says this commit, revision and layout (so the skip writes nothing). False means
+   * "ask {@linkcode presence}" — it does not mean absent.
+   */
+  unchangedSync(job: BlobJob, at: RecordedAt): boolean {
+    for (const file of job.files) {
+      const e = this.#byLocalPath.get(file.localPath);
+      if (!e || !recordFits(e, job) || !recordedAt(e, at)) return false;
+      const stamp = fileStampSync(file.localPath);
+      if (!stamp || !sameStamp(e, stamp)) return false;
+    }
+    return job.files.length > 0;
+  }
+
   /** Is the job's content on disk and verified? See {@linkcode Presence}. */
   async presence(
     job: BlobJob,
@@ -179,11 +220,10 @@ export class KnownFiles {
    * leads to the very blob that was verified: one stat per file, no readlink, no blob stat.
    */
   async #linkedAsRecorded(job: BlobJob): Promise<Presence | undefined> {
-    let found: Extract<Presence, { state: "present" }> | undefined;
+    let found: Verified | undefined;
     for (const file of job.files) {
       const e = this.#byLocalPath.get(file.localPath);
-      if (!e || e.etag !== job.etag || e.size !== job.size) return undefined;
-      if (job.sha256 !== undefined && e.sha256 !== job.sha256) return undefined;
+      if (!e || !recordFits(e, job)) return undefined;
       const stamp = await fileStamp(file.localPath);
       if (!stamp || !sameStamp(e, stamp)) return undefined;
       const hashes = { sha256: e.sha256, gitSha1: e.gitSha1 };
@@ -198,14 +238,30 @@ export class KnownFiles {
    */
   says(
     job: BlobJob,
-    found: Extract<Presence, { state: "present" }>,
-    at: { commit: string; revision: string; layout: ManifestEntry["layout"] },
+    found: Verified,
+    at: RecordedAt,
   ): boolean {
     return job.files.every((file) => {
       const e = this.#byLocalPath.get(file.localPath);
       return e !== undefined && e.sha256 === found.hashes.sha256 && e.size === job.size &&
-        e.etag === job.etag && sameStamp(e, found.stamp) && e.commit === at.commit &&
-        e.revision === at.revision && e.layout === at.layout;
+        e.etag === job.etag && sameStamp(e, found.stamp) && recordedAt(e, at);
     });
   }
+}
+
+/** Where and for what a pull records its files: what a record must already say to be kept. */
+export interface RecordedAt {
+  commit: string;
+  revision: string;
+  layout: ManifestEntry["layout"];
+}
+
+/** The record is of this job's content (etag, size and, for LFS, sha256). */
+function recordFits(e: ManifestEntry, job: BlobJob): boolean {
+  return e.etag === job.etag && e.size === job.size &&
+    (job.sha256 === undefined || e.sha256 === job.sha256);
+}
+
+function recordedAt(e: ManifestEntry, at: RecordedAt): boolean {
+  return e.commit === at.commit && e.revision === at.revision && e.layout === at.layout;
 }

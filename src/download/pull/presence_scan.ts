@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { SHA1_HEX } from "../hub/hub_file.ts";
 import { eachLimited } from "./each_limited.ts";
 import type { HubPull } from "./hub_pull_setup.ts";
-import { KnownFiles, type Presence } from "./known_files.ts";
+import { KnownFiles, type Presence, type RecordedAt, UNCHANGED } from "./known_files.ts";
 import type { BlobJob, PullTarget } from "./pull_plan.ts";
 import { throwIfInterrupted } from "./pull_signals.ts";
 
@@ -49,6 +49,7 @@ export async function scanPresence(run: HubPull): Promise<PresenceScan> {
   const others = await otherCommits(target, commit);
   const order = [...jobs].sort((a, b) => firstPath(a) < firstPath(b) ? -1 : 1);
   const at = { commit, revision: run.source.revision, layout: target.layout };
+  const quick = request.verify !== "always" && target.layout === "hf-cache";
   for (let i = 0; i < order.length; i += SCAN_BATCH) {
     throwIfInterrupted(ctx.signal);
     const batch = order.slice(i, i + SCAN_BATCH);
@@ -56,13 +57,18 @@ export async function scanPresence(run: HubPull): Promise<PresenceScan> {
     scan.batches++;
     scan.records += known.size;
     scan.largestBatch = Math.max(scan.largestBatch, known.size);
-    await eachLimited(batch, PRESENCE_CONCURRENCY, async (job) => {
+    // The common case of a re-pull, answered with one synchronous stat per file; the rest
+    // (absent, changed, unrecorded, re-linked, `--verify`) take the full async check.
+    const rest = quick ? batch.filter((job) => !markUnchanged(scan, known, job, at)) : batch;
+    await eachLimited(rest, PRESENCE_CONCURRENCY, async (job) => {
       throwIfInterrupted(ctx.signal);
       const found = await known.presence(job, target, {
         verify: request.verify === "always",
         signal: ctx.signal,
       });
-      if (found.state === "present") found.recorded = known.says(job, found, at);
+      if (found.state === "present" && !found.unchanged) {
+        found.recorded = known.says(job, found, at);
+      }
       scan.presence.set(job, found);
     });
   }
@@ -74,6 +80,13 @@ export async function scanPresence(run: HubPull): Promise<PresenceScan> {
     largestBatch: scan.largestBatch,
   });
   return scan;
+}
+
+/** True (and the job marked {@linkcode UNCHANGED}) when the quick check vouches for it. */
+function markUnchanged(scan: PresenceScan, known: KnownFiles, job: BlobJob, at: RecordedAt) {
+  if (!known.unchangedSync(job, at)) return false;
+  scan.presence.set(job, UNCHANGED);
+  return true;
 }
 
 function firstPath(job: BlobJob): string {

@@ -65,6 +65,23 @@ Deno.test("2,500 files: batched manifest commits, a no-op re-pull reads records 
     assert.equal(read.batches, Math.ceil(FILES / 1000));
     assert.ok(Number(read.largestBatch) <= 1000, `held ${read.largestBatch} records at once`);
 
+    // Damage after the no-op: each is found and put right, the rest still skipped unchanged.
+    const sorted = again.paths.toSorted(); // the snapshot paths
+    const [gone, cut, moved, replaced] = [7, 700, 1400, 2100].map((i) => sorted[i]);
+    const bytes = new Map<string, Uint8Array>();
+    for (const p of [gone, cut, moved, replaced]) bytes.set(p, await Deno.readFile(p));
+    await Deno.remove(gone); // the snapshot link deleted
+    await Deno.truncate(await Deno.realPath(cut), 8); // the blob truncated
+    await Deno.remove(moved); // the link now points at another file's blob
+    await Deno.symlink(await Deno.readLink(replaced), moved);
+    await Deno.remove(replaced); // the link replaced by a regular file of other bytes
+    await Deno.writeFile(replaced, new Uint8Array(bytes.get(replaced)!.length).fill(120));
+    const repaired = await pull({ source: SOURCE }, { config, kv, env: {} });
+    assert.deepEqual(repaired.files, { total: FILES, done: 1, skipped: FILES - 1 });
+    assert.equal(repaired.bytes, 16, "only the truncated blob is fetched again");
+    for (const [p, want] of bytes) assert.deepEqual(await Deno.readFile(p), want, p);
+    assert.ok((await Deno.lstat(replaced)).isSymlink, "the regular file became a link again");
+
     // Records lost (a KV restored from an old backup): the files are re-hashed, adopted and
     // recorded again, hundreds of records to a commit.
     for await (const e of kv.list({ prefix: manifestPrefix() })) await kv.delete(e.key);
