@@ -106,11 +106,15 @@ interface Sweep {
   list: boolean;
 }
 
-/** False when `path` does not exist; throws when it is a link; true otherwise. */
+/**
+ * False when `path` does not exist; throws when it is a link; true otherwise. A synchronous
+ * `lstat`: a metadata lookup is far cheaper than the hop to the thread pool an async one costs
+ * (a pull of 100,000 small files makes about a million of these checks).
+ */
 async function isRealOrAbsent(base: string, path: string): Promise<boolean> {
   let info: Deno.FileInfo;
   try {
-    info = await Deno.lstat(path);
+    info = Deno.lstatSync(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return false;
     throw err;

@@ -128,15 +128,20 @@ export async function tryFileLock(lockPath: string): Promise<FileLock | undefine
 
 /** One non-blocking attempt: the open, locked file, or undefined when someone else holds it. */
 async function _tryLockFile(lockPath: string): Promise<Deno.FsFile | undefined> {
-  await Deno.mkdir(dirname(lockPath), { recursive: true });
   const file = await openLockFile(lockPath);
   let keep = false;
   try {
     if (!await file.tryLock(true)) return undefined;
     // A lock on an inode that is no longer (or never was) the one at the path excludes nobody:
     // another tool may have replaced or removed the file between our open and our lock.
-    const held = await file.stat();
-    const current = await Deno.stat(lockPath).catch(() => undefined);
+    // (Synchronous stats: metadata lookups cost less than an async op's thread-pool hop.)
+    const held = file.statSync();
+    let current: Deno.FileInfo | undefined;
+    try {
+      current = Deno.statSync(lockPath);
+    } catch {
+      current = undefined;
+    }
     keep = held.nlink !== 0 && current?.ino === held.ino && current?.dev === held.dev;
     return keep ? file : undefined;
   } finally {
@@ -146,12 +151,19 @@ async function _tryLockFile(lockPath: string): Promise<Deno.FsFile | undefined> 
 
 // flock needs no write access: a lock file another user created (a shared cache) is opened
 // read-only when it cannot be opened for writing, as filelock does.
+// Its folder is made only when the open says it is missing (once per folder, not per lock).
 async function openLockFile(lockPath: string): Promise<Deno.FsFile> {
-  try {
-    return await Deno.open(lockPath, { read: true, write: true, create: true, mode: 0o664 });
-  } catch (err) {
-    if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
-    return await Deno.open(lockPath, { read: true });
+  for (let round = 0;; round++) {
+    try {
+      return await Deno.open(lockPath, { read: true, write: true, create: true, mode: 0o664 });
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound && round === 0) {
+        await Deno.mkdir(dirname(lockPath), { recursive: true });
+        continue;
+      }
+      if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
+      return await Deno.open(lockPath, { read: true });
+    }
   }
 }
 

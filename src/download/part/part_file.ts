@@ -11,6 +11,7 @@
  * @module
  */
 import { dirname } from "node:path";
+import { syncDirectory } from "./dir_sync.ts";
 import { removePartState } from "./part_state.ts";
 
 /** Writes all of `bytes` at the file's current position. */
@@ -112,27 +113,25 @@ export async function discardPart(partPath: string): Promise<void> {
   await removePartState(partPath);
 }
 
-/** Fsyncs a directory so a rename inside it survives a crash; best effort where unsupported. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: Deno.FsFile | undefined;
-  try {
-    handle = await Deno.open(dir, { read: true });
-    await handle.sync();
-  } catch {
-    // Some platforms cannot open or fsync a directory; the rename itself is still atomic.
-  } finally {
-    handle?.close();
-  }
-}
-
 /**
  * Moves a verified, fsynced part to its final name atomically, makes the rename durable, and
  * removes the sidecar last (a crash in between leaves only a stale sidecar, which is ignored).
+ * The final folder is made only when the rename says it is missing. `sidecar: false`: the part
+ * never had one (a small file fetched whole), so none is looked for.
  */
-export async function commitPart(partPath: string, finalPath: string): Promise<void> {
+export async function commitPart(
+  partPath: string,
+  finalPath: string,
+  options: { sidecar?: boolean } = {},
+): Promise<void> {
   const dir = dirname(finalPath);
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.rename(partPath, finalPath);
+  try {
+    await Deno.rename(partPath, finalPath);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.rename(partPath, finalPath);
+  }
   await syncDirectory(dir);
-  await removePartState(partPath);
+  if (options.sidecar !== false) await removePartState(partPath);
 }

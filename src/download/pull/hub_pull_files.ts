@@ -13,7 +13,6 @@
  */
 import { type NightpullError, toNightpullError } from "../../errors.ts";
 import { metrics } from "../../metrics.ts";
-import { ensureFreeSpace } from "../layout/disk_space.ts";
 import {
   adoptLeftoverPart,
   clearLeftoverParts,
@@ -38,6 +37,7 @@ import { type BlobJob, ConnectionBudget, connectionsFor } from "./pull_plan.ts";
 import { WorkerController } from "./worker_controller.ts";
 import { RemainingBytes } from "./remaining_bytes.ts";
 import { GuardSweeps } from "./guard_sweeps.ts";
+import { SpaceChecks } from "./space_checks.ts";
 
 /** Default number of files downloaded at once. */
 export const DEFAULT_FILE_CONCURRENCY = 8;
@@ -63,6 +63,17 @@ export class HubPullFiles {
   readonly #budget: ConnectionBudget;
   /** The guard for the checks before each file (see {@link GuardSweeps}). */
   readonly #sweeps = new GuardSweeps();
+  /** The preflight and the (mostly remembered) check before each file. */
+  readonly #space = new SpaceChecks(() => {
+    const { target, ctx } = this.#run;
+    return {
+      path: target.layout === "hf-cache" ? target.repo.dir : target.dir,
+      needed: this.remaining.total,
+      reserve: ctx.config.minFree,
+    };
+  });
+  /** The hf cache's part-like files, listed once when fetching starts (see #prepare). */
+  #partsIn?: PartsIn;
   /** Jobs fetched, skipped or failed so far, and bytes received: what the worker pace reads. */
   #finished = 0;
   #moved = 0;
@@ -81,14 +92,9 @@ export class HubPullFiles {
     return Math.max(1, this.#run.ctx.fileConcurrency ?? DEFAULT_FILE_CONCURRENCY);
   }
 
-  /** Throws `disk_full` when what is still to be written, plus the reserve, does not fit. */
+  /** Throws `insufficient_space` when what is still to be written, plus the reserve, does not fit. */
   async checkSpace(): Promise<void> {
-    const { target, ctx } = this.#run;
-    await ensureFreeSpace({
-      path: target.layout === "hf-cache" ? target.repo.dir : target.dir,
-      needed: this.remaining.total,
-      reserve: ctx.config.minFree,
-    });
+    await this.#space.check();
   }
 
   /**
@@ -124,6 +130,10 @@ export class HubPullFiles {
     // Starts with a few workers and adds more while files (or bytes) per second still rise.
     // Starts at 4: the 20-file repo over a 50 ms first byte took 557 ms starting at 2, 407-440 at 4
     const control = new WorkerController({ max: Math.min(this.workers, todo.length), initial: 4 });
+    const { target } = this.#run;
+    if (target.layout === "hf-cache" && todo.length > 0) {
+      this.#partsIn = await PartsIn.list(`${target.repo.dir}/blobs`);
+    }
     await runLockedJobs(todo, {
       workers: this.workers,
       pace: (now) => control.observe(now, this.#finished, this.#moved),
@@ -191,9 +201,10 @@ export class HubPullFiles {
     let connections = 0;
     try {
       if (await this.#presentNow(job, lock, before)) return;
-      await this.#prepare(job);
+      const leftovers = this.#mayHaveLeftovers(job, lock);
+      await this.#prepare(job, leftovers);
       connections = await this.#budget.acquire(connectionsFor(job.size, this.#perFile));
-      const result = await this.#transfer(job, connections);
+      const result = await this.#transfer(job, connections, leftovers);
       await this.#landed(job, result, before);
     } catch (err) {
       const e = describeFileError(toNightpullError(err), job.files[0].path, job);
@@ -233,21 +244,32 @@ export class HubPullFiles {
    * Again before each file: another writer may have filled the disk since the preflight, or
    * swapped a folder for a link since the last file.
    */
-  async #prepare(job: BlobJob): Promise<void> {
+  async #prepare(job: BlobJob, leftovers: boolean): Promise<void> {
     const { request, guard, target, listed } = this.#run;
-    await this.checkSpace();
+    await this.#space.checkSoon();
     await guardJobPaths(this.#sweeps.of(guard), job, target);
-    await adoptLeftoverPart(job, target.layout, listed);
+    if (leftovers) await adoptLeftoverPart(job, target.layout, listed);
     // --force-download starts over (with the lock held: the part is nobody else's now)
     if (request.force) await discardPart(job.partPath);
   }
 
-  async #transfer(job: BlobJob, connections: number): Promise<FetchFileResult> {
+  /**
+   * False when the listing of `blobs/` taken as fetching began showed no part of this blob and
+   * nobody held its lock since: no old part to adopt, nothing to resume. A part made after the
+   * listing (by a writer killed since) is still found by the fetcher, which never overwrites
+   * a part it did not look at; only an old-name part made since would be left unadopted (and
+   * removed by the next pull once the file is present).
+   */
+  #mayHaveLeftovers(job: BlobJob, lock: FileLock): boolean {
+    return lock.waited || this.#partsIn === undefined || this.#partsIn.mayHoldPartsOf(job.etag);
+  }
+
+  async #transfer(job: BlobJob, connections: number, leftovers: boolean): Promise<FetchFileResult> {
     const { client, source, commit, ctx, guard, rateLimits } = this.#run;
     const { config, signal } = ctx;
     const path = job.files[0].path;
     // What a resume starts from, so progress shows it as present rather than as transfer.
-    const resumed = await resumableBytes(job.partPath);
+    const resumed = leftovers ? await resumableBytes(job.partPath) : 0;
     ctx.onEvent?.({ type: "progress", path, bytes: resumed, total: job.size });
     const meter = new TransferMeter(resumed);
     let last = resumed;

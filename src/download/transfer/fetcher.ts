@@ -25,7 +25,8 @@ import { DEFAULT_RETRIES, retryDelayMs } from "../net/http_retry.ts";
 import { transferRanges } from "./multi_range.ts";
 import { RateLimitBudget } from "../hub/rate_limit_budget.ts";
 import { discardPart } from "../part/part_file.ts";
-import { type FetchFileResult, finish, matches } from "./finish.ts";
+import { type FetchFileResult, finish, matches, publish, verified } from "./finish.ts";
+import { fetchSmall, SMALL_FILE_BYTES } from "./small_file.ts";
 import { connectionCount, coveredBytes } from "./range_plan.ts";
 import { RemoteFile } from "../net/remote_file.ts";
 import { planResume, type ResumePlan } from "../part/resume_plan.ts";
@@ -115,6 +116,10 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
   try {
     await opts.guardPath?.(opts.partPath, { leaf: true });
     await opts.guardPath?.(opts.finalPath);
+    if (isSmall(ctx)) {
+      const outcome = await fetchSmall(ctx, (o) => verified(ctx, o));
+      if (outcome) return await publish(ctx, opts, outcome, { resumedFrom: 0, sidecar: false });
+    }
     await Deno.mkdir(dirname(opts.partPath), { recursive: true });
     let resumedFrom: number | undefined;
     for (let round = 0;; round++) {
@@ -195,6 +200,12 @@ function transferContext(
     pinned: (opts.pinned ?? false) &&
       (expected.sha256 !== undefined || expected.gitSha1 !== undefined),
   };
+}
+
+/** A file small and known enough to fetch whole into memory (small_file.ts). */
+function isSmall(ctx: TransferContext): boolean {
+  const size = ctx.expected.size;
+  return size !== undefined && size <= SMALL_FILE_BYTES;
 }
 
 /** Runs the transfer a plan calls for, switching to ranges when a probe says so. */

@@ -51,10 +51,34 @@ export function matches(
 /** Verifies size and hashes, then renames the part into place. */
 export async function finish(
   ctx: TransferContext,
-  { finalPath, guardPath }: FinishPaths,
+  paths: FinishPaths,
   outcome: TransferOutcome,
   resumedFrom: number,
 ): Promise<FetchFileResult> {
+  const checked = await verified(ctx, outcome);
+  // What is renamed must be what was hashed: with the file's lock held nobody else writes the
+  // part, and its size on disk is checked once more right before the rename.
+  const onDisk = (await Deno.stat(ctx.partPath)).size;
+  if (onDisk !== checked.size) {
+    await discardPart(ctx.partPath);
+    throw new NightpullError(
+      "size_mismatch",
+      `size mismatch for ${ctx.name}: ${onDisk} bytes on disk, ${checked.size} downloaded and ` +
+        `verified (another writer changed the partial file); it was deleted, run again`,
+      { expected: checked.size, actual: onDisk },
+    );
+  }
+  return await publish(ctx, paths, checked, { resumedFrom, sidecar: true });
+}
+
+/**
+ * The outcome with every hash filled in, once its size and hashes match what was expected;
+ * throws `size_mismatch` / `checksum_mismatch` (the part deleted) otherwise.
+ */
+export async function verified(
+  ctx: TransferContext,
+  outcome: TransferOutcome,
+): Promise<TransferOutcome> {
   const { expected, name } = ctx;
   const digests = { ...outcome.digests };
   if (expected.size !== undefined && outcome.size !== expected.size) {
@@ -83,28 +107,30 @@ export async function finish(
       { expected: want, actual: digests[kind], algorithm: label },
     );
   }
-  // What is renamed must be what was hashed: with the file's lock held nobody else writes the
-  // part, and its size on disk is checked once more right before the rename.
-  const onDisk = (await Deno.stat(ctx.partPath)).size;
-  if (onDisk !== outcome.size) {
-    await discardPart(ctx.partPath);
-    throw new NightpullError(
-      "size_mismatch",
-      `size mismatch for ${name}: ${onDisk} bytes on disk, ${outcome.size} downloaded and ` +
-        `verified (another writer changed the partial file); it was deleted, run again`,
-      { expected: outcome.size, actual: onDisk },
-    );
-  }
+  return { ...outcome, digests };
+}
+
+/**
+ * Renames a verified, fdatasynced part into place (its folders checked for links right
+ * before) and describes the result. `sidecar: false`: no sidecar was ever written for it.
+ */
+export async function publish(
+  ctx: TransferContext,
+  { finalPath, guardPath }: FinishPaths,
+  outcome: TransferOutcome,
+  how: { resumedFrom: number; sidecar: boolean },
+): Promise<FetchFileResult> {
+  const digests = outcome.digests;
   // right before the rename: a folder swapped for a link during the transfer is caught here
   await guardPath?.(ctx.partPath, { leaf: true });
   await guardPath?.(finalPath);
-  await commitPart(ctx.partPath, finalPath);
+  await commitPart(ctx.partPath, finalPath, { sidecar: how.sidecar });
   return {
     size: outcome.size,
     sha256: digests.sha256,
     ...(digests.gitSha1 !== undefined ? { gitSha1: digests.gitSha1 } : {}),
     bytesTransferred: ctx.bytesTransferred,
-    resumedFrom,
+    resumedFrom: how.resumedFrom,
     etag: ctx.remote.linkedEtag ?? outcome.serverEtag,
     restarted: ctx.restarted,
   };
