@@ -43,9 +43,11 @@ async function* byStatus(
   kv: Deno.Kv,
   status: ScheduleStatus,
   after: string | null,
+  batchSize: number,
 ): AsyncGenerator<{ id: string; schedule: Schedule | null }> {
   const prefix = scheduleStatusPrefix(status);
-  const iter = kv.list<null>(after ? { prefix, start: [...prefix, after] } : { prefix });
+  const selector = after ? { prefix, start: [...prefix, after] } : { prefix };
+  const iter = kv.list<null>(selector, { batchSize });
   let ids: string[] = [];
   // one getMany per 10 ids, not one read per id (each a round trip over KV Connect)
   const flush = async function* () {
@@ -67,9 +69,11 @@ async function* byStatus(
 async function* byId(
   kv: Deno.Kv,
   after: string | null,
+  batchSize: number,
 ): AsyncGenerator<{ id: string; schedule: Schedule | null }> {
   const prefix = SCHEDULES_PREFIX;
-  const iter = kv.list<Schedule>(after ? { prefix, start: [...prefix, after] } : { prefix });
+  const selector = after ? { prefix, start: [...prefix, after] } : { prefix };
+  const iter = kv.list<Schedule>(selector, { batchSize });
   for await (const { key, value } of iter) yield { id: key[2] as string, schedule: value };
 }
 
@@ -85,7 +89,12 @@ export async function listSchedules(
   const after = opts.cursor ? decodeCursor(opts.cursor) : null;
   const items: Schedule[] = [];
   let more = false;
-  const source = opts.status ? byStatus(kv, opts.status, after) : byId(kv, after);
+  // a page, the cursor's own entry and the one that tells there is more, in one read (the
+  // default batch of 100 made a page of 100 two reads of 100 records)
+  const batchSize = Math.min(limit + 2, 500);
+  const source = opts.status
+    ? byStatus(kv, opts.status, after, batchSize)
+    : byId(kv, after, batchSize);
   for await (const { id, schedule } of source) {
     if (id === after || !schedule) continue;
     // a stale index entry (status changed in between) is left out
@@ -100,14 +109,18 @@ export async function listSchedules(
   return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
 }
 
-/** The engine's next planned time (ms) of each schedule in `ids`; null when none. */
+/**
+ * The engine's next planned time (ms) of each schedule in `ids`; null when none. A page's ids
+ * (ascending) are read as one range of states, the few the range did not cover by key.
+ */
 export async function getNextTimes(
   kv: Deno.Kv,
   ids: string[],
 ): Promise<Map<string, number | null>> {
   const out = new Map<string, number | null>();
+  const rest = ids.length > 10 && isAscending(ids) ? await readRange(kv, ids, out) : ids;
   const chunks: string[][] = [];
-  for (let i = 0; i < ids.length; i += 10) chunks.push(ids.slice(i, i + 10));
+  for (let i = 0; i < rest.length; i += 10) chunks.push(rest.slice(i, i + 10));
   // getMany takes 10 keys at most: the chunks are read at once, not one round trip after another
   const reads = await Promise.all(
     chunks.map((chunk) => kv.getMany<ScheduleState[]>(chunk.map((id) => scheduleStateKey(id)))),
@@ -116,6 +129,46 @@ export async function getNextTimes(
     chunk.forEach((id, j) => out.set(id, reads[c][j].value?.nextAt ?? null))
   );
   return out;
+}
+
+function isAscending(ids: string[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (ids[i - 1] >= ids[i]) return false;
+  return true;
+}
+
+/**
+ * Reads the states from `ids[0]` to the last id as one range (one SQLite query, where a
+ * getMany per 10 keys is ten): what it holds goes into `out`. The range also holds schedules
+ * not on the page (deleted, filtered out); it is cut at twice the page, and the ids it did
+ * not reach are returned for reading by key.
+ */
+async function readRange(
+  kv: Deno.Kv,
+  ids: string[],
+  out: Map<string, number | null>,
+): Promise<string[]> {
+  const wanted = new Set(ids);
+  const limit = Math.min(2 * ids.length, 500);
+  const selector = {
+    start: scheduleStateKey(ids[0]),
+    // just past the last id: no id has it as a prefix followed by U+0000
+    end: scheduleStateKey(`${ids[ids.length - 1]}\0`),
+  };
+  let read = 0;
+  let last = "";
+  for await (const e of kv.list<ScheduleState>(selector, { limit, batchSize: limit })) {
+    read++;
+    last = e.key[e.key.length - 1] as string;
+    if (wanted.has(last)) out.set(last, e.value.nextAt ?? null);
+  }
+  // read to its end (or up to `last`), the range holds every state there is: others have none
+  const reached = read < limit ? null : last;
+  const rest: string[] = [];
+  for (const id of ids) {
+    if (reached !== null && id > reached) rest.push(id);
+    else if (!out.has(id)) out.set(id, null);
+  }
+  return rest;
 }
 
 /** Every schedule state, for the engine's start-up (small records, one list). */

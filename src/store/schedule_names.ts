@@ -75,6 +75,17 @@ export async function readName(kv: Deno.Kv, name: string, id: string): Promise<N
 }
 
 /**
+ * A claim of `name` for a new schedule, without a read: its check expects no entry at all, so
+ * a name never used (the usual case) costs nothing before the commit. When that commit fails,
+ * {@link readName} says whether a schedule holds the name or an old entry is free to take.
+ */
+export async function unusedName(kv: Deno.Kv, name: string, id: string): Promise<NameClaim> {
+  await ensureIndex(kv);
+  const key = scheduleNameKey(name);
+  return { add: (op) => op.check({ key, versionstamp: null }).set(key, id) };
+}
+
+/**
  * Adds the release of `name` to `op` when it still points at `id` (a rename, soft or hard
  * delete); checked so a concurrent taker is not undone.
  */

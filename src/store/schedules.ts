@@ -15,7 +15,7 @@ import type { Schedule } from "./records.ts";
 import { commitWithRetry, updateWithCheck } from "./commit.ts";
 import { declaredKey } from "./declared.ts";
 import { scheduleKey, SCHEDULES_VERSION_KEY, scheduleStateKey, scheduleStatusKey } from "./keys.ts";
-import { readName, releaseName } from "./schedule_names.ts";
+import { readName, releaseName, unusedName } from "./schedule_names.ts";
 import { NightpullError } from "../errors.ts";
 
 /** The engine's bookkeeping for one schedule, written atomically with claims. */
@@ -52,23 +52,30 @@ export async function createSchedule(
   state: ScheduleState,
   declared?: { name: string; versionstamp: string | null },
 ): Promise<void> {
-  const name = schedule.status === "deleted"
+  let name = schedule.status === "deleted"
     ? null
-    : await readName(kv, schedule.name, schedule.id);
-  const res = await commitWithRetry(() => {
-    const op = kv.atomic()
-      .check({ key: scheduleKey(schedule.id), versionstamp: null })
-      .set(scheduleKey(schedule.id), schedule)
-      .set(scheduleStatusKey(schedule.status, schedule.id), null)
-      .set(scheduleStateKey(schedule.id), state)
-      .sum(SCHEDULES_VERSION_KEY, 1n);
-    if (declared) {
-      op.check({ key: declaredKey(declared.name), versionstamp: declared.versionstamp })
-        .set(declaredKey(declared.name), schedule.id);
-    }
-    name?.add(op);
-    return op;
-  });
+    : await unusedName(kv, schedule.name, schedule.id);
+  const commit = () =>
+    commitWithRetry(() => {
+      const op = kv.atomic()
+        .check({ key: scheduleKey(schedule.id), versionstamp: null })
+        .set(scheduleKey(schedule.id), schedule)
+        .set(scheduleStatusKey(schedule.status, schedule.id), null)
+        .set(scheduleStateKey(schedule.id), state)
+        .sum(SCHEDULES_VERSION_KEY, 1n);
+      if (declared) {
+        op.check({ key: declaredKey(declared.name), versionstamp: declared.versionstamp })
+          .set(declaredKey(declared.name), schedule.id);
+      }
+      name?.add(op);
+      return op;
+    });
+  let res = await commit();
+  if (!res.ok && name) {
+    // the name has an entry: a live holder's (readName throws the 409) or a stale one to take
+    name = await readName(kv, schedule.name, schedule.id);
+    res = await commit();
+  }
   if (!res.ok) {
     // taken by another writer in between: say so (readName throws the 409)
     if (name) await readName(kv, schedule.name, schedule.id);

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../src/time/manual_clock.ts";
 import { ScheduleService } from "../../src/schedule/service/service.ts";
-import { listSchedules } from "../../src/store/mod.ts";
+import { getNextTimes, listSchedules } from "../../src/store/mod.ts";
+import { scheduleStateKey } from "../../src/store/keys.ts";
+import { countingReads } from "./_counting_kv.ts";
 import { T0, testConfig } from "../schedule/_harness.ts";
 
 async function setup() {
@@ -10,24 +12,6 @@ async function setup() {
   const config = testConfig();
   const service = new ScheduleService({ kv, config, clock });
   return { kv, clock, config, service };
-}
-
-/** The real KV, with its `get`/`getMany` calls counted (every call still reaches the KV). */
-function countingReads(kv: Deno.Kv): { kv: Deno.Kv; reads: () => number } {
-  let reads = 0;
-  const counted = new Proxy(kv, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (prop === "get" || prop === "getMany") {
-        return (...args: unknown[]) => {
-          reads++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { kv: counted, reads: () => reads };
 }
 
 Deno.test("listSchedules: a status page is read with a few getMany calls, not one read per schedule", async () => {
@@ -56,6 +40,43 @@ Deno.test("listSchedules: a status page is read with a few getMany calls, not on
     } while (cursor);
     assert.deepEqual(seen, paused, "every paused schedule once, in creation order");
     assert.ok(counted.reads() <= pages, `${counted.reads()} reads for ${pages} pages`);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("getNextTimes: a page's states as one range, filled by key where the range was cut; no state is null", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const ids = Array.from({ length: 60 }, (_, i) => `01KB${String(i).padStart(22, "0")}`);
+    const expected = new Map<string, number | null>();
+    for (const [i, id] of ids.entries()) {
+      if (i === 7) {
+        expected.set(id, null); // no state at all
+        continue;
+      }
+      const nextAt = i === 9 ? null : 1_000 * i;
+      expected.set(id, nextAt);
+      await kv.set(scheduleStateKey(id), {
+        cursor: 0,
+        nextAt,
+        activeRunId: null,
+        queuedRunId: null,
+      });
+    }
+    const want = (page: string[]) => new Map(page.map((id) => [id, expected.get(id)!]));
+    // a page in a row: the range holds it all, no read by key
+    const counted = countingReads(kv);
+    const row = ids.slice(0, 30);
+    assert.deepEqual(await getNextTimes(counted.kv, row), want(row));
+    assert.equal(counted.reads(), 0, "one range, no getMany");
+    // a sparse page (a label filter): the range of 2x the page ends early, the rest by key
+    const sparse = ids.filter((_, i) => i % 5 === 0 || i === 7);
+    assert.deepEqual(await getNextTimes(kv, sparse), want(sparse));
+    // not in id order, and a single id: by key
+    const shuffled = [ids[40], ...ids.slice(0, 12)];
+    assert.deepEqual(await getNextTimes(kv, shuffled), want(shuffled));
+    assert.deepEqual(await getNextTimes(kv, [ids[9]]), want([ids[9]]));
   } finally {
     kv.close();
   }
