@@ -221,3 +221,16 @@ Deno.test("an empty environment variable counts as unset; the next one named is 
   // a flag given as empty text is given: the flag wins
   assert.equal(resolveConfig({ host: "" }, { ...HOME, NIGHTPULL_HOST: "h" }).host, "");
 });
+
+Deno.test("the default time zone is the system's, looked up when first read; a given one at once", () => {
+  const c = resolveConfig({}, HOME);
+  assert.equal(c.timezone, Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
+  assert.equal({ ...c }.timezone, c.timezone, "a copy of the config carries the zone");
+  assert.equal(resolveConfig({ timezone: "Europe/Berlin" }, HOME).timezone, "Europe/Berlin");
+  assert.equal(
+    resolveConfig({}, { ...HOME, NIGHTPULL_TIMEZONE: "Asia/Tokyo" }).timezone,
+    "Asia/Tokyo",
+  );
+  // a bad zone given is still refused when the config is built, not when first read
+  assert.throws(() => resolveConfig({}, { ...HOME, NIGHTPULL_TIMEZONE: "Mars/Base" }), /Mars/);
+});

@@ -40,7 +40,7 @@ hf:kernels/...), hf://[datasets/|spaces/|kernels/]<org>/<name>[@<revision>][/<pa
 http(s) URL. PATHs pull only those repo files (or folders), as \`hf download REPO PATH...\`.
 --dry-run prints the plan (each file, its size, present / fetch / repair, the totals and the
 commit; --json gives it as data) and transfers no file body. --force-download fetches every
-selected file again. --max-workers N downloads N files at once (default 8).
+selected file again. --max-workers N downloads N files at once (default 16).
 HF_HUB_OFFLINE=1 makes no hub request: the pull is answered from the cache (refs/, the stored
 tree listing, the snapshot) and fails offline_missing (exit 4) naming any file not on disk.
 Hub repos go to the Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub) unless --local-dir;
@@ -220,7 +220,8 @@ export async function pullCommand(args: string[]): Promise<number> {
   const picked = pickSource(values, positionals);
   const maxWorkers = parseMaxWorkers(values["max-workers"]);
   const config = pullConfig(values);
-  const global = rateLimiterFor(config.bwlimit, config.timezone);
+  // config.timezone only with a limit: the default zone is costly to look up (config.ts)
+  const global = config.bwlimit ? rateLimiterFor(config.bwlimit, config.timezone) : undefined;
   const request = pullRequest(values, picked, config);
   const mode = stderrProgressMode(Boolean(values.quiet));
   const encoder = new TextEncoder();

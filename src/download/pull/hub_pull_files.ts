@@ -34,13 +34,13 @@ import { PartsIn } from "../layout/leftover_parts.ts";
 import type { RecordOptions } from "../layout/verified_file.ts";
 import { runLockedJobs } from "./locked_jobs.ts";
 import { type BlobJob, ConnectionBudget, connectionsFor } from "./pull_plan.ts";
-import { WorkerController } from "./worker_controller.ts";
+import { initialWorkers, WorkerController } from "./worker_controller.ts";
 import { RemainingBytes } from "./remaining_bytes.ts";
 import { GuardSweeps } from "./guard_sweeps.ts";
 import { SpaceChecks } from "./space_checks.ts";
 
 /** Default number of files downloaded at once. */
-export const DEFAULT_FILE_CONCURRENCY = 8;
+export const DEFAULT_FILE_CONCURRENCY = 16;
 /** Present files recorded at once. */
 const PRESENT_CONCURRENCY = 8;
 /** Present files recorded per batch (one guard sweep; records written in one commit). */
@@ -127,9 +127,9 @@ export class HubPullFiles {
   async fetchAll(todo: BlobJob[]): Promise<void> {
     const { ctx, sourceKey } = this.#run;
     const signal = ctx.signal;
-    // Starts with a few workers and adds more while files (or bytes) per second still rise.
-    // Starts at 4: the 20-file repo over a 50 ms first byte took 557 ms starting at 2, 407-440 at 4
-    const control = new WorkerController({ max: Math.min(this.workers, todo.length), initial: 4 });
+    // Starts with a few workers (all, for few files) and adds more while the rates still rise.
+    const max = Math.min(this.workers, todo.length);
+    const control = new WorkerController({ max, initial: initialWorkers(todo.length, max) });
     const { target } = this.#run;
     if (target.layout === "hf-cache" && todo.length > 0) {
       this.#partsIn = await PartsIn.list(`${target.repo.dir}/blobs`);

@@ -25,7 +25,10 @@ export { DEFAULT_FILE_CONCURRENCY } from "./hub_pull_files.ts";
 export async function pull(request: PullRequest, ctx: PullContext): Promise<PullReport> {
   const source = parseSource(request.source);
   checkPullRequest(request, source);
-  const own = rateLimiterFor(request.bandwidth, ctx.config.timezone);
+  // config.timezone only with a limit: the default zone is costly to look up (config.ts)
+  const own = request.bandwidth
+    ? rateLimiterFor(request.bandwidth, ctx.config.timezone)
+    : undefined;
   const inner = own ? { ...ctx, limiters: [...(ctx.limiters ?? []), own] } : ctx;
   if (source.kind === "url") return await pullUrl(request, source.url, inner);
   return await pullHub(request, source, inner);

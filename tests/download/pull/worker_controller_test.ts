@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   INITIAL_WORKERS,
+  initialWorkers,
+  MANY_FILES_INITIAL_WORKERS,
   WORKER_LONG_WINDOW_MS,
   WORKER_SETTLE_MS,
   WORKER_WINDOW_MS,
@@ -97,4 +99,20 @@ Deno.test("worker controller: no step before the settle time, a full window and 
   assert.equal(control.observe(end, 3, 192), INITIAL_WORKERS, "3 files: too few to judge");
   assert.equal(control.observe(end + 1, 4, 256), 2 * INITIAL_WORKERS, "4 files in the window");
   assert.equal(control.settled, false);
+});
+
+Deno.test("worker controller: few files start all their workers at once, many start a few", () => {
+  const cases: [files: number, max: number, want: number][] = [
+    [20, 16, 16], // the 20-file repo: the ramp could never judge a step on 20 files
+    [20, 8, 8],
+    [3, 3, 3], // max is already at most the files
+    [32, 16, 16],
+    [33, 16, MANY_FILES_INITIAL_WORKERS],
+    [100_000, 16, MANY_FILES_INITIAL_WORKERS],
+    [200, 4, 4],
+    [200, 1, 1],
+  ];
+  for (const [files, max, want] of cases) {
+    assert.equal(initialWorkers(files, max), want, `${files} files, at most ${max}`);
+  }
 });
