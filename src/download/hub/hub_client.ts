@@ -136,7 +136,8 @@ export class HubClient {
 
   /** Resolves a branch, tag or commit to the 40-hex commit sha it names now. */
   async resolveRevision(source: HfSource): Promise<string> {
-    const url = `${this.#apiBase(source)}/revision/${quote(source.revision)}`;
+    // `expand=sha`: the commit alone, not the info of every file (100,000 siblings are ~4 MB)
+    const url = `${this.#apiBase(source)}/revision/${quote(source.revision)}?expand=sha`;
     const context = { source, revision: source.revision };
     const { json } = await this.#api.getJson(url, context);
     const sha = (json as { sha?: unknown } | null)?.sha;

@@ -69,9 +69,12 @@ Deno.test("resolveRevision: branch, tag, sha, pr ref, dataset and space", async 
     hub.commitOf("acme/tiny-space", "main", "space"),
   );
   const paths = hub.requests.map((r) => r.path);
-  assert.ok(paths.includes("/api/models/acme/tiny-model/revision/refs%2Fpr%2F1"), paths.join());
-  assert.ok(paths.includes("/api/datasets/acme/tiny-data/revision/main"));
-  assert.ok(paths.includes("/api/spaces/acme/tiny-space/revision/main"));
+  // `expand=sha`: the commit alone, not every file's name (a 100k-file repo's are ~4 MB)
+  assert.ok(paths.includes("/api/models/acme/tiny-model/revision/refs%2Fpr%2F1?expand=sha"));
+  assert.ok(paths.includes("/api/datasets/acme/tiny-data/revision/main?expand=sha"));
+  assert.ok(paths.includes("/api/spaces/acme/tiny-space/revision/main?expand=sha"), paths.join());
+  const res = await fetch(`${hub.url}/api/models/acme/tiny-model/revision/main?expand=sha`);
+  assert.deepEqual(Object.keys(await res.json()).sort(), ["_id", "id", "sha"]);
 });
 
 Deno.test("resolveRevision: unknown repo, private repo, unknown revision", async () => {

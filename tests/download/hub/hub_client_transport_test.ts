@@ -62,8 +62,8 @@ Deno.test("api GET: a 500 is retried, then the answer is used", async () => {
   const { hub, sleeps } = client(server.url, { token: SECRET });
   assert.equal(await hub.resolveRevision(MODEL), SHA);
   assert.deepEqual(server.seen.map((r) => r.path), [
-    "/api/models/acme/m/revision/main",
-    "/api/models/acme/m/revision/main",
+    "/api/models/acme/m/revision/main?expand=sha",
+    "/api/models/acme/m/revision/main?expand=sha",
   ]);
   assert.deepEqual(server.seen.map((r) => r.authorization), [
     `Bearer ${SECRET}`,
