@@ -74,8 +74,8 @@ function parseJsonText(text: string): unknown {
 }
 
 /**
- * Route middleware: checks type and size, parses, and leaves the text in Hono's body cache so
- * the zod validator that follows reads it from there rather than from the consumed stream.
+ * Route middleware: checks type and size, parses, and leaves the text and its parsed value in
+ * Hono's body cache, where the zod validator that follows reads it (the stream is consumed).
  */
 export function jsonBody(limit = BODY_LIMIT): MiddlewareHandler {
   return async (c, next) => {
@@ -95,9 +95,11 @@ export function jsonBody(limit = BODY_LIMIT): MiddlewareHandler {
     } catch {
       throw new NightpullError("malformed_json", "request body is not valid UTF-8");
     }
-    parseJsonText(text);
-    // Hono's cache holds promises at runtime although its type says values
+    const json = parseJsonText(text);
+    // Hono's cache holds promises at runtime although its type says values; the validator
+    // that follows takes the parsed value from it instead of parsing the text again
     c.req.bodyCache.text = Promise.resolve(text) as unknown as string;
+    c.req.bodyCache.json = Promise.resolve(json);
     await next();
   };
 }

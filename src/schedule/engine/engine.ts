@@ -150,15 +150,18 @@ export class Engine {
     this.#log.info("engine.stopped", { instance: this.#owner });
   }
 
-  /** Re-reads one schedule's state (or all) and rescans pending runs after a local change. */
-  notifyChanged(scheduleId?: string): void {
+  /**
+   * Re-reads one schedule's state (or all) and rescans pending runs after a local change;
+   * `runs: false` (a new schedule, which has none) skips the rescan.
+   */
+  notifyChanged(scheduleId?: string, opts: { runs?: boolean } = {}): void {
     if (!this.#started || this.#stopping) return;
     this.#track((async () => {
       if (scheduleId) {
         // hard-deleted: its runs are gone from the store; stop what still runs here
         if (!(await this.#schedules.reload(scheduleId))) this.#runs.cancelSchedule(scheduleId);
       } else await this.#reloadStates();
-      await this.#scanActiveRuns(false);
+      if (opts.runs !== false) await this.#scanActiveRuns(false);
       this.#fireDueOrArm();
     })());
   }

@@ -74,8 +74,8 @@ export class ScheduleService {
       clock: deps.clock ?? systemClock,
       log: deps.logger ?? silentLogger,
       historyMs: deps.config.historyDays * 86_400_000,
-      changed: (id) => {
-        engine?.notifyChanged(id);
+      changed: (id, opts) => {
+        engine?.notifyChanged(id, opts);
         for (const fn of this.#listeners) fn(id);
       },
     };

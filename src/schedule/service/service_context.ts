@@ -23,8 +23,11 @@ export interface ServiceContext {
   log: Logger;
   /** How long final runs are kept (ms). */
   historyMs: number;
-  /** Tells the engine (it re-arms) and listeners that schedule `id` (none: a one-off) changed. */
-  changed: (id?: string) => void;
+  /**
+   * Tells the engine (it re-arms) and listeners that schedule `id` (none: a one-off) changed;
+   * `runs: false` when no run can have changed (a new schedule), sparing the engine a rescan.
+   */
+  changed: (id?: string, opts?: { runs?: boolean }) => void;
 }
 
 /** A `conflict` error about schedule `id`. */

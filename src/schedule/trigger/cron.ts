@@ -111,6 +111,18 @@ function isFirstWallTime(cron: Cron, timezone: string, utc: number): boolean {
  * Gap times are skipped, fold times fire once (see the module doc).
  */
 export function nextCronRun(expression: string, timezone: string, fromMs: number): number | null {
+  // a create asks twice for the same answer (checking the trigger fires, then planning it)
+  if (
+    last.fromMs === fromMs && last.expression === expression && last.timezone === timezone
+  ) return last.next;
+  const next = searchNext(expression, timezone, fromMs);
+  last = { expression, timezone, fromMs, next };
+  return next;
+}
+
+let last = { expression: "", timezone: "", fromMs: NaN, next: null as number | null };
+
+function searchNext(expression: string, timezone: string, fromMs: number): number | null {
   const cron = parseCron(expression, timezone);
   let from = new Date(fromMs);
   for (let i = 0; i < MAX_SKIPS; i++) {
