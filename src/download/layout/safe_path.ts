@@ -63,18 +63,24 @@ export function safeRelativePath(path: string): string {
   if (path.includes("\\")) throw unsafe(path, "it contains a backslash");
   if (path.startsWith("/")) throw unsafe(path, "it is absolute");
   if (/^[A-Za-z]:/.test(path)) throw unsafe(path, "it starts with a drive letter");
-  if (encoder.encode(path).length > MAX_PATH_BYTES) {
+  if (longerThan(path, MAX_PATH_BYTES)) {
     throw unsafe(path, `it is longer than ${MAX_PATH_BYTES} bytes`);
   }
   for (const segment of path.split("/")) {
     if (segment === "") throw unsafe(path, "it has an empty segment");
     if (segment === "..") throw unsafe(path, '".." would leave the target folder');
     if (segment === ".") throw unsafe(path, 'it has a "." segment');
-    if (encoder.encode(segment).length > MAX_NAME_BYTES) {
+    if (longerThan(segment, MAX_NAME_BYTES)) {
       throw unsafe(path, `a segment is longer than ${MAX_NAME_BYTES} bytes`);
     }
   }
   return path;
+}
+
+/** True when `text` takes more than `max` UTF-8 bytes; a short text is not even encoded. */
+function longerThan(text: string, max: number): boolean {
+  // a UTF-16 code unit takes at most 3 bytes (a surrogate pair: 4 for 2 units)
+  return text.length * 3 > max && encoder.encode(text).length > max;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The start of an online hub pull: resolve the revision to one commit, list and select its
- * files, choose where they land, write huggingface_hub's tree cache, plan one job per blob and
- * check every path a job writes before anything is transferred.
+ * files, choose where they land, write huggingface_hub's tree cache and plan one job per blob;
+ * once presence is known, {@linkcode guardPlan} checks every path a job will write before
+ * anything is transferred.
  *
  * @example
  * ```ts
@@ -48,7 +49,7 @@ export interface HubPull {
   listed: Set<string>;
 }
 
-/** Resolves, lists, plans and guards a hub pull; writes only the tree cache (not on dry runs). */
+/** Resolves, lists and plans a hub pull; writes only the tree cache (not on dry runs). */
 export async function openHubPull(
   request: PullRequest,
   source: HubSource,
@@ -77,8 +78,6 @@ export async function openHubPull(
   );
   if (!request.dryRun) await writeTreeCacheGuarded(guard, target, commit, listing);
   const jobs = planJobs(selected, target);
-  const sweep = guard.sweep({ listLeaves: true });
-  for (const job of jobs) await guardJobPaths(sweep, job, target);
   const listed = new Set(listing.map((f) => f.path));
   return {
     request,
@@ -121,6 +120,16 @@ async function writeTreeCacheGuarded(
     : join(target.dir, ".cache", "huggingface");
   await guard.check(join(treeFolder, "x"));
   await writeTreeCache(treeFolder, commit, listing);
+}
+
+/**
+ * Checks every path the jobs that `write` write, in one sweep, before anything is written or
+ * transferred. A job a re-pull found unchanged writes nothing, so it is left out: a no-op
+ * re-pull of 100,000 files spends no `lstat` and lists no folder here.
+ */
+export async function guardPlan(run: HubPull, write: (job: BlobJob) => boolean): Promise<void> {
+  const sweep = run.guard.sweep({ listLeaves: true });
+  for (const job of run.jobs) if (write(job)) await guardJobPaths(sweep, job, run.target);
 }
 
 /** Every path a job writes (lock, part, blob or file, snapshot links, local-dir metadata). */

@@ -17,8 +17,8 @@ import { PartsIn } from "../layout/leftover_parts.ts";
 import { eachLimited } from "./each_limited.ts";
 import { dryRunPlan } from "./dry_run.ts";
 import { HubPullFiles } from "./hub_pull_files.ts";
-import { type HubPull, type HubSource, openHubPull } from "./hub_pull_setup.ts";
-import type { Presence } from "./known_files.ts";
+import { guardPlan, type HubPull, type HubSource, openHubPull } from "./hub_pull_setup.ts";
+import { type Presence, UNCHANGED } from "./known_files.ts";
 import { pullOffline } from "./pull_offline.ts";
 import type { BlobJob } from "./pull_plan.ts";
 import { applyRetention } from "./pull_retention.ts";
@@ -37,6 +37,8 @@ export async function pullHub(
   const run = await openHubPull(request, source, ctx);
   const { jobs, commit, target } = run;
   const { presence } = await scanPresence(run);
+  // no write through a symlink someone else put below the target (checked again per file)
+  await guardPlan(run, (job) => presence.get(job) !== UNCHANGED);
   if (request.dryRun) {
     const plan = await dryRunPlan(request.source, commit, jobs, (job) => presence.get(job)!.state);
     const total = plan.totals.files;
