@@ -34,7 +34,7 @@ import { PartsIn } from "../layout/leftover_parts.ts";
 import type { RecordOptions } from "../layout/verified_file.ts";
 import { runLockedJobs } from "./locked_jobs.ts";
 import { type BlobJob, ConnectionBudget, connectionsFor } from "./pull_plan.ts";
-import { initialWorkers, WorkerController } from "./worker_controller.ts";
+import { initialWorkers, WorkerController, workOrder } from "./worker_controller.ts";
 import { RemainingBytes } from "./remaining_bytes.ts";
 import { GuardSweeps } from "./guard_sweeps.ts";
 import { SpaceChecks } from "./space_checks.ts";
@@ -134,7 +134,7 @@ export class HubPullFiles {
     if (target.layout === "hf-cache" && todo.length > 0) {
       this.#partsIn = await PartsIn.list(`${target.repo.dir}/blobs`);
     }
-    await runLockedJobs(todo, {
+    await runLockedJobs(workOrder(todo, max), {
       workers: this.workers,
       pace: (now) => control.observe(now, this.#finished, this.#moved),
       lockPath: (job) => job.lockPath,

@@ -49,6 +49,23 @@ export function initialWorkers(files: number, max: number): number {
   return files <= 2 * max ? max : Math.min(max, MANY_FILES_INITIAL_WORKERS);
 }
 
+/** Files up to this size are mostly their first byte's wait (see {@link workOrder}). */
+export const SMALL_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The order workers take `jobs` in (given largest first). When every file gets a worker within
+ * two rounds (at most twice `workers` files), the small files go first: a small file is
+ * mostly its first byte's wait, which is hidden while the big files' bytes flow; taken last,
+ * they add a round of waits with the link idle at the end. Many files keep their order.
+ */
+export function workOrder<T extends { size: number }>(jobs: T[], workers: number): T[] {
+  if (jobs.length > 2 * workers) return jobs;
+  const small = jobs.filter((job) => job.size <= SMALL_FILE_BYTES);
+  return small.length === 0
+    ? jobs
+    : [...small, ...jobs.filter((job) => job.size > SMALL_FILE_BYTES)];
+}
+
 /** Options of {@link WorkerController}. */
 interface WorkerControllerOptions {
   /** Most workers (`--max-workers`, or fewer when there are fewer files). */

@@ -3,10 +3,12 @@ import {
   INITIAL_WORKERS,
   initialWorkers,
   MANY_FILES_INITIAL_WORKERS,
+  SMALL_FILE_BYTES,
   WORKER_LONG_WINDOW_MS,
   WORKER_SETTLE_MS,
   WORKER_WINDOW_MS,
   WorkerController,
+  workOrder,
 } from "../../../src/download/pull/worker_controller.ts";
 
 /** Rates (per ms) a pull reaches with `workers` running. */
@@ -114,5 +116,23 @@ Deno.test("worker controller: few files start all their workers at once, many st
   ];
   for (const [files, max, want] of cases) {
     assert.equal(initialWorkers(files, max), want, `${files} files, at most ${max}`);
+  }
+});
+
+Deno.test("worker controller: few files take the small ones first, many keep their order", () => {
+  const MiB = 1024 * 1024;
+  const job = (name: string, size: number) => ({ name, size });
+  const big = [job("a", 5 * MiB), job("b", 2 * MiB), job("c", 2 * MiB)];
+  const small = [job("d", SMALL_FILE_BYTES), job("e", 300)];
+  const names = (jobs: { name: string }[]) => jobs.map((j) => j.name).join("");
+  const cases: [jobs: { name: string; size: number }[], workers: number, want: string][] = [
+    [[...big, ...small], 4, "deabc"], // within two rounds: small first, the rest in order
+    [[...big, ...small], 2, "abcde"], // more than two rounds: the order given
+    [big, 4, "abc"],
+    [small, 4, "de"],
+    [[], 4, ""],
+  ];
+  for (const [jobs, workers, want] of cases) {
+    assert.equal(names(workOrder(jobs, workers)), want, `${names(jobs)} on ${workers}`);
   }
 });
