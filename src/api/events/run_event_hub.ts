@@ -1,10 +1,10 @@
 /**
  * Live run events for SSE: listens to the engine, keeps each local run's progress
  * ({@link RunProgressTracker}), and hands every subscriber `progress` at most every
- * `intervalMs` (250 ms), `state` on every status change and `end` once the run is final.
+ * {@link PROGRESS_INTERVAL_MS}, `state` on every status change and `end` once the run is final.
  * A late subscriber first gets the current state and progress; a run that already ended gets
  * its state and `end` at once. Runs executing in another process are followed by reading the
- * stored run every `pollMs` (state changes only: their progress is not visible here).
+ * stored run every {@link POLL_MS} (state changes only: their progress is not visible here).
  *
  * Feeding the hub never waits for a subscriber: each has its own bounded queue
  * ({@link RunSubscription}).
@@ -31,13 +31,12 @@ interface RunEventHubOptions {
   /** Reads a stored run; throws `not_found` for an unknown id. */
   loadRun: (id: string) => Promise<Run>;
   clock?: Clock;
-  /** Least time between two progress events of a run (default 250 ms). */
-  intervalMs?: number;
-  /** How often runs without local events are re-read (default 1 s). */
-  pollMs?: number;
-  /** Per-subscriber queue bound (default {@link QUEUE_LIMIT}). */
-  queueLimit?: number;
 }
+
+/** Least time between two progress events of a run. */
+const PROGRESS_INTERVAL_MS = 250;
+/** How often runs without local events are re-read. */
+const POLL_MS = 1000;
 
 interface LiveRun {
   run: Run | null;
@@ -55,9 +54,6 @@ interface LiveRun {
 export class RunEventHub {
   readonly #loadRun: (id: string) => Promise<Run>;
   readonly #clock: Clock;
-  readonly #intervalMs: number;
-  readonly #pollMs: number;
-  readonly #queueLimit: number;
   readonly #unsubscribe: (() => void) | null;
   readonly #live = new Map<string, LiveRun>();
   #pollTimer: number | null = null;
@@ -67,10 +63,7 @@ export class RunEventHub {
   constructor(options: RunEventHubOptions) {
     this.#loadRun = options.loadRun;
     this.#clock = options.clock ?? systemClock;
-    this.#intervalMs = options.intervalMs ?? 250;
-    this.#pollMs = options.pollMs ?? 1000;
-    this.#queueLimit = options.queueLimit ?? QUEUE_LIMIT;
-    this.#unsubscribe = options.subscribe?.((e) => this.onEngineEvent(e)) ?? null;
+    this.#unsubscribe = options.subscribe?.((e) => this.#onEngineEvent(e)) ?? null;
   }
 
   /**
@@ -105,7 +98,7 @@ export class RunEventHub {
    */
   async subscribe(runId: string): Promise<RunSubscription> {
     const live = this.#entry(runId);
-    const sub = new RunSubscription(runId, this.#queueLimit, (s) => this.#detach(s));
+    const sub = new RunSubscription(runId, QUEUE_LIMIT, (s) => this.#detach(s));
     live.subs.add(sub);
     let run: Run;
     try {
@@ -133,7 +126,7 @@ export class RunEventHub {
   }
 
   /** Feeds one engine event (the constructor's `subscribe` calls this). */
-  onEngineEvent(event: EngineEvent): void {
+  #onEngineEvent(event: EngineEvent): void {
     if (this.#closed) return;
     if (event.type === "progress") this.#onProgress(event.runId, event.event as PullEvent);
     else this.#onRun(event.run);
@@ -200,7 +193,7 @@ export class RunEventHub {
     live.tracker.apply(event);
     live.dirty = true;
     if (live.subs.size === 0 || live.timer !== null) return;
-    const wait = live.lastPublish + this.#intervalMs - this.#clock.now();
+    const wait = live.lastPublish + PROGRESS_INTERVAL_MS - this.#clock.now();
     if (wait <= 0) this.#publishProgress(live);
     else {
       live.timer = this.#clock.setTimer(() => {
@@ -259,7 +252,7 @@ export class RunEventHub {
           if (live.subs.size > 0) return this.#armPoll();
         }
       });
-    }, this.#pollMs);
+    }, POLL_MS);
   }
 
   /** Re-reads runs with subscribers that reported nothing locally for a while. */
@@ -269,7 +262,7 @@ export class RunEventHub {
     try {
       const now = this.#clock.now();
       const quiet = [...this.#live].filter(([, l]) =>
-        l.subs.size > 0 && now - l.lastEvent >= this.#pollMs
+        l.subs.size > 0 && now - l.lastEvent >= POLL_MS
       );
       for (const [id, live] of quiet) {
         let run: Run;
