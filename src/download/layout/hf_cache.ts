@@ -149,18 +149,16 @@ export async function linkSnapshotFile(
   if (options.copy) return await copySnapshotFile(repo, commit, relPath, etag);
   const link = snapshotFilePath(repo, commit, relPath);
   const target = snapshotLinkTarget(repo, commit, relPath, etag);
-  let absent = false;
-  try {
-    // The common case of a re-pull: already linked, nothing to write.
-    if (Deno.readLinkSync(link) === target) return link;
-  } catch (err) {
-    // absent, or a plain file: replace it below
-    absent = err instanceof Deno.errors.NotFound;
-  }
   await ensureRepoFolders(repo);
-  // Nothing there (a fresh pull): the link is made under its own name at once; a reader sees
-  // it absent or whole all the same. Its folder is made when the link says it is missing.
-  if (absent && await symlinkIfAbsent(target, link)) return link;
+  // Nothing there yet (a fresh pull): the link is made under its own name at once; a reader
+  // sees it absent or whole all the same. Its folder is made when the link says it is missing.
+  if (symlinkIfAbsent(target, link)) return link;
+  try {
+    // Already linked (a re-pull), nothing to write.
+    if (Deno.readLinkSync(link) === target) return link;
+  } catch {
+    // a plain file (or gone again): replace it below
+  }
   await Deno.mkdir(dirname(link), { recursive: true });
   // A short temporary name beside the link: a legal 255-byte file name plus a suffix is not.
   const temp = join(dirname(link), `.nightpull-${crypto.randomUUID().slice(0, 8)}.tmp`);
@@ -170,15 +168,15 @@ export async function linkSnapshotFile(
 }
 
 /** Makes `link`; false when something is there already (then it is replaced with a rename). */
-async function symlinkIfAbsent(target: string, link: string): Promise<boolean> {
+function symlinkIfAbsent(target: string, link: string): boolean {
   for (let round = 0;; round++) {
     try {
-      await Deno.symlink(target, link);
+      Deno.symlinkSync(target, link); // a metadata step: cheaper than an async op's hop
       return true;
     } catch (err) {
       if (err instanceof Deno.errors.AlreadyExists) return false;
       if (!(err instanceof Deno.errors.NotFound) || round > 0) throw err;
-      await Deno.mkdir(dirname(link), { recursive: true });
+      Deno.mkdirSync(dirname(link), { recursive: true });
     }
   }
 }

@@ -50,7 +50,7 @@ function start(dir: string, entry: FolderSyncs): Promise<void> {
 async function fsyncFolder(dir: string): Promise<void> {
   let handle: Deno.FsFile | undefined;
   try {
-    handle = await Deno.open(dir, { read: true });
+    handle = Deno.openSync(dir, { read: true });
     await handle.sync();
   } catch {
     // Some platforms cannot open or fsync a directory; the rename itself is still atomic.

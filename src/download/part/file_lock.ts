@@ -109,7 +109,7 @@ export async function acquireFileLock(
   let pause = FIRST_POLL_MS;
   for (;;) {
     signal?.throwIfAborted();
-    const file = await _tryLockFile(lockPath);
+    const file = _tryLockFile(lockPath);
     if (file) return heldLock(lockPath, file, waited);
     if (!waited) {
       waited = true;
@@ -121,17 +121,21 @@ export async function acquireFileLock(
 }
 
 /** One attempt without waiting: the held lock, or undefined when someone else holds it. */
-export async function tryFileLock(lockPath: string): Promise<FileLock | undefined> {
-  const file = await _tryLockFile(lockPath);
-  return file ? heldLock(lockPath, file, false) : undefined;
+export function tryFileLock(lockPath: string): Promise<FileLock | undefined> {
+  try {
+    const file = _tryLockFile(lockPath);
+    return Promise.resolve(file ? heldLock(lockPath, file, false) : undefined);
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** One non-blocking attempt: the open, locked file, or undefined when someone else holds it. */
-async function _tryLockFile(lockPath: string): Promise<Deno.FsFile | undefined> {
-  const file = await openLockFile(lockPath);
+function _tryLockFile(lockPath: string): Deno.FsFile | undefined {
+  const file = openLockFile(lockPath);
   let keep = false;
   try {
-    if (!await file.tryLock(true)) return undefined;
+    if (!file.tryLockSync(true)) return undefined;
     // A lock on an inode that is no longer (or never was) the one at the path excludes nobody:
     // another tool may have replaced or removed the file between our open and our lock.
     // (Synchronous stats: metadata lookups cost less than an async op's thread-pool hop.)
@@ -152,31 +156,36 @@ async function _tryLockFile(lockPath: string): Promise<Deno.FsFile | undefined> 
 // flock needs no write access: a lock file another user created (a shared cache) is opened
 // read-only when it cannot be opened for writing, as filelock does.
 // Its folder is made only when the open says it is missing (once per folder, not per lock).
-async function openLockFile(lockPath: string): Promise<Deno.FsFile> {
+// Synchronous: opening, locking and unlocking a lock file take microseconds, less than the
+// thread-pool hop of an async op (a pull of many small files takes thousands of locks).
+function openLockFile(lockPath: string): Deno.FsFile {
   for (let round = 0;; round++) {
     try {
-      return await Deno.open(lockPath, { read: true, write: true, create: true, mode: 0o664 });
+      return Deno.openSync(lockPath, { read: true, write: true, create: true, mode: 0o664 });
     } catch (err) {
       if (err instanceof Deno.errors.NotFound && round === 0) {
-        await Deno.mkdir(dirname(lockPath), { recursive: true });
+        Deno.mkdirSync(dirname(lockPath), { recursive: true });
         continue;
       }
       if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
-      return await Deno.open(lockPath, { read: true });
+      return Deno.openSync(lockPath, { read: true });
     }
   }
 }
 
 function heldLock(path: string, file: Deno.FsFile, waited: boolean): FileLock {
   let open = true;
-  const release = async () => {
-    if (!open) return;
+  const release = () => {
+    if (!open) return Promise.resolve();
     open = false;
     try {
-      await file.unlock();
+      file.unlockSync();
+    } catch (err) {
+      return Promise.reject(err);
     } finally {
       file.close();
     }
+    return Promise.resolve();
   };
   return { path, waited, release, [Symbol.asyncDispose]: release };
 }

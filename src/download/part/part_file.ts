@@ -125,12 +125,13 @@ export async function commitPart(
   options: { sidecar?: boolean } = {},
 ): Promise<void> {
   const dir = dirname(finalPath);
+  // synchronous: a rename is a metadata step, cheaper than an async op's thread-pool hop
   try {
-    await Deno.rename(partPath, finalPath);
+    Deno.renameSync(partPath, finalPath);
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.rename(partPath, finalPath);
+    Deno.mkdirSync(dir, { recursive: true });
+    Deno.renameSync(partPath, finalPath);
   }
   await syncDirectory(dir);
   if (options.sidecar !== false) await removePartState(partPath);

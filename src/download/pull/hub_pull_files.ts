@@ -28,7 +28,14 @@ import { TransferMeter } from "../transfer/transfer_meter.ts";
 import { eachLimited } from "./each_limited.ts";
 import { describeFileError } from "./file_error.ts";
 import { guardJobPaths, type HubPull } from "./hub_pull_setup.ts";
-import { fileStamp, KnownFiles, type Presence, UNCHANGED, type Verified } from "./known_files.ts";
+import {
+  type FileStamp,
+  fileStamp,
+  KnownFiles,
+  type Presence,
+  UNCHANGED,
+  type Verified,
+} from "./known_files.ts";
 import type { SymlinkGuard } from "../layout/symlink_guard.ts";
 import { PartsIn } from "../layout/leftover_parts.ts";
 import type { RecordOptions } from "../layout/verified_file.ts";
@@ -247,7 +254,12 @@ export class HubPullFiles {
   async #prepare(job: BlobJob, leftovers: boolean): Promise<void> {
     const { request, guard, target, listed } = this.#run;
     await this.#space.checkSoon();
-    await guardJobPaths(this.#sweeps.of(guard), job, target);
+    // In the hf cache the fetcher checks the part and the blob's folders right before it writes
+    // and renames, and #record the snapshot's; checked here as well: a job with leftovers to
+    // adopt (moved and read first, here), and a local dir (metadata written when recorded).
+    if (leftovers || target.layout !== "hf-cache") {
+      await guardJobPaths(this.#sweeps.of(guard), job, target);
+    }
     if (leftovers) await adoptLeftoverPart(job, target.layout, listed);
     // --force-download starts over (with the lock held: the part is nobody else's now)
     if (request.force) await discardPart(job.partPath);
@@ -318,7 +330,7 @@ export class HubPullFiles {
     this.bytes += result.bytesTransferred;
     const hashes = { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 };
     const guard = this.#sweeps.of(this.#run.guard);
-    await this.#record(job, hashes, await fileStamp(job.dataPath), guard);
+    await this.#record(job, hashes, await landedStamp(job.dataPath), guard);
     for (const file of job.files) {
       this.done++;
       ctx.onEvent?.({ type: "file", path: file.path, status: "done", bytes: job.size });
@@ -342,3 +354,17 @@ export class HubPullFiles {
 }
 
 const NO_RECORDS = new KnownFiles([]);
+
+/**
+ * The stamp of a file this pull just renamed into place: a synchronous `lstat` (a regular file
+ * has no link to follow, and the async `stat` costs a thread-pool hop and a walk of the path).
+ */
+async function landedStamp(path: string): Promise<FileStamp | undefined> {
+  try {
+    const info = Deno.lstatSync(path);
+    if (info.isFile) return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0, ino: info.ino };
+  } catch {
+    return undefined;
+  }
+  return await fileStamp(path); // replaced by a link meanwhile: what it points at, if a file
+}

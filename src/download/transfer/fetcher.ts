@@ -114,12 +114,14 @@ export async function fetchFile(opts: FetchFileOptions): Promise<FetchFileResult
   }
   const ctx = transferContext(opts, signal, name);
   try {
-    await opts.guardPath?.(opts.partPath, { leaf: true });
-    await opts.guardPath?.(opts.finalPath);
     if (isSmall(ctx)) {
+      // The part's folders only: its creation (`createNew`) never goes through a link at the
+      // part's own name, it fails and the resumable path below checks that name first.
+      await guardPaths(opts, { leaf: false });
       const outcome = await fetchSmall(ctx, (o) => verified(ctx, o));
       if (outcome) return await publish(ctx, opts, outcome, { resumedFrom: 0, sidecar: false });
     }
+    await guardPaths(opts, { leaf: true });
     await Deno.mkdir(dirname(opts.partPath), { recursive: true });
     let resumedFrom: number | undefined;
     for (let round = 0;; round++) {
@@ -200,6 +202,19 @@ function transferContext(
     pinned: (opts.pinned ?? false) &&
       (expected.sha256 !== undefined || expected.gitSha1 !== undefined),
   };
+}
+
+/**
+ * Checks the part (`leaf`: the part's own name too) and the final path's folders; the final
+ * path's folders are not looked at twice when they are the part's.
+ */
+export async function guardPaths(
+  opts: Pick<FetchFileOptions, "partPath" | "finalPath" | "guardPath">,
+  { leaf }: { leaf: boolean },
+): Promise<void> {
+  if (!opts.guardPath) return;
+  await opts.guardPath(opts.partPath, { leaf });
+  if (dirname(opts.finalPath) !== dirname(opts.partPath)) await opts.guardPath(opts.finalPath);
 }
 
 /** A file small and known enough to fetch whole into memory (small_file.ts). */

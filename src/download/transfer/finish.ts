@@ -9,6 +9,7 @@
  * ```
  * @module
  */
+import { dirname } from "node:path";
 import { NightpullError } from "../../errors.ts";
 import { hashPrefix } from "../verify/checksum.ts";
 import { commitPart, discardPart } from "../part/part_file.ts";
@@ -123,7 +124,8 @@ export async function publish(
   const digests = outcome.digests;
   // right before the rename: a folder swapped for a link during the transfer is caught here
   await guardPath?.(ctx.partPath, { leaf: true });
-  await guardPath?.(finalPath);
+  // the part's check covered the folders of a final path beside it
+  if (dirname(finalPath) !== dirname(ctx.partPath)) await guardPath?.(finalPath);
   await commitPart(ctx.partPath, finalPath, { sidecar: how.sidecar });
   return {
     size: outcome.size,

@@ -15,7 +15,6 @@
 import { dirname } from "node:path";
 import { BodyReader, fillCatching } from "./body_reader.ts";
 import { checkAnnouncedSize, contentLength } from "./response_facts.ts";
-import { writeFully } from "../part/part_file.ts";
 import { FileDigest } from "../verify/checksum.ts";
 import { isStrongEtag, normalizeEtag } from "../net/remote_file.ts";
 import { NightpullError, osWriteError } from "../../errors.ts";
@@ -51,7 +50,7 @@ export async function fetchSmall(
   verify: (outcome: TransferOutcome) => Promise<TransferOutcome>,
 ): Promise<TransferOutcome | undefined> {
   const size = ctx.expected.size!;
-  const file = await createPart(ctx.partPath);
+  const file = createPart(ctx.partPath);
   if (!file) return undefined;
   try {
     const body = await withRetries(ctx, () => 0, () => attempt(ctx, size));
@@ -61,7 +60,7 @@ export async function fetchSmall(
     }
     const outcome = await verify(body.outcome);
     try {
-      await writeFully(file, body.bytes);
+      for (let at = 0; at < body.bytes.length;) at += file.writeSync(body.bytes.subarray(at));
       await file.syncData();
     } catch (err) {
       throw osWriteError(err, ctx.partPath) ?? err;
@@ -73,16 +72,16 @@ export async function fetchSmall(
 }
 
 /** A new, empty part (its folder made when missing); undefined when one exists already. */
-async function createPart(path: string): Promise<Deno.FsFile | undefined> {
+function createPart(path: string): Deno.FsFile | undefined {
   for (let round = 0;; round++) {
     try {
-      return await Deno.open(path, { write: true, createNew: true });
+      return Deno.openSync(path, { write: true, createNew: true });
     } catch (err) {
       if (err instanceof Deno.errors.AlreadyExists) return undefined;
       if (!(err instanceof Deno.errors.NotFound) || round > 0) {
         throw osWriteError(err, path) ?? err;
       }
-      await Deno.mkdir(dirname(path), { recursive: true });
+      Deno.mkdirSync(dirname(path), { recursive: true });
     }
   }
 }
