@@ -89,8 +89,9 @@ function markUnchanged(scan: PresenceScan, known: KnownFiles, job: BlobJob, at: 
   return true;
 }
 
+/** The job's first repo path: in path order, a batch's records are one key range. */
 function firstPath(job: BlobJob): string {
-  return job.files[0].localPath;
+  return job.files[0].path;
 }
 
 /** The hf cache's other snapshot commits (their records vouch for the same blobs). */

@@ -142,23 +142,19 @@ function onlyPaths(files: HubFile[], paths: string[]): HubFile[] {
  */
 export function planJobs(files: HubFile[], target: PullTarget): BlobJob[] {
   const jobs = new Map<string, BlobJob>();
+  let snapshot: SnapshotDir | undefined;
   for (const file of files) {
     const etag = blobEtag(file);
-    const expected = file.lfs
-      ? { sha256: file.lfs.oid.toLowerCase() }
-      : { gitSha1: file.oid.toLowerCase() };
+    const expected = file.lfs ? { sha256: lower(file.lfs.oid) } : { gitSha1: lower(file.oid) };
     const size = file.lfs?.size ?? file.size;
     if (target.layout === "hf-cache") {
-      const localPath = snapshotFilePath(target.repo, target.commit, file.path);
+      const snapshotFile = new SnapshotFile(file.path, snapshot ??= new SnapshotDir(target));
       const existing = jobs.get(etag);
       if (existing) {
-        existing.files.push({ path: file.path, localPath });
+        existing.files.push(snapshotFile);
         continue;
       }
-      jobs.set(
-        etag,
-        new HfCacheBlobJob(target.repo, etag, size, expected, { path: file.path, localPath }),
-      );
+      jobs.set(etag, new HfCacheBlobJob(target.repo, etag, size, expected, snapshotFile));
     } else {
       const localPath = resolveInside(target.dir, file.path);
       jobs.set(localPath, {
@@ -218,6 +214,42 @@ export class ConnectionBudget {
   release(n: number): void {
     this.#free += n;
     for (const wake of this.#waiting.splice(0)) wake();
+  }
+}
+
+/** `text` in lower case; the same string (not a copy of it) when it already is. */
+function lower(text: string): string {
+  const low = text.toLowerCase();
+  return low === text ? text : low;
+}
+
+/** `snapshots/<commit>/` of one pull, for {@linkcode SnapshotFile}. */
+class SnapshotDir {
+  readonly prefix: string;
+  constructor(readonly target: Extract<PullTarget, { layout: "hf-cache" }>) {
+    this.prefix = snapshotFilePath(target.repo, target.commit, "x").slice(0, -1);
+  }
+}
+
+/**
+ * A file of an hf-cache job. Its local path is the snapshot folder plus its repo path for any
+ * plain path, so it is worked out when asked for rather than kept: 100,000 files do not hold
+ * 100,000 long path strings. A path `join` would normalize keeps its own.
+ */
+class SnapshotFile implements JobFile {
+  readonly #dir: SnapshotDir;
+  readonly #local: string | undefined;
+
+  constructor(readonly path: string, dir: SnapshotDir) {
+    this.#dir = dir;
+    const local = snapshotFilePath(dir.target.repo, dir.target.commit, path);
+    const plain = local.length === dir.prefix.length + path.length &&
+      local.startsWith(dir.prefix) && local.endsWith(path);
+    this.#local = plain ? undefined : local;
+  }
+
+  get localPath(): string {
+    return this.#local ?? this.#dir.prefix + this.path;
   }
 }
 
