@@ -152,12 +152,18 @@ export class Engine {
 
   /**
    * Re-reads one schedule's state (or all) and rescans pending runs after a local change;
-   * `runs: false` (a new schedule, which has none) skips the rescan.
+   * `runs: false` (a new schedule, which has none) skips the rescan, and `nextAt` (the state
+   * just written) arms the schedule without reading it back.
    */
-  notifyChanged(scheduleId?: string, opts: { runs?: boolean } = {}): void {
+  notifyChanged(
+    scheduleId?: string,
+    opts: { runs?: boolean; nextAt?: number | null } = {},
+  ): void {
     if (!this.#started || this.#stopping) return;
     this.#track((async () => {
-      if (scheduleId) {
+      if (scheduleId && opts.nextAt !== undefined) {
+        if (!this.#schedules.isFiring(scheduleId)) this.#schedules.arm(scheduleId, opts.nextAt);
+      } else if (scheduleId) {
         // hard-deleted: its runs are gone from the store; stop what still runs here
         if (!(await this.#schedules.reload(scheduleId))) this.#runs.cancelSchedule(scheduleId);
       } else await this.#reloadStates();

@@ -68,7 +68,7 @@ export async function createScheduleFromInput(
     }
   }
   ctx.log.info("schedule.created", { scheduleId: schedule.id, name: schedule.name });
-  ctx.changed(schedule.id, { runs: false });
+  ctx.changed(schedule.id, { runs: false, nextAt: state.nextAt });
   return { ...schedule, nextRunAt: state.nextAt === null ? null : iso(state.nextAt) };
 }
 

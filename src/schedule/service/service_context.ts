@@ -25,9 +25,10 @@ export interface ServiceContext {
   historyMs: number;
   /**
    * Tells the engine (it re-arms) and listeners that schedule `id` (none: a one-off) changed;
-   * `runs: false` when no run can have changed (a new schedule), sparing the engine a rescan.
+   * a new schedule passes `runs: false` (it has none) and its `nextAt`, sparing the engine a
+   * rescan of runs and a read of the state just written.
    */
-  changed: (id?: string, opts?: { runs?: boolean }) => void;
+  changed: (id?: string, opts?: { runs?: boolean; nextAt?: number | null }) => void;
 }
 
 /** A `conflict` error about schedule `id`. */

@@ -84,6 +84,21 @@ Deno.test("engine: two engines on one KV file run each occurrence exactly once",
   }
 });
 
+Deno.test("engine: a schedule created through this process's service is armed at once, before any poll", async () => {
+  const calls: { runId: string; attempt: number }[] = [];
+  // polls an hour apart: only the service's notice can arm the new schedule within seconds
+  const r = await rig(recordingExecutor(calls), { engine: { pollMs: 3_600_000 } });
+  try {
+    await r.engine.start();
+    const s = await r.service.create({ source: "hf:org/model", trigger: EVERY_SECOND });
+    await tick({ clock: r.clock, engines: [r.engine] }, 3);
+    const runs = (await listRuns(r.kv, s.id)).items;
+    assert.equal(runs.length, 3, `ran ${runs.length} times`);
+  } finally {
+    await r.close();
+  }
+});
+
 Deno.test("engine: a schedule created in another process is picked up by polling", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/shared.kv`;
