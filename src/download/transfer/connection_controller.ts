@@ -5,9 +5,9 @@
  * count before when adding made it clearly slower. The ramp itself is the one the file
  * workers use too (adaptive_ramp.ts); this fits it to connections.
  *
- * A step's rate is measured over `windowMs`, from `settleMs` after the step once every new
- * connection has its first bytes (a round trip, a first byte: the rate shows after a few
- * hundred KB); the step is kept when the rate grew by at least half of what the added
+ * A step's rate is measured from `settleMs` after the step once every new connection has its
+ * first bytes (a round trip, a first byte), over `windowMs` and at least 1 MiB per connection
+ * (400 ms at most): the rate shows after a few hundred KB per connection. The step is kept when the rate grew by at least half of what the added
  * connections would add at the earlier per-connection rate. Steps double the count, or
  * quadruple it after a step whose connections each brought their full share.
  *
@@ -25,8 +25,12 @@ import { AdaptiveRamp } from "./adaptive_ramp.ts";
 export const INITIAL_CONNECTIONS = 4;
 /** Time new connections get, once they have their first bytes, before their rate counts. */
 export const CONNECTION_SETTLE_MS = 50;
-/** Length of one rate measurement. */
-export const CONNECTION_WINDOW_MS = 200;
+/** Shortest rate measurement: it ends once every connection has moved {@link WINDOW_BYTES}. */
+export const CONNECTION_WINDOW_MS = 100;
+/** Longest rate measurement (a slow link: few bytes per connection). */
+export const CONNECTION_LONG_WINDOW_MS = 400;
+/** Bytes per connection a window needs to end before the longest: a few socket reads each. */
+export const WINDOW_BYTES = 1024 * 1024;
 
 /** Options of {@link ConnectionController}. */
 interface ControllerOptions {
@@ -55,6 +59,8 @@ export class ConnectionController {
       initial: options.initial ?? INITIAL_CONNECTIONS,
       settleMs: options.settleMs ?? CONNECTION_SETTLE_MS,
       windowMs: options.windowMs ?? CONNECTION_WINDOW_MS,
+      longWindowMs: Math.max(options.windowMs ?? 0, CONNECTION_LONG_WINDOW_MS),
+      enough: (_ms, [bytes], connections) => bytes >= connections * WINDOW_BYTES,
       requiredGain: 0.5,
       growth: 2,
       fastGrowth: 4,

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  CONNECTION_LONG_WINDOW_MS,
   CONNECTION_SETTLE_MS,
   CONNECTION_WINDOW_MS,
   ConnectionController,
   type Decision,
   INITIAL_CONNECTIONS,
+  WINDOW_BYTES,
 } from "../../../src/download/transfer/connection_controller.ts";
 
 /**
@@ -100,10 +102,29 @@ Deno.test("connection controller: a window opens once the new connections have t
   const open = CONNECTION_SETTLE_MS + 550;
   assert.deepEqual(control.observe(open, 1000, true), none); // the window opens here
   assert.deepEqual(control.observe(open + CONNECTION_WINDOW_MS - 1, 9e9), none, "too short");
-  assert.deepEqual(control.observe(open + CONNECTION_WINDOW_MS, 2000), { add: 4, drop: 0 });
+  const enough = 1000 + INITIAL_CONNECTIONS * WINDOW_BYTES;
+  assert.deepEqual(control.observe(open + CONNECTION_WINDOW_MS, enough), { add: 4, drop: 0 });
   assert.equal(control.target, 8);
   // the next step settles again from the step, and again waits for first bytes
-  assert.deepEqual(control.observe(open + CONNECTION_WINDOW_MS + 1000, 3000, false), none);
+  assert.deepEqual(control.observe(open + CONNECTION_WINDOW_MS + 1000, enough, false), none);
+});
+
+Deno.test("connection controller: a slow link's window lasts until each connection moved 1 MiB, or the longest", () => {
+  const none = { add: 0, drop: 0 };
+  const start = (control: ConnectionController) => {
+    control.observe(0, 0);
+    control.observe(CONNECTION_SETTLE_MS, 0); // the window opens
+    return CONNECTION_SETTLE_MS;
+  };
+  const slow = new ConnectionController({ max: 8 });
+  const open = start(slow);
+  const short = INITIAL_CONNECTIONS * WINDOW_BYTES - 1;
+  assert.deepEqual(slow.observe(open + CONNECTION_WINDOW_MS, short), none, "too few bytes");
+  assert.deepEqual(slow.observe(open + 2 * CONNECTION_WINDOW_MS, short + 1), { add: 4, drop: 0 });
+  const slower = new ConnectionController({ max: 8 });
+  start(slower);
+  assert.deepEqual(slower.observe(open + CONNECTION_LONG_WINDOW_MS - 1, 1000), none);
+  assert.deepEqual(slower.observe(open + CONNECTION_LONG_WINDOW_MS, 1000), { add: 4, drop: 0 });
 });
 
 Deno.test("connection controller: one connection allowed, or a start at the most: nothing to adapt", () => {
