@@ -329,8 +329,9 @@ export class HubPullFiles {
     const first = job.files[0];
     this.bytes += result.bytesTransferred;
     const hashes = { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 };
-    const guard = this.#sweeps.of(this.#run.guard);
-    await this.#record(job, hashes, await landedStamp(job.dataPath), guard);
+    // The guard itself, not a sweep: a folder swapped for a link since the last file is caught
+    // before a link is made through it (a few synchronous lstats of folders, no more).
+    await this.#record(job, hashes, await landedStamp(job.dataPath), this.#run.guard);
     for (const file of job.files) {
       this.done++;
       ctx.onEvent?.({ type: "file", path: file.path, status: "done", bytes: job.size });

@@ -77,7 +77,10 @@ interface PresenceOptions {
 /** The stamp of the regular file at `path` (symlinks followed), or undefined. */
 export async function fileStamp(path: string): Promise<FileStamp | undefined> {
   try {
-    const info = await Deno.stat(path);
+    // a synchronous lstat first: a regular file (the common case) has no link to follow, and
+    // an async stat costs a thread-pool hop and a permission walk of the path
+    let info = Deno.lstatSync(path);
+    if (info.isSymlink) info = await Deno.stat(path);
     if (!info.isFile) return undefined;
     return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0, ino: info.ino };
   } catch {
