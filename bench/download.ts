@@ -1,7 +1,10 @@
 /**
  * Download throughput and memory against the tools people use today, in one run:
  * nginx (Debian's /usr/sbin/nginx) serves 1 GiB and 4 GiB files on loopback, and
- * - `curl -s -o` vs our `fetchFile` on one connection with SHA-256 verification,
+ * - `curl -s -o` vs our `fetchFile` on one connection with SHA-256 verification and the fsync
+ *   before the rename; what the fsyncs cost shows apart in two more rows: ours with every fsync
+ *   made a no-op (run under `eatmydata`, as curl -o does none) vs `curl -o`, and ours as it is
+ *   vs `curl -o f && sync f` (curl and its `sync f` timed apart),
  * - `aria2c -x8 -s8 -k1M --file-allocation=none` vs our `connections: 8`,
  * - verified and durable, process to process: `nightpull pull URL --sha256 HEX` (default
  *   connections) vs `curl -o f && sha256sum f && sync f` (each part timed, so what the hash
@@ -46,14 +49,16 @@ export async function main(print = true): Promise<BenchRow[]> {
     await using nginx = await startNginx(run);
     const out = join(run, "out");
     const url = (f: ServedFile) => `${nginx.url}/${f.name}`;
-    const ours = (f: ServedFile, connections: number, discardOnly = false) =>
-      runOurs(out, f, url(f), url(warm), connections, discardOnly);
+    const ours = (f: ServedFile, connections: number, discardOnly = false, noSync = false) =>
+      runOurs(out, f, url(f), url(warm), connections, { discardOnly, noSync });
     const curl = await which("curl");
     const aria2c = await which("aria2c");
+    const eatmydata = await which("eatmydata");
     const times: Record<string, number[]> = {
       curl: [],
       sync: [],
       single: [],
+      singleNoSync: [],
       aria2c: [],
       multi: [],
       durable: [],
@@ -72,11 +77,16 @@ export async function main(print = true): Promise<BenchRow[]> {
     for (let round = 0; round < rounds; round++) {
       if (curl) {
         await fresh();
-        times.curl.push(await tool(curl, ["-s", "-o", join(out, "curl.bin"), url(small)]));
-        times.sync.push(await tool("sync", []));
+        const file = join(out, "curl.bin");
+        times.curl.push(await tool(curl, ["-s", "-o", file, url(small)]));
+        times.sync.push(await tool("sync", [file]));
       }
       await fresh();
       times.single.push((await ours(small, 1)).ms);
+      if (eatmydata) {
+        await fresh();
+        times.singleNoSync.push((await ours(small, 1, false, true)).ms);
+      }
       if (aria2c) {
         await fresh();
         const args = ["-q", "-x8", "-s8", "-k1M", "--file-allocation=none"];
@@ -103,7 +113,7 @@ export async function main(print = true): Promise<BenchRow[]> {
     await fresh();
     const floor8 = await ours(big, 8, true);
     const floor1 = await ours(big, 1, true);
-    const rows = tableRows(times, { small, big, memory8, memory1, curl, aria2c });
+    const rows = tableRows(times, { small, big, memory8, memory1, curl, aria2c, eatmydata });
     if (print) printTable(rows);
     printNotes(times, rounds, floor8, floor1);
     return rows;
@@ -120,6 +130,7 @@ interface Measured {
   memory1: ChildReport;
   curl?: string;
   aria2c?: string;
+  eatmydata?: string;
 }
 
 function tableRows(times: Record<string, number[]>, m: Measured): BenchRow[] {
@@ -139,7 +150,21 @@ function tableRows(times: Record<string, number[]>, m: Measured): BenchRow[] {
   };
   const sum = (...parts: number[][]) => parts[0].map((_, i) => parts.reduce((s, p) => s + p[i], 0));
   if (m.curl) {
-    compare("1 GiB, 1 connection, SHA-256 (vs curl -o)", times.single, times.curl, 0.9);
+    compare("1 GiB, 1 connection, SHA-256, fsync (vs curl -o)", times.single, times.curl, 0.9);
+    if (m.eatmydata) {
+      compare(
+        "1 GiB, 1 connection, SHA-256, fsyncs made no-ops by eatmydata (vs curl -o)",
+        times.singleNoSync,
+        times.curl,
+        0.9,
+      );
+    } else rows.push(skipped("1 GiB, 1 connection, no fsync (vs curl -o)", "eatmydata missing"));
+    compare(
+      "1 GiB, 1 connection, SHA-256, fsync (vs curl -o f && sync f)",
+      times.single,
+      sum(times.curl, times.sync),
+      1.0,
+    );
     compare(
       "1 GiB, verified and durable, nightpull pull process (vs curl -o f && sha256sum f && sync f)",
       times.durable,
@@ -171,13 +196,13 @@ function printNotes(
   const all = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(" ");
   const best = (xs: number[]) => `${(Math.min(...xs) / 1000).toFixed(2)} s`;
   console.log(
-    `best of ${rounds}, interleaved; runs (s): curl ${all(times.curl)} | ours-1 ${
-      all(times.single)
-    } | aria2c ${all(times.aria2c)} | ours-8 ${all(times.multi)} | nightpull pull ${
-      all(times.durable)
-    } | curl ${all(times.curlDurable)} + sha256sum ${all(times.sha256sum)} + sync f ${
-      all(times.syncFile)
-    }`,
+    `best of ${rounds}, interleaved; runs (s): curl ${all(times.curl)} + sync f ${
+      all(times.sync)
+    } | ours-1 ${all(times.single)} | ours-1 without fsync ${all(times.singleNoSync)} | aria2c ${
+      all(times.aria2c)
+    } | ours-8 ${all(times.multi)} | nightpull pull ${all(times.durable)} | curl ${
+      all(times.curlDurable)
+    } + sha256sum ${all(times.sha256sum)} + sync f ${all(times.syncFile)}`,
   );
   const floor = (r: ChildReport) => mib(r.peakKiB - r.coldKiB);
   console.log(
@@ -186,10 +211,14 @@ function printNotes(
       `${floor(floor8)} on 8 connections, ${floor(floor1)} on 1`,
   );
   if (times.curl.length) {
-    const durable = Math.min(...times.curl.map((t, i) => t + times.sync[i]));
+    const fsyncCost = times.singleNoSync.length
+      ? `; what our fsyncs cost: best ${best(times.single)} with them, ${
+        best(times.singleNoSync)
+      } without (eatmydata)`
+      : "";
     console.log(
       `ours includes verification, fsync and rename; the 1- and 8-connection baselines neither ` +
-        `hash nor fsync (curl -o followed by sync: best ${(durable / 1000).toFixed(2)} s); ` +
+        `hash nor fsync${fsyncCost}; ` +
         `the durable baseline's parts, best: curl ${best(times.curlDurable)}, sha256sum ` +
         `${best(times.sha256sum)}, sync f ${best(times.syncFile)}`,
     );
@@ -212,7 +241,7 @@ async function runOurs(
   url: string,
   warmUrl: string,
   connections: number,
-  discardOnly: boolean,
+  { discardOnly = false, noSync = false }: { discardOnly?: boolean; noSync?: boolean },
 ): Promise<ChildReport> {
   const job: ChildJob = {
     url,
@@ -225,8 +254,11 @@ async function runOurs(
     discardOnly,
   };
   const entry = new URL("./download_child.ts", import.meta.url).pathname;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", entry, JSON.stringify(job)],
+  // eatmydata (LD_PRELOAD) turns fsync and fdatasync into no-ops: what the download costs
+  // without durability, on the same footing as curl -o
+  const command = [...noSync ? ["eatmydata"] : [], Deno.execPath()];
+  const { code, stdout, stderr } = await new Deno.Command(command[0], {
+    args: [...command.slice(1), "run", "-A", entry, JSON.stringify(job)],
     stdout: "piped",
     stderr: "piped",
   }).output();
