@@ -134,17 +134,22 @@ async function runConnections(
   fail: (err: unknown) => void,
 ): Promise<void> {
   const running: Promise<void>[] = [];
-  let ended = 0;
+  /** Connections that ended before their first bytes (none to wait for). */
+  let endedEarly = 0;
   const open = (count: number) => {
     for (let i = 0; i < count; i++) {
       const connection = new RangeConnection(shared, running.length, bufferSize);
-      running.push(connection.run(queue).catch(fail).finally(() => ended++));
+      running.push(
+        connection.run(queue).catch(fail).finally(() => {
+          if (!connection.underWay) endedEarly++;
+        }),
+      );
     }
   };
   open(control.target);
   const sampler = setInterval(() => {
     // a step's rate counts once every connection it opened has its first bytes (or is over)
-    const ready = shared.underWay + ended >= running.length;
+    const ready = shared.underWay + endedEarly >= running.length;
     const decision = control.observe(performance.now(), shared.ctx.bytesTransferred, ready);
     if (decision.add > 0 && !shared.stop.aborted) open(decision.add);
     if (control.settled) clearInterval(sampler);

@@ -60,6 +60,11 @@ export class RangeConnection {
   #file: PositionedFile | undefined;
   #underWay = false;
 
+  /** True once this connection has received its first bytes. */
+  get underWay(): boolean {
+    return this.#underWay;
+  }
+
   /** Connection `id` of the download, filling `bufferSize` bytes between writes. */
   constructor(shared: RangeShared, id: number, bufferSize: number) {
     this.#shared = shared;
