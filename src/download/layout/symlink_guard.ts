@@ -27,8 +27,9 @@ export interface SymlinkGuard {
   check(path: string, options?: { leaf?: boolean }): Promise<void>;
   /**
    * A guard for one sweep over many paths (a pull's plan, a batch of present files): each
-   * folder found real is remembered and not looked at again by this sweep's guard, so checking
-   * 100,000 files in 100 folders costs about 100 `lstat`s, not millions. Leaves are always
+   * folder found real (or missing: what is below it does not exist yet) is remembered and not
+   * looked at again by this sweep's guard, so checking 100,000 files in 100 folders costs
+   * about 100 `lstat`s, not millions. Leaves are always
    * looked at (with `listLeaves`: each leaf's folder is listed once, for plans that check the
    * leaves of many files in few folders). Checks right before a rename use the guard itself.
    */
@@ -62,7 +63,13 @@ export function symlinkGuard(root: string): SymlinkGuard {
 function guardWith(base: string, sweep: Sweep | undefined): SymlinkGuard {
   return {
     root: base,
-    sweep: (o) => guardWith(base, { folders: new Set(), links: new Map(), list: !!o?.listLeaves }),
+    sweep: (o) =>
+      guardWith(base, {
+        folders: new Set(),
+        absent: new Set(),
+        links: new Map(),
+        list: !!o?.listLeaves,
+      }),
     async check(path, options = {}) {
       // A sweep that found the parent folder real found every folder above it real too.
       const cut = path.lastIndexOf(sep);
@@ -70,6 +77,8 @@ function guardWith(base: string, sweep: Sweep | undefined): SymlinkGuard {
         if (options.leaf) await leafCheck(base, sweep, path.slice(0, cut), path.slice(cut + 1));
         return;
       }
+      // ... and one that found it missing knows nothing below it exists yet
+      if (sweep && cut > 0 && sweep.absent.has(path.slice(0, cut))) return;
       const rel = below(base, path);
       if (rel === "" || rel.startsWith("..") || rel.startsWith(sep)) return;
       const parts = rel.split(sep);
@@ -78,7 +87,11 @@ function guardWith(base: string, sweep: Sweep | undefined): SymlinkGuard {
       for (let i = 0; i < folders; i++) {
         at = `${at}${sep}${parts[i]}`;
         if (sweep?.folders.has(at)) continue;
-        if (!await isRealOrAbsent(base, at)) return; // the rest is created as real folders
+        if (sweep?.absent.has(at)) return;
+        if (!await isRealOrAbsent(base, at)) {
+          sweep?.absent.add(at);
+          return; // the rest is created as real folders
+        }
         sweep?.folders.add(at);
       }
       if (options.leaf) await leafCheck(base, sweep, at, parts[folders]);
@@ -98,9 +111,11 @@ async function leafCheck(base: string, sweep: Sweep | undefined, folder: string,
   if (links.has(name)) await refuse(base, leaf);
 }
 
-/** What a sweep remembers: folders found real, and the links of each folder listed. */
+/** What a sweep remembers: folders found real or missing, and the links of each folder listed. */
 interface Sweep {
   folders: Set<string>;
+  /** Folders found missing: what this sweep checks below them is created as real folders. */
+  absent: Set<string>;
   links: Map<string, Set<string>>;
   /** Leaves by listing their folders (else an lstat each). */
   list: boolean;

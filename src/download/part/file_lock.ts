@@ -142,7 +142,9 @@ function _tryLockFile(lockPath: string): Deno.FsFile | undefined {
     const held = file.statSync();
     let current: Deno.FileInfo | undefined;
     try {
-      current = Deno.statSync(lockPath);
+      // lstat: no link to follow (the permission walk of a stat) unless the path is one
+      current = Deno.lstatSync(lockPath);
+      if (current.isSymlink) current = Deno.statSync(lockPath);
     } catch {
       current = undefined;
     }

@@ -35,3 +35,28 @@ Deno.test("symlink guard: links below the root refused, the root itself and miss
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("symlink guard: a folder a sweep found missing, made a link later, is refused by the guard and by a new sweep", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const outside = join(dir, "outside");
+    const root = join(dir, "root");
+    await Deno.mkdir(outside);
+    await Deno.mkdir(root);
+    const guard = symlinkGuard(root);
+    const sweep = guard.sweep();
+    // missing folders: fine, and every file below them checks without looking again
+    for (let i = 0; i < 3; i++) await sweep.check(join(root, "later", "sub", `f${i}.bin`));
+    await sweep.check(join(root, "later", `g.bin`), { leaf: true });
+    await Deno.symlink(outside, join(root, "later"));
+    for (const check of [guard, guard.sweep()]) {
+      const err = await check.check(join(root, "later", "sub", "f9.bin")).then(
+        () => null,
+        (e) => e,
+      );
+      assert.ok(err instanceof NightpullError && err.code === "unsafe_path", String(err));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
