@@ -14,6 +14,7 @@
 import { NightpullError } from "../errors.ts";
 import { commitWithRetry, retryWhileLocked, updateWithCheck } from "./commit.ts";
 import { manifestKey, manifestPrefix } from "./keys.ts";
+import { bumpManifestVersion } from "./snapshot_stamps.ts";
 
 /** How a file was laid out on disk. */
 type ManifestLayout = "hf-cache" | "local-dir" | "url";
@@ -88,7 +89,8 @@ export async function putManifestEntry(kv: Deno.Kv, entry: ManifestEntry): Promi
   const key = checkedManifestKey(entry.source, entry.localPath);
   await updateWithCheck(async () => {
     const current = await kv.get(key);
-    return { op: kv.atomic().check(current).set(key, entry), result: true };
+    const op = kv.atomic().check(current).set(key, entry);
+    return { op: bumpManifestVersion(op, entry.source), result: true };
   });
 }
 
@@ -107,7 +109,8 @@ export async function deleteManifestEntry(
   source: string,
   localPath: string,
 ): Promise<void> {
-  await retryWhileLocked(() => kv.delete(checkedManifestKey(source, localPath)));
+  const key = checkedManifestKey(source, localPath);
+  await commitWithRetry(() => bumpManifestVersion(kv.atomic().delete(key), source));
 }
 
 /** Lists records, all sources or one, ordered by source then local path; cursor-paginated. */
@@ -165,24 +168,31 @@ const MANIFEST_BATCH_KEY_BYTES = 72_000;
 
 /**
  * Writes many records in as few atomic commits as KV allows (up to
- * {@link MANIFEST_BATCH_RECORDS} records, about 72 KB of keys and 600 KB in all each): blind sets, last writer wins,
+ * {@link MANIFEST_BATCH_RECORDS} mutations, about 72 KB of keys and 600 KB in all each), each
+ * also setting the source's version key (see snapshot_stamps.ts): blind sets, last writer wins,
  * which is right for records of verified content (two writers of one path wrote the same
  * bytes). Returns the number of commits made.
  */
 export async function putManifestEntries(kv: Deno.Kv, entries: ManifestEntry[]): Promise<number> {
   let commits = 0;
   let batch: [Deno.KvKey, ManifestEntry][] = [];
+  const sources = new Set<string>();
   let bytes = 0;
   let keyBytes = 0;
   const flush = async () => {
     if (batch.length === 0) return;
     const sets = batch;
     batch = [];
+    sources.clear();
     bytes = 0;
     keyBytes = 0;
     await commitWithRetry(() => {
       const op = kv.atomic();
       for (const [key, value] of sets) op.set(key, value);
+      // what a snapshot's stamp copy was made from changed (see snapshot_stamps.ts)
+      for (const source of new Set(sets.map(([, e]) => e.source))) {
+        bumpManifestVersion(op, source);
+      }
       return op;
     });
     commits++;
@@ -193,11 +203,14 @@ export async function putManifestEntries(kv: Deno.Kv, entries: ManifestEntry[]):
     const keySize = encoder.encode(entry.source).length + encoder.encode(entry.localPath).length +
       32;
     const size = 3 * JSON.stringify(entry).length + keySize;
+    // KV takes 1000 mutations a commit: the records, and one version key per source
+    const mutations = batch.length + 1 + sources.size + (sources.has(entry.source) ? 0 : 1);
     if (
-      batch.length >= MANIFEST_BATCH_RECORDS || bytes + size > MANIFEST_BATCH_BYTES ||
+      mutations > MANIFEST_BATCH_RECORDS || bytes + size > MANIFEST_BATCH_BYTES ||
       keyBytes + keySize > MANIFEST_BATCH_KEY_BYTES
     ) await flush();
     batch.push([key, entry]);
+    sources.add(entry.source);
     bytes += size;
     keyBytes += keySize;
   }

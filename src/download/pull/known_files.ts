@@ -163,14 +163,19 @@ export class KnownFiles {
    * The re-pull's common answer without a promise: true when every snapshot path of `job`
    * resolves to a file whose stamp is the recorded one for this content, and every record
    * already says this commit, revision and layout (so the skip writes nothing). False means
-   * "ask {@linkcode presence}" — it does not mean absent.
+   * "ask {@linkcode presence}" — it does not mean absent. `seen` gets each file's stamp.
    */
-  unchangedSync(job: BlobJob, at: RecordedAt): boolean {
-    for (const file of job.files) {
+  unchangedSync(
+    job: BlobJob,
+    at: RecordedAt,
+    seen?: (i: number, stamp: FileStamp) => void,
+  ): boolean {
+    for (const [i, file] of job.files.entries()) {
       const e = this.#byLocalPath.get(file.localPath);
       if (!e || !recordFits(e, job) || !recordedAt(e, at)) return false;
       const stamp = fileStampSync(file.localPath);
       if (!stamp || !sameStamp(e, stamp)) return false;
+      seen?.(i, stamp);
     }
     return job.files.length > 0;
   }

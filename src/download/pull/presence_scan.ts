@@ -18,6 +18,7 @@ import type { HubPull } from "./hub_pull_setup.ts";
 import { KnownFiles, type Presence, type RecordedAt, UNCHANGED } from "./known_files.ts";
 import type { BlobJob, PullTarget } from "./pull_plan.ts";
 import { throwIfInterrupted } from "./pull_signals.ts";
+import { StampCopy } from "./stamp_copy.ts";
 
 /** Jobs whose records are read and compared at once. */
 const SCAN_BATCH = 1000;
@@ -50,16 +51,24 @@ export async function scanPresence(run: HubPull): Promise<PresenceScan> {
   const order = [...jobs].sort((a, b) => firstPath(a) < firstPath(b) ? -1 : 1);
   const at = { commit, revision: run.source.revision, layout: target.layout };
   const quick = request.verify !== "always" && target.layout === "hf-cache";
+  // a current stamp copy vouches for unchanged files without their records
+  const copy = quick ? await StampCopy.open(run, order, at) : undefined;
   for (let i = 0; i < order.length; i += SCAN_BATCH) {
     throwIfInterrupted(ctx.signal);
-    const batch = order.slice(i, i + SCAN_BATCH);
+    const all = order.slice(i, i + SCAN_BATCH);
+    const starts = new Map(copy?.place(all).map((start, k) => [all[k], start]));
+    const batch = copy?.current ? all.filter((job) => !vouched(scan, copy, job, starts)) : all;
+    if (batch.length === 0) continue;
     const known = await KnownFiles.forJobs(ctx.kv, run.sourceKey, batch, target, others);
     scan.batches++;
     scan.records += known.size;
     scan.largestBatch = Math.max(scan.largestBatch, known.size);
     // The common case of a re-pull, answered with one synchronous stat per file; the rest
     // (absent, changed, unrecorded, re-linked, `--verify`) take the full async check.
-    const rest = quick ? batch.filter((job) => !markUnchanged(scan, known, job, at)) : batch;
+    const rest = quick
+      ? batch.filter((job) => !markUnchanged(scan, known, job, at, copy, starts.get(job)))
+      : batch;
+    if (copy && rest.length > 0) copy.complete = false;
     await eachLimited(rest, PRESENCE_CONCURRENCY, async (job) => {
       throwIfInterrupted(ctx.signal);
       const found = await known.presence(job, target, {
@@ -72,6 +81,7 @@ export async function scanPresence(run: HubPull): Promise<PresenceScan> {
       scan.presence.set(job, found);
     });
   }
+  await copy?.save(run);
   ctx.logger?.debug("pull.manifest_read", {
     source: run.sourceKey,
     jobs: jobs.length,
@@ -82,9 +92,23 @@ export async function scanPresence(run: HubPull): Promise<PresenceScan> {
   return scan;
 }
 
-/** True (and the job marked {@linkcode UNCHANGED}) when the quick check vouches for it. */
-function markUnchanged(scan: PresenceScan, known: KnownFiles, job: BlobJob, at: RecordedAt) {
-  if (!known.unchangedSync(job, at)) return false;
+/** True (and the job marked {@linkcode UNCHANGED}) when the stamp copy vouches for it. */
+function vouched(scan: PresenceScan, copy: StampCopy, job: BlobJob, starts: Map<BlobJob, number>) {
+  if (!copy.vouches(job, starts.get(job)!)) return false;
+  scan.presence.set(job, UNCHANGED);
+  return true;
+}
+
+/** True (and the job marked {@linkcode UNCHANGED}) when its records vouch for it. */
+function markUnchanged(
+  scan: PresenceScan,
+  known: KnownFiles,
+  job: BlobJob,
+  at: RecordedAt,
+  copy?: StampCopy,
+  start = 0,
+) {
+  if (!known.unchangedSync(job, at, (i, stamp) => copy?.keep(start, i, stamp))) return false;
   scan.presence.set(job, UNCHANGED);
   return true;
 }

@@ -65,6 +65,15 @@ Deno.test("2,500 files: batched manifest commits, a no-op re-pull reads records 
     assert.equal(read.batches, Math.ceil(FILES / 1000));
     assert.ok(Number(read.largestBatch) <= 1000, `held ${read.largestBatch} records at once`);
 
+    // That no-op found every file unchanged and saved the snapshot's stamps in a few values:
+    // the next one reads no record at all, and still stats every file.
+    const log2 = debugLog();
+    const third = await pull({ source: SOURCE }, { config, kv, env: {}, logger: log2 });
+    assert.deepEqual(third.files, { total: FILES, done: 0, skipped: FILES });
+    const read2 = log2.events.find((e) => e.event === "pull.manifest_read")?.fields;
+    assert.equal(read2?.records, 0, "the stamp copy answered for every file");
+    assert.deepEqual(await manifestStamps(kv), written, "and rewrote no record");
+
     // Damage after the no-op: each is found and put right, the rest still skipped unchanged.
     const sorted = again.paths.toSorted(); // the snapshot paths
     const [gone, cut, moved, replaced] = [7, 700, 1400, 2100].map((i) => sorted[i]);
@@ -84,7 +93,9 @@ Deno.test("2,500 files: batched manifest commits, a no-op re-pull reads records 
 
     // Records lost (a KV restored from an old backup): the files are re-hashed, adopted and
     // recorded again, hundreds of records to a commit.
-    for await (const e of kv.list({ prefix: manifestPrefix() })) await kv.delete(e.key);
+    for (const prefix of [manifestPrefix(), ["np", "stamps"]]) {
+      for await (const e of kv.list({ prefix })) await kv.delete(e.key);
+    }
     const adopted = await pull({ source: SOURCE }, { config, kv, env: {} });
     assert.equal(adopted.files.skipped, FILES);
     assert.equal(adopted.bytes, 0);
