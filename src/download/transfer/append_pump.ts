@@ -11,7 +11,6 @@
  */
 import { BodyReader, fillCatching } from "./body_reader.ts";
 import type { ConnectionWatch } from "./connection_watch.ts";
-import type { FileDigest } from "../verify/checksum.ts";
 import type { WriteRing } from "./write_ring.ts";
 import {
   bodyGoesOn,
@@ -29,9 +28,17 @@ export interface AppendingPart {
   /** The file's size when known. */
   total(): number | undefined;
   /** The hash of the part so far. */
-  digest(): FileDigest;
+  digest(): AppendDigest;
   /** The ring of buffers, ready for a new body (its writes append to the part). */
   ring(): WriteRing;
+}
+
+/**
+ * The running hash of a part: fed each buffer before its write; a promise means the hash runs
+ * elsewhere and the buffer must stay as it is until it settles.
+ */
+export interface AppendDigest {
+  update(view: Uint8Array): Promise<void> | void;
 }
 
 /** Streams `body` onto the end of `part` through its ring of buffers, hashing as it goes. */
@@ -62,8 +69,7 @@ export async function pumpBody(
       received += got.filled;
       if (got.filled > 0) {
         const view = target.subarray(0, got.filled);
-        part.digest().update(view);
-        await ring.push(view);
+        await ring.push(view, part.digest().update(view));
       }
       if (got.failure !== undefined || got.stopped) {
         await ring.settle();

@@ -1,8 +1,9 @@
 /**
  * The single-connection transfer: one body streamed onto the end of the part, resumed with
  * `Range: bytes=<part size>-` after any failure. Chunks are gathered into a ring of large
- * buffers; while some are being written (off the main thread) the next fills and is hashed,
- * so hashing, writing and receiving overlap and the number of awaits per MiB stays small.
+ * buffers; while some are being written (off the main thread) and hashed (on a hash thread of
+ * its own when much is left to download) the next fills, so hashing, writing and receiving
+ * overlap and the number of awaits per MiB stays small.
  *
  * @example
  * ```ts
@@ -11,7 +12,7 @@
  * @module
  */
 import { type AppendingPart, pumpBody } from "./append_pump.ts";
-import { type FileDigest, hashPrefix } from "../verify/checksum.ts";
+import { StreamDigest } from "./stream_digest.ts";
 import { acceptsRanges, checkAnnouncedSize, contentLength } from "./response_facts.ts";
 import { WriteRing } from "./write_ring.ts";
 import type { ConnectionWatch } from "./connection_watch.ts";
@@ -83,14 +84,14 @@ class SingleStream {
   /** `serverEtag|total` of the sidecar last written. */
   #recorded: string | undefined;
   /** The hash of the part's bytes so far (of `#offset` bytes once a body streams). */
-  #digest: FileDigest | undefined;
+  readonly #digest: StreamDigest;
   #switchTo: SwitchToRanges | undefined;
   #ring: WriteRing | undefined;
   /** What the body pump sees of this part. */
   readonly #view: AppendingPart = {
     offset: () => this.#offset,
     total: () => this.#total,
-    digest: () => this.#digest!,
+    digest: () => this.#digest.current,
     ring: () => this.#ringFor(this.#offset),
   };
 
@@ -98,6 +99,7 @@ class SingleStream {
     this.#ctx = ctx;
     this.#file = file;
     this.#flusher = new BackgroundFlush(ctx.partPath);
+    this.#digest = new StreamDigest(ctx.partPath, ctx.signal);
     this.#offset = start.offset;
     this.#total = start.total;
     this.#serverEtag = start.serverEtag;
@@ -105,7 +107,21 @@ class SingleStream {
 
   /** Runs attempts until the file is complete; fsyncs what landed in any case. */
   async run(): Promise<TransferOutcome | SwitchToRanges> {
+    try {
+      return await this.#run();
+    } finally {
+      this.#digest.close();
+    }
+  }
+
+  async #run(): Promise<TransferOutcome | SwitchToRanges> {
     const ctx = this.#ctx;
+    // Sure to stay on one connection: the hash thread starts while the request goes out.
+    const known = this.#total ?? ctx.expected.size;
+    if (
+      this.#offset > 0 || ctx.forceSingle ||
+      (known !== undefined && connectionCount(known, ctx.connections, ctx.minSplitSize) <= 1)
+    ) this.#digest.prestart(known);
     await this.#file.truncate(this.#offset);
     await this.#file.seek(this.#offset, Deno.SeekMode.Start);
     let syncFailure: unknown = null;
@@ -123,7 +139,8 @@ class SingleStream {
     // the part is renamed into place next: bytes that may not be on the disk fail the file
     if (syncFailure !== null) throw osWriteError(syncFailure, ctx.partPath) ?? syncFailure;
     if (this.#switchTo) return this.#switchTo;
-    return { size: this.#offset, digests: this.#digest!.digest(), serverEtag: this.#serverEtag };
+    const digests = await this.#digest.final(this.#offset, this.#gitBlobSize(this.#total));
+    return { size: this.#offset, digests, serverEtag: this.#serverEtag };
   }
 
   /** One request and its body. */
@@ -140,7 +157,13 @@ class SingleStream {
       if (!(await this.#accept(res))) return;
       await this.#prepare(res);
       if (!res.body) throw new TransientFailure("network_error", "response without a body");
-      await pumpBody(ctx, this.#view, res.body, watch);
+      try {
+        await pumpBody(ctx, this.#view, res.body, watch);
+      } catch (err) {
+        if (!this.#digest.threadFailed()) throw err;
+        // the bytes that landed are re-hashed on the main thread by the next attempt
+        throw new TransientFailure("network_error", `hashing ${ctx.name} failed: ${err}`);
+      }
       if (this.#total !== undefined && this.#offset < this.#total) {
         throw new TransientFailure(
           "network_error",
@@ -285,15 +308,17 @@ class SingleStream {
     await this.#file.truncate(0);
     await this.#file.seek(0, Deno.SeekMode.Start);
     this.#offset = 0;
-    this.#digest = undefined;
+    this.#digest.reset();
     this.#ctx.restarted = true;
   }
 
   /** Makes the digest cover the part's bytes (re-hashing the prefix when it does not yet). */
-  async #hashPrefix(total: number | undefined): Promise<void> {
-    if (this.#digest?.bytes === this.#offset) return;
-    const ctx = this.#ctx;
-    const gitBlobSize = ctx.wantGitSha1 ? total : undefined;
-    this.#digest = await hashPrefix(ctx.partPath, this.#offset, gitBlobSize, ctx.signal);
+  #hashPrefix(total: number | undefined): Promise<void> {
+    return this.#digest.cover(this.#offset, total, this.#gitBlobSize(total));
+  }
+
+  /** The size the git blob SHA-1 starts with, when that hash is wanted. */
+  #gitBlobSize(total: number | undefined): number | undefined {
+    return this.#ctx.wantGitSha1 ? total : undefined;
   }
 }
