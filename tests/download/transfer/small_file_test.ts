@@ -118,3 +118,20 @@ Deno.test("an interrupted small file leaves nothing behind; the next call fetche
     assert.deepEqual(await Deno.readFile(opts.finalPath), env.bytes(SMALL_LFS));
   });
 });
+
+Deno.test("an empty file is fetched whole too: an empty file under its final name", async () => {
+  await withFetchEnv(async (env) => {
+    env.hub.setRepo({ id: "acme/empty", branches: { main: [{ path: "empty.txt", content: "" }] } });
+    const info = env.hub.fileInfo("acme/empty", "empty.txt");
+    assert.equal(info.size, 0);
+    const opts = env.options("empty.txt", {
+      url: `${env.hub.url}/acme/empty/resolve/main/empty.txt`,
+      expected: { size: 0, sha256: info.sha256, gitSha1: info.gitSha1 },
+    });
+    const result = await fetchFile(opts);
+    assert.equal(result.size, 0);
+    assert.equal(result.gitSha1, info.gitSha1);
+    assert.equal((await Deno.readFile(opts.finalPath)).length, 0);
+    assert.equal(await exists(opts.partPath), false);
+  });
+});
