@@ -27,18 +27,8 @@ export interface AppendingPart {
   offset(): number;
   /** The file's size when known. */
   total(): number | undefined;
-  /** The hash of the part so far. */
-  digest(): AppendDigest;
   /** The ring of buffers, ready for a new body (its writes append to the part). */
   ring(): WriteRing;
-}
-
-/**
- * The running hash of a part: fed each buffer before its write; a promise means the hash runs
- * elsewhere and the buffer must stay as it is until it settles.
- */
-export interface AppendDigest {
-  update(view: Uint8Array): Promise<void> | void;
 }
 
 /** Streams `body` onto the end of `part` through its ring of buffers, hashing as it goes. */
@@ -69,7 +59,7 @@ export async function pumpBody(
       received += got.filled;
       if (got.filled > 0) {
         const view = target.subarray(0, got.filled);
-        await ring.push(view, part.digest().update(view));
+        await ring.push(view); // hashed and written in order by the ring
       }
       if (got.failure !== undefined || got.stopped) {
         await ring.settle();

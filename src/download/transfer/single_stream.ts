@@ -14,7 +14,8 @@
 import { type AppendingPart, pumpBody } from "./append_pump.ts";
 import { StreamDigest } from "./stream_digest.ts";
 import { acceptsRanges, checkAnnouncedSize, contentLength } from "./response_facts.ts";
-import { WriteRing } from "./write_ring.ts";
+import { type RingHash, WriteRing } from "./write_ring.ts";
+import { ThreadDigest } from "../verify/hash_thread.ts";
 import type { ConnectionWatch } from "./connection_watch.ts";
 import { BackgroundFlush } from "./background_flush.ts";
 import { writeFully } from "../part/part_file.ts";
@@ -91,7 +92,6 @@ class SingleStream {
   readonly #view: AppendingPart = {
     offset: () => this.#offset,
     total: () => this.#total,
-    digest: () => this.#digest.current,
     ring: () => this.#ringFor(this.#offset),
   };
 
@@ -287,7 +287,8 @@ class SingleStream {
 
   /**
    * The ring, sized to what is left when that is known (a small file does not need 9 MiB of
-   * buffers), kept across attempts; its writes append at the end of the part.
+   * buffers), kept across attempts; its writes append at the end of the part, and each buffer
+   * is hashed before its write here, or lent to the hash thread once written.
    */
   #ringFor(offset: number): WriteRing {
     const size = Math.min(
@@ -295,11 +296,15 @@ class SingleStream {
       Math.max(64 * 1024, (this.#total ?? Infinity) - offset),
     );
     if (!this.#ring || this.#ring.size < size) this.#ring = new WriteRing(STREAM_BUFFERS, size);
+    const digest = this.#digest.current;
+    const hash: RingHash = digest instanceof ThreadDigest
+      ? { lend: (view) => digest.lend(view) }
+      : { now: (view) => digest.update(view) };
     this.#ring.begin(async (view) => {
       await writeFully(this.#file, view);
       this.#offset += view.length;
       this.#flusher.written(this.#offset);
-    });
+    }, hash);
     return this.#ring;
   }
 

@@ -81,20 +81,20 @@ export class HashThread {
   }
 
   /** Sends one request; resolves with its answer. */
-  ask(epoch: number, request: Ask): Promise<HashReply> {
+  ask(epoch: number, request: Ask, transfer: Transferable[] = []): Promise<HashReply> {
     if (!this.current(epoch)) {
       return Promise.reject(this.#failure ?? new Error("a newer digest was begun"));
     }
-    return this.#ask(request);
+    return this.#ask(request, transfer);
   }
 
-  #ask(request: Ask): Promise<HashReply> {
+  #ask(request: Ask, transfer: Transferable[] = []): Promise<HashReply> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#next++;
     const answer = new Promise<HashReply>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
     });
-    this.#worker.postMessage({ ...request, id } as HashRequest);
+    this.#worker.postMessage({ ...request, id } as HashRequest, transfer);
     return answer;
   }
 
@@ -141,6 +141,18 @@ export class ThreadDigest {
     };
     this.#bytes += length;
     return this.#track(this.#thread.ask(this.#epoch, request));
+  }
+
+  /**
+   * Feeds the next bytes by moving `view`'s whole `ArrayBuffer` to the thread (no copy; every
+   * view of it is unusable meanwhile); resolves with the buffer handed back once hashed.
+   */
+  async lend(view: Uint8Array): Promise<ArrayBuffer> {
+    const buffer = view.buffer as ArrayBuffer;
+    const request = { op: "update" as const, buffer, offset: view.byteOffset, length: view.length };
+    this.#bytes += view.length;
+    const reply = await this.#thread.ask(this.#epoch, { ...request, lend: true }, [buffer]);
+    return reply.buffer!;
   }
 
   /** Feeds the first `length` bytes of the file at `path`, read on the hash thread. */

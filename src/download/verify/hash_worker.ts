@@ -19,6 +19,8 @@ export type HashRequest =
     buffer: SharedArrayBuffer | ArrayBuffer;
     offset: number;
     length: number;
+    /** The buffer was transferred: hand it back with the answer. */
+    lend?: boolean;
   }
   | { op: "file"; id: number; path: string; length: number }
   | { op: "digest"; id: number };
@@ -29,6 +31,8 @@ export interface HashReply {
   error?: string;
   sha256?: string;
   gitSha1?: string;
+  /** A lent buffer, handed back. */
+  buffer?: ArrayBuffer;
 }
 
 /** Read size of a prefix re-hash. */
@@ -36,7 +40,7 @@ const FILE_CHUNK = 1024 * 1024;
 
 const scope = globalThis as unknown as {
   onmessage: ((event: MessageEvent<HashRequest>) => void) | null;
-  postMessage(reply: HashReply): void;
+  postMessage(reply: HashReply, transfer?: Transferable[]): void;
 };
 
 let sha256: Hash | undefined;
@@ -96,5 +100,10 @@ scope.onmessage = (event) => {
     sha256 = sha1 = undefined;
     reply = { id: event.data.id, error: err instanceof Error ? err.message : String(err) };
   }
-  scope.postMessage(reply);
+  // a lent buffer goes back, also after a failure
+  const request = event.data;
+  if (request.op === "update" && request.lend) {
+    reply.buffer = request.buffer as ArrayBuffer;
+    scope.postMessage(reply, [reply.buffer]);
+  } else scope.postMessage(reply);
 };

@@ -85,3 +85,20 @@ Deno.test("a newer digest, a close or an abort ends a digest: it rejects and is 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a lent buffer is hashed where it is, handed back intact, in order with the rest", async () => {
+  const hashes = thread();
+  try {
+    const digest = hashes.begin();
+    const half = 2 * 1024 * 1024;
+    const first = bytes.slice(0, half);
+    const lent = digest.lend(first.subarray(0, half));
+    assert.equal(first.byteLength, 0, "the buffer moved to the thread: no copy");
+    await digest.update(bytes.subarray(half)); // queued behind the lent one
+    const back = new Uint8Array(await lent);
+    assert.deepEqual(back, bytes.subarray(0, half));
+    assert.deepEqual(await digest.digest(), { sha256 });
+  } finally {
+    hashes.close();
+  }
+});
