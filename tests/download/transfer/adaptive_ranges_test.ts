@@ -51,15 +51,15 @@ function steals(log: HubRequest[], size: number): [HubRequest, HubRequest][] {
 Deno.test("a CDN capping each connection: the count grows to --connections and the file verifies", async () => {
   await withFetchEnv(async (env) => {
     const size = 24 * MiB + 5;
-    const { info, options, bytes } = bigFile(env, size, 4);
+    const { info, options, bytes } = bigFile(env, size, 8);
     env.hub.setLink({ perConnectionRate: 4 * MiB });
     env.hub.resetPeakInflight();
     const result = await fetchFile(options);
     assert.equal(result.sha256, info.sha256);
     assert.deepEqual(await Deno.readFile(options.finalPath), bytes());
     await env.hub.settled();
-    // started with 2; the rate kept rising with each step, so all 4 were opened
-    assert.equal(env.hub.peakInflight(), 4);
+    // started with 4; the rate rose with the step, so all 8 were opened
+    assert.equal(env.hub.peakInflight(), 8);
     const served = env.hub.bodyBytes((r) => r.file === "big.bin");
     assert.ok(served <= 1.1 * size, `served ${served} bytes for ${size}`);
   });
@@ -68,13 +68,13 @@ Deno.test("a CDN capping each connection: the count grows to --connections and t
 Deno.test("a full link (a total cap): the added connections bring nothing, so no more open", async () => {
   await withFetchEnv(async (env) => {
     const size = 24 * MiB;
-    const { info, options } = bigFile(env, size, 8);
+    const { info, options } = bigFile(env, size, 16);
     env.hub.resetPeakInflight();
     const result = await fetchFile({ ...options, limiter: rateLimiterFor("8M", "UTC") });
     assert.equal(result.sha256, info.sha256);
     await env.hub.settled();
-    // 2 at first, 4 after the first step; 4 were no faster than 2, so 8 were never opened
-    assert.ok(env.hub.peakInflight() <= 4, `peak ${env.hub.peakInflight()} in flight`);
+    // 4 at first, 8 after the first step; 8 were no faster than 4, so 16 were never opened
+    assert.ok(env.hub.peakInflight() <= 8, `peak ${env.hub.peakInflight()} in flight`);
   });
 });
 
