@@ -38,7 +38,10 @@ function hasLabels(s: Schedule, wanted: ScheduleListOptions["labels"]): boolean 
   );
 }
 
-/** Schedule records of a status, in creation order, read 10 at a time with getMany. */
+/**
+ * Schedule records of a status, in creation order: the ids of one listed batch, then their
+ * records with getMany calls of 10 keys sent at once.
+ */
 async function* byStatus(
   kv: Deno.Kv,
   status: ScheduleStatus,
@@ -49,18 +52,24 @@ async function* byStatus(
   const selector = after ? { prefix, start: [...prefix, after] } : { prefix };
   const iter = kv.list<null>(selector, { batchSize });
   let ids: string[] = [];
-  // one getMany per 10 ids, not one read per id (each a round trip over KV Connect)
+  // getMany takes 10 keys: not one read per id (a round trip each over KV Connect), and a
+  // page's calls go out together rather than one after another
   const flush = async function* () {
-    const read = await kv.getMany<Schedule[]>(ids.map((id) => scheduleKey(id)));
     const batch = ids;
     ids = [];
-    for (const [i, e] of read.entries()) yield { id: batch[i], schedule: e.value };
+    const chunks: string[][] = [];
+    for (let i = 0; i < batch.length; i += 10) chunks.push(batch.slice(i, i + 10));
+    const reads = await Promise.all(
+      chunks.map((chunk) => kv.getMany<Schedule[]>(chunk.map((id) => scheduleKey(id)))),
+    );
+    let i = 0;
+    for (const read of reads) for (const e of read) yield { id: batch[i++], schedule: e.value };
   };
   for await (const { key } of iter) {
     const id = key[3] as string;
     if (id === after) continue;
     ids.push(id);
-    if (ids.length === 10) yield* flush();
+    if (ids.length === batchSize) yield* flush();
   }
   if (ids.length) yield* flush();
 }

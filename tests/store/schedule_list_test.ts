@@ -45,6 +45,41 @@ Deno.test("listSchedules: a status page is read with a few getMany calls, not on
   }
 });
 
+Deno.test("listSchedules: a status page with a label filter reads on over several batches, in creation order", async () => {
+  const { kv, service } = await setup();
+  try {
+    const tagged: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = await service.create({
+        source: `hf:org/m${i}`,
+        trigger: { type: "interval", every: "1h" },
+        ...(i % 3 === 0 ? { labels: { team: "nlp" } } : {}),
+      });
+      if (i % 3 === 0) tagged.push(s.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      // 4 a page: each page reads batches of 6 index entries until 4 of them carry the label
+      const page = await listSchedules(kv, {
+        status: "active",
+        labels: [["team", "nlp"]],
+        limit: 4,
+        cursor,
+      });
+      assert.ok(page.items.length <= 4);
+      seen.push(...page.items.map((s) => s.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    assert.deepEqual(seen, tagged);
+    const all = await listSchedules(kv, { status: "active", limit: 100 });
+    assert.equal(all.items.length, 30);
+    assert.equal(all.nextCursor, null);
+  } finally {
+    kv.close();
+  }
+});
+
 Deno.test("getNextTimes: a page's states as one range, filled by key where the range was cut; no state is null", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
