@@ -20,6 +20,8 @@ import { commitWithRetry, retryWhileLocked } from "./commit.ts";
 
 /** Files per chunk: 48,000 bytes, under KV's 64 KiB value limit. */
 export const STAMPS_PER_CHUNK = 2000;
+/** Bytes of one chunk of paths. */
+const CHUNK_BYTES = 48_000;
 /** Numbers kept per file. */
 export const STAMP_FIELDS = 3;
 
@@ -36,6 +38,60 @@ interface StampsHead {
   chunks: number;
   /** Names this copy's chunks, so two writers never mix theirs. */
   id: string;
+  /** What the pull asked for (revision, selection): a later pull asking the same may use it. */
+  request?: string;
+  /** Chunks of the files' repo paths, UTF-8, one a line, in the order of the stamps. */
+  pathChunks?: number;
+}
+
+/** A copy found by {@linkcode readSnapshotCopy}. */
+export interface SnapshotCopy {
+  /** `[ino, mtimeMs, size]` per file. */
+  stamps: Float64Array;
+  /** The files' repo paths, one a line, in the order of `stamps`. */
+  paths: string;
+}
+
+/**
+ * The copy of `place` written for the same `request`, with its paths, while no record of the
+ * source changed since: what a no-op re-pull needs without the commit's listing (a commit's
+ * files never change). Undefined when there is none, or it is not current.
+ */
+export async function readSnapshotCopy(
+  kv: Deno.Kv,
+  source: string,
+  place: string,
+  request: string,
+): Promise<SnapshotCopy | undefined> {
+  const [version, head] = await retryWhileLocked(() =>
+    kv.getMany<[unknown, StampsHead]>([versionKey(source), headKey(source, place)])
+  );
+  const h = head.value;
+  if (!h || h.request !== request || !h.pathChunks || h.version !== version.versionstamp) {
+    return undefined;
+  }
+  const stamps = await readChunks(kv, [...headKey(source, place), h.id], h.chunks);
+  const text = await readChunks(kv, [...headKey(source, place), h.id, "p"], h.pathChunks);
+  if (!stamps || !text || stamps.length !== h.files * STAMP_FIELDS * 8) return undefined;
+  const copy = { stamps: new Float64Array(stamps.buffer, 0, h.files * STAMP_FIELDS) };
+  return { ...copy, paths: new TextDecoder().decode(text) };
+}
+
+/** The bytes of chunks `prefix + [0..count)`, joined; undefined when one is missing. */
+async function readChunks(kv: Deno.Kv, prefix: Deno.KvKey, count: number) {
+  const parts: Uint8Array[] = [];
+  for (let n = 0; n < count; n += 10) {
+    const keys = Array.from({ length: Math.min(10, count - n) }, (_, i) => [...prefix, n + i]);
+    const got = await retryWhileLocked(() => kv.getMany<Uint8Array[]>(keys));
+    for (const chunk of got) {
+      if (!(chunk.value instanceof Uint8Array)) return undefined;
+      parts.push(chunk.value);
+    }
+  }
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) all.set(p, (at += p.length) - p.length);
+  return all;
 }
 
 /** Marks a change of the source's records in the same atomic operation as the change. */
@@ -63,7 +119,10 @@ export async function readSnapshotStamps(
     kv.getMany<[unknown, StampsHead]>([versionKey(source), headKey(source, place)])
   );
   const h = head.value;
-  if (!h || h.digest !== digest || h.version !== version.versionstamp) return undefined;
+  // a copy without its paths (as first written) is replaced by one with them
+  if (!h || h.digest !== digest || h.version !== version.versionstamp || !h.pathChunks) {
+    return undefined;
+  }
   const stamps = new Float64Array(h.files * STAMP_FIELDS);
   for (let n = 0; n < h.chunks; n += 10) {
     const keys = Array.from(
@@ -90,6 +149,9 @@ export interface SnapshotStamps {
   /** {@linkcode manifestVersion} read before the records the stamps come from. */
   version: string | null;
   stamps: Float64Array;
+  /** See {@linkcode readSnapshotCopy}: with the request, the files' repo paths, one a line. */
+  request?: string;
+  paths?: string;
 }
 
 /**
@@ -110,8 +172,23 @@ export async function writeSnapshotStamps(kv: Deno.Kv, s: SnapshotStamps): Promi
       return op;
     });
   }
+  const text = s.paths === undefined ? undefined : new TextEncoder().encode(s.paths);
+  const pathChunks = text === undefined ? 0 : Math.ceil(text.length / CHUNK_BYTES);
+  for (let n = 0; n < pathChunks; n += 10) {
+    await commitWithRetry(() => {
+      const op = kv.atomic();
+      for (let i = n; i < Math.min(pathChunks, n + 10); i++) {
+        const part = text!.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
+        op.set([...headKey(s.source, s.place), id, "p", i], part);
+      }
+      return op;
+    });
+  }
   const files = s.stamps.length / STAMP_FIELDS;
   const head: StampsHead = { version: s.version, digest: s.digest, files, chunks, id };
+  if (s.request !== undefined && pathChunks > 0) {
+    Object.assign(head, { request: s.request, pathChunks });
+  }
   const done = await commitWithRetry(() =>
     kv.atomic().check({ key: versionKey(s.source), versionstamp: s.version })
       .set(headKey(s.source, s.place), head)

@@ -11,6 +11,7 @@ import {
 } from "../../src/store/manifest.ts";
 import {
   manifestVersion,
+  readSnapshotCopy,
   readSnapshotStamps,
   STAMPS_PER_CHUNK,
   writeSnapshotStamps,
@@ -45,11 +46,15 @@ Deno.test("a stamp copy reads back across chunks, and any record write or delete
       digest: "d1",
       version: await manifestVersion(kv, SOURCE),
       stamps,
+      request: "r1",
+      paths: "a\nb/c",
     });
   assert.equal(await write(), true);
   assert.deepEqual(await readSnapshotStamps(kv, SOURCE, PLACE, "d1"), stamps);
   assert.equal(await readSnapshotStamps(kv, SOURCE, PLACE, "d2"), undefined, "other files");
   assert.equal(await readSnapshotStamps(kv, "hf:acme/other", PLACE, "d1"), undefined);
+  assert.deepEqual(await readSnapshotCopy(kv, SOURCE, PLACE, "r1"), { stamps, paths: "a\nb/c" });
+  assert.equal(await readSnapshotCopy(kv, SOURCE, PLACE, "r2"), undefined, "another request");
 
   for (
     const change of [
@@ -61,6 +66,7 @@ Deno.test("a stamp copy reads back across chunks, and any record write or delete
     assert.equal(await write(), true);
     await change();
     assert.equal(await readSnapshotStamps(kv, SOURCE, PLACE, "d1"), undefined);
+    assert.equal(await readSnapshotCopy(kv, SOURCE, PLACE, "r1"), undefined);
   }
 
   // a copy made from records read before a change is refused, its chunks removed
@@ -72,9 +78,11 @@ Deno.test("a stamp copy reads back across chunks, and any record write or delete
     digest: "d1",
     version: before,
     stamps,
+    request: "r1",
+    paths: "a\nb/c",
   });
   assert.equal(saved, false);
   assert.equal(await readSnapshotStamps(kv, SOURCE, PLACE, "d1"), undefined);
   const left = await Array.fromAsync(kv.list({ prefix: ["np", "stamps", SOURCE, PLACE] }));
-  assert.equal(left.length, 3, "only the chunks of the copy the head names");
+  assert.equal(left.length, 3 + 1, "only the chunks (stamps, paths) of the copy the head names");
 });

@@ -51,6 +51,15 @@ export async function writeTreeCache(folder: string, commit: string, files: HubF
   }
 }
 
+/** True when a listing of `commit` is cached (a non-empty file where huggingface_hub reads it). */
+export function hasTreeCache(folder: string, commit: string): boolean {
+  try {
+    return Deno.statSync(treeCachePath(folder, commit)).size > 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The cached listing of `commit`, or null when absent, of another format or malformed. */
 export async function readTreeCache(folder: string, commit: string): Promise<HubFile[] | null> {
   try {

@@ -25,6 +25,7 @@ import { manifestSourceKey } from "../source/source_key.ts";
 import type { Source } from "../source/source.ts";
 import { type BlobJob, planJobs, type PullTarget, selectFiles } from "./pull_plan.ts";
 import { pullRateLimits, throwIfInterrupted } from "./pull_signals.ts";
+import { type UnchangedSnapshot, unchangedSnapshot } from "./unchanged_snapshot.ts";
 import type { PullContext, PullRequest } from "./pull_types.ts";
 
 /** An hf source. */
@@ -47,6 +48,8 @@ export interface HubPull {
   jobs: BlobJob[];
   /** Every path of the commit's listing (leftover parts of other paths are left alone). */
   listed: Set<string>;
+  /** Set when the snapshot was found unchanged without a listing (`jobs` is then empty). */
+  unchanged?: UnchangedSnapshot;
 }
 
 /** Resolves, lists and plans a hub pull; writes only the tree cache (not on dry runs). */
@@ -68,30 +71,22 @@ export async function openHubPull(
   const commit = await client.resolveRevision(source);
   throwIfInterrupted(signal);
   await recordCommitSeen(kv, repoFolderName(source.repoType, source.repoId), commit, Date.now());
-  const listing = await client.listFiles(source, commit);
-  throwIfInterrupted(signal);
-  const selected = selectFiles(listing, request.include, request.exclude, request.paths);
   const target = pullTarget(request, source, commit, config.hubCache);
   // no write through a symlink someone else put below the target (checked again per file)
   const guard = symlinkGuard(
     target.layout === "hf-cache" ? dirname(target.repo.dir) : target.dir,
   );
+  const base = { request, source, ctx, client, rateLimits, sourceKey, commit, target, guard };
+  // the same request at the same commit, every file as the last pull left it: no listing
+  const unchanged = await unchangedSnapshot(request, ctx, sourceKey, target);
+  if (unchanged) return { ...base, jobs: [], listed: new Set(), unchanged };
+  const listing = await client.listFiles(source, commit);
+  throwIfInterrupted(signal);
+  const selected = selectFiles(listing, request.include, request.exclude, request.paths);
   if (!request.dryRun) await writeTreeCacheGuarded(guard, target, commit, listing);
   const jobs = planJobs(selected, target);
   const listed = new Set(listing.map((f) => f.path));
-  return {
-    request,
-    source,
-    ctx,
-    client,
-    rateLimits,
-    sourceKey,
-    commit,
-    target,
-    guard,
-    jobs,
-    listed,
-  };
+  return { ...base, jobs, listed };
 }
 
 function pullTarget(

@@ -20,6 +20,8 @@ import { HubPullFiles } from "./hub_pull_files.ts";
 import { guardPlan, type HubPull, type HubSource, openHubPull } from "./hub_pull_setup.ts";
 import { type Presence, UNCHANGED } from "./known_files.ts";
 import { pullOffline } from "./pull_offline.ts";
+import type { UnchangedSnapshot } from "./unchanged_snapshot.ts";
+import { metrics } from "../../metrics.ts";
 import type { BlobJob } from "./pull_plan.ts";
 import { applyRetention } from "./pull_retention.ts";
 import { throwIfInterrupted } from "./pull_signals.ts";
@@ -35,6 +37,7 @@ export async function pullHub(
   // HF_HUB_OFFLINE: not a single hub request; the cache alone answers.
   if (ctx.config.offline) return await pullOffline(request, source, ctx);
   const run = await openHubPull(request, source, ctx);
+  if (run.unchanged) return await finishUnchanged(run, run.unchanged);
   const { jobs, commit, target } = run;
   const { presence } = await scanPresence(run);
   // no write through a symlink someone else put below the target (checked again per file)
@@ -92,6 +95,22 @@ function emitPlan(run: HubPull, presence: Map<BlobJob, Presence>): void {
       }))
     ),
   });
+}
+
+/** A snapshot found unchanged without a listing: told as one plan, then the usual ending. */
+async function finishUnchanged(run: HubPull, unchanged: UnchangedSnapshot): Promise<PullReport> {
+  const { request, source, target, guard, commit, ctx } = run;
+  const total = unchanged.paths.length;
+  ctx.onEvent?.({ type: "plan", commit, files: [], present: total });
+  metrics.filesSkipped.inc(undefined, total);
+  if (target.layout === "hf-cache") {
+    await guard.check(join(target.repo.dir, "refs", source.revision));
+    await writeRef(target.repo, source.revision, commit);
+  }
+  const paths = unchanged.paths;
+  await applyRetention(request, ctx, target, { source: run.sourceKey, paths });
+  const files = { total, done: 0, skipped: total };
+  return { source: request.source, commit, files, bytes: 0, paths };
 }
 
 /**

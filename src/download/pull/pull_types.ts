@@ -55,6 +55,8 @@ export type PullEvent =
     type: "plan";
     commit: string | null;
     files: { path: string; size: number | null; skip: boolean }[];
+    /** Files present besides `files` (skipped, not listed one by one: an unchanged snapshot). */
+    present?: number;
   }
   | { type: "progress"; path: string; bytes: number; total: number | null }
   | { type: "file"; path: string; status: "done" | "skipped"; bytes: number }

@@ -24,6 +24,7 @@ import { snapshotFilePath } from "../layout/hf_cache.ts";
 import type { HubPull } from "./hub_pull_setup.ts";
 import { type FileStamp, fileStampSync, type RecordedAt } from "./known_files.ts";
 import type { BlobJob } from "./pull_plan.ts";
+import { snapshotRequestKey } from "./unchanged_snapshot.ts";
 
 /** The stamp copy of one hf-cache snapshot while a scan runs. */
 export class StampCopy {
@@ -36,6 +37,7 @@ export class StampCopy {
   readonly #known: Float64Array | undefined;
   /** The stamps found in this scan, in scan order. */
   readonly #seen: Float64Array;
+  readonly #order: BlobJob[];
   #next = 0;
 
   private constructor(
@@ -43,8 +45,10 @@ export class StampCopy {
     digest: string,
     version: string | null,
     known: Float64Array | undefined,
-    files: number,
+    order: BlobJob[],
   ) {
+    const files = order.reduce((n, job) => n + job.files.length, 0);
+    this.#order = order;
     this.#place = place;
     this.#digest = digest;
     this.#version = version;
@@ -60,8 +64,7 @@ export class StampCopy {
     const version = await manifestVersion(ctx.kv, sourceKey);
     const digest = digestOf(order, at, place);
     const known = await readSnapshotStamps(ctx.kv, sourceKey, place, digest);
-    const files = order.reduce((n, job) => n + job.files.length, 0);
-    return new StampCopy(place, digest, version, known, files);
+    return new StampCopy(place, digest, version, known, order);
   }
 
   /** Whether a current copy was found. */
@@ -114,6 +117,9 @@ export class StampCopy {
       digest: this.#digest,
       version: this.#version,
       stamps: this.#seen,
+      // what lets the next no-op of the same request skip the listing (unchanged_snapshot.ts)
+      request: snapshotRequestKey(run.request),
+      paths: this.#order.flatMap((job) => job.files.map((f) => f.path)).join("\n"),
     });
   }
 }

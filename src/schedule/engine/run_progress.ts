@@ -150,7 +150,8 @@ export class RunProgressTracker {
     this.#files.clear();
     this.#active.clear();
     this.#recentlyDone = [];
-    this.#count = { total: event.files.length, done: 0, skipped: 0 };
+    const present = event.present ?? 0; // files told present by count alone
+    this.#count = { total: event.files.length + present, done: 0, skipped: present };
     this.#size = 0;
     this.#bytes = 0;
     this.#transferred = 0;

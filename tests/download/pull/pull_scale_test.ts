@@ -65,14 +65,17 @@ Deno.test("2,500 files: batched manifest commits, a no-op re-pull reads records 
     assert.equal(read.batches, Math.ceil(FILES / 1000));
     assert.ok(Number(read.largestBatch) <= 1000, `held ${read.largestBatch} records at once`);
 
-    // That no-op found every file unchanged and saved the snapshot's stamps in a few values:
-    // the next one reads no record at all, and still stats every file.
+    // That no-op found every file unchanged and saved the snapshot's stamps and paths in a few
+    // values: the next one lists nothing and reads no record, and still stats every file.
     const log2 = debugLog();
+    const asked = hub.requests.length;
     const third = await pull({ source: SOURCE }, { config, kv, env: {}, logger: log2 });
     assert.deepEqual(third.files, { total: FILES, done: 0, skipped: FILES });
-    const read2 = log2.events.find((e) => e.event === "pull.manifest_read")?.fields;
-    assert.equal(read2?.records, 0, "the stamp copy answered for every file");
-    assert.deepEqual(await manifestStamps(kv), written, "and rewrote no record");
+    assert.deepEqual(third.paths.toSorted(), again.paths.toSorted());
+    const paths = hub.requests.slice(asked).map((r) => r.path);
+    assert.ok(!paths.some((p) => p.includes("/tree/")), `no listing: ${paths.join(" ")}`);
+    assert.ok(!log2.events.some((e) => e.event === "pull.manifest_read"), "no record read");
+    assert.deepEqual(await manifestStamps(kv), written, "and none rewritten");
 
     // Damage after the no-op: each is found and put right, the rest still skipped unchanged.
     const sorted = again.paths.toSorted(); // the snapshot paths

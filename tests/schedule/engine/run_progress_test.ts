@@ -323,3 +323,16 @@ Deno.test("hub: a run nobody watches that went silent for an hour is forgotten w
     hub.close();
   }
 });
+
+Deno.test("a plan that tells present files by count alone counts them total and skipped", () => {
+  const tracker = new RunProgressTracker("01RUN");
+  tracker.apply({
+    type: "plan",
+    commit: "c",
+    files: [{ path: "new.bin", size: MIB, skip: false }],
+    present: 100_000,
+  });
+  const p = tracker.snapshot(T0);
+  assert.deepEqual(p.totals.files, { total: 100_001, done: 0, skipped: 100_000 });
+  assert.equal(p.totals.total, MIB);
+});
