@@ -14,7 +14,7 @@
 import { type AppendingPart, pumpBody } from "./append_pump.ts";
 import { StreamDigest } from "./stream_digest.ts";
 import { acceptsRanges, checkAnnouncedSize, contentLength } from "./response_facts.ts";
-import { type RingHash, WriteRing } from "./write_ring.ts";
+import { WriteRing } from "./write_ring.ts";
 import { ThreadDigest } from "../verify/hash_thread.ts";
 import type { ConnectionWatch } from "./connection_watch.ts";
 import { BackgroundFlush } from "./background_flush.ts";
@@ -288,7 +288,7 @@ class SingleStream {
   /**
    * The ring, sized to what is left when that is known (a small file does not need 9 MiB of
    * buffers), kept across attempts; its writes append at the end of the part, and each buffer
-   * is hashed before its write here, or lent to the hash thread once written.
+   * is hashed before its write here, or read back by the hash thread once written.
    */
   #ringFor(offset: number): WriteRing {
     const size = Math.min(
@@ -297,14 +297,14 @@ class SingleStream {
     );
     if (!this.#ring || this.#ring.size < size) this.#ring = new WriteRing(STREAM_BUFFERS, size);
     const digest = this.#digest.current;
-    const hash: RingHash = digest instanceof ThreadDigest
-      ? { lend: (view) => digest.lend(view) }
-      : { now: (view) => digest.update(view) };
+    const thread = digest instanceof ThreadDigest ? digest : undefined;
     this.#ring.begin(async (view) => {
       await writeFully(this.#file, view);
       this.#offset += view.length;
       this.#flusher.written(this.#offset);
-    }, hash);
+      // the hash thread reads what just landed back from the page cache; `final` waits for it
+      thread?.hashFile(this.#ctx.partPath, this.#offset);
+    }, thread ? undefined : (view) => digest.update(view));
     return this.#ring;
   }
 

@@ -1,17 +1,19 @@
 /**
- * SHA-256 (and the git blob SHA-1) on a thread of its own: a Worker (`hash_worker.ts`) fed with
- * views of shared buffers, so a single stream's hashing runs beside its reading and writing
- * instead of in series with them on the main thread. Measured on loopback, hashing is about as
- * much CPU per byte as receiving the body; on the main thread it was the single stream's
- * critical path. A view handed to {@link ThreadDigest.update} must not change until the
- * promise it returns settles; views of a `SharedArrayBuffer` cross without a copy.
+ * SHA-256 (and the git blob SHA-1) on a thread of its own: a Worker (`hash_worker.ts`) that
+ * follows a part as it is written, reading it back itself, so a single stream's hashing runs
+ * beside its reading and writing instead of in series with them on the main thread. Measured
+ * on loopback, hashing is about as much CPU per byte as receiving the body; on the main thread
+ * it was the single stream's critical path. Handing the thread the buffers themselves cost the
+ * main thread a copy either way (V8's relaxed copy into a `SharedArrayBuffer`, ~0.3 s per GiB;
+ * a transferred `ArrayBuffer` is copied by `postMessage`, ~0.4 s per GiB). A view handed to
+ * {@link ThreadDigest.update} must not change until the promise it returns settles.
  *
  * @example
  * ```ts
  * const thread = HashThread.spawn(); // undefined where a Worker cannot start
  * const digest = thread!.begin();
  * await digest.hashFile(partPath, prefixLength, signal); // a resumed part's prefix
- * await digest.update(new Uint8Array(shared, 0, filled));
+ * await digest.hashFile(partPath, prefixLength + written); // then what was appended
  * const { sha256 } = await digest.digest();
  * thread!.close();
  * ```
@@ -81,20 +83,20 @@ export class HashThread {
   }
 
   /** Sends one request; resolves with its answer. */
-  ask(epoch: number, request: Ask, transfer: Transferable[] = []): Promise<HashReply> {
+  ask(epoch: number, request: Ask): Promise<HashReply> {
     if (!this.current(epoch)) {
       return Promise.reject(this.#failure ?? new Error("a newer digest was begun"));
     }
-    return this.#ask(request, transfer);
+    return this.#ask(request);
   }
 
-  #ask(request: Ask, transfer: Transferable[] = []): Promise<HashReply> {
+  #ask(request: Ask): Promise<HashReply> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#next++;
     const answer = new Promise<HashReply>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
     });
-    this.#worker.postMessage({ ...request, id } as HashRequest, transfer);
+    this.#worker.postMessage({ ...request, id } as HashRequest);
     return answer;
   }
 
@@ -144,22 +146,15 @@ export class ThreadDigest {
   }
 
   /**
-   * Feeds the next bytes by moving `view`'s whole `ArrayBuffer` to the thread (no copy; every
-   * view of it is unusable meanwhile); resolves with the buffer handed back once hashed.
+   * Feeds the bytes of the file at `path` from where the digest is (its {@link bytes}) up to
+   * byte `end`, read on the hash thread: a part's prefix, then the part as it is written (the
+   * thread keeps the file open between calls; written bytes are read back from the page cache,
+   * which costs the main thread nothing, where handing it buffers cost a copy either way).
    */
-  async lend(view: Uint8Array): Promise<ArrayBuffer> {
-    const buffer = view.buffer as ArrayBuffer;
-    const request = { op: "update" as const, buffer, offset: view.byteOffset, length: view.length };
-    this.#bytes += view.length;
-    const reply = await this.#thread.ask(this.#epoch, { ...request, lend: true }, [buffer]);
-    return reply.buffer!;
-  }
-
-  /** Feeds the first `length` bytes of the file at `path`, read on the hash thread. */
-  hashFile(path: string, length: number, signal?: AbortSignal): Promise<void> {
+  hashFile(path: string, end: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    this.#bytes += length;
-    const done = this.#track(this.#thread.ask(this.#epoch, { op: "file", path, length }));
+    this.#bytes = Math.max(this.#bytes, end);
+    const done = this.#track(this.#thread.ask(this.#epoch, { op: "file", path, end }));
     if (!signal) return done;
     // a long re-hash cannot be interrupted on its thread: the thread is stopped instead
     const onAbort = () => this.#thread.close();

@@ -86,19 +86,24 @@ Deno.test("a newer digest, a close or an abort ends a digest: it rejects and is 
   }
 });
 
-Deno.test("a lent buffer is hashed where it is, handed back intact, in order with the rest", async () => {
+Deno.test("the thread follows a growing file: each call hashes from where it was up to the new end", async () => {
+  const dir = await Deno.makeTempDir();
   const hashes = thread();
   try {
-    const digest = hashes.begin();
-    const half = 2 * 1024 * 1024;
-    const first = bytes.slice(0, half);
-    const lent = digest.lend(first.subarray(0, half));
-    assert.equal(first.byteLength, 0, "the buffer moved to the thread: no copy");
-    await digest.update(bytes.subarray(half)); // queued behind the lent one
-    const back = new Uint8Array(await lent);
-    assert.deepEqual(back, bytes.subarray(0, half));
-    assert.deepEqual(await digest.digest(), { sha256 });
+    const path = join(dir, "part");
+    using file = await Deno.open(path, { write: true, create: true });
+    const digest = hashes.begin(SIZE);
+    const followed: Promise<void>[] = [];
+    for (let at = 0; at < SIZE; at += 1_000_003) {
+      const end = Math.min(SIZE, at + 1_000_003);
+      await file.write(bytes.subarray(at, end));
+      followed.push(digest.hashFile(path, end)); // not awaited: requests queue in order
+    }
+    assert.equal(digest.bytes, SIZE);
+    await Promise.all(followed);
+    assert.deepEqual(await digest.digest(), { sha256, gitSha1: gitBlobSha1(bytes) });
   } finally {
     hashes.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
