@@ -209,7 +209,7 @@ function printNotes(
     `memory: (in parentheses) counts from before any download, code pages of the download ` +
       `path included; Deno's fetch alone reading the same 4 GiB and dropping it costs ` +
       `${floor(floor8)} on 8 connections, ${floor(floor1)} on 1; on 1 connection ours includes ` +
-      `its hash thread (a Worker, ~13-14 MiB, started for files from 64 MiB)`,
+      `its hash thread (a Worker, ~15 MiB, started for files from 64 MiB)`,
   );
   if (times.curl.length) {
     const fsyncCost = times.singleNoSync.length
