@@ -34,6 +34,8 @@ interface PresenceScan {
   records: number;
   /** Most records held at once. */
   largestBatch: number;
+  /** A current stamp copy of the snapshot is there (found, or saved by this scan). */
+  copied: boolean;
 }
 
 /**
@@ -42,7 +44,13 @@ interface PresenceScan {
  */
 export async function scanPresence(run: HubPull): Promise<PresenceScan> {
   const { request, jobs, target, ctx, commit } = run;
-  const scan: PresenceScan = { presence: new Map(), batches: 0, records: 0, largestBatch: 0 };
+  const scan: PresenceScan = {
+    presence: new Map(),
+    batches: 0,
+    records: 0,
+    largestBatch: 0,
+    copied: false,
+  };
   if (request.force) {
     for (const job of jobs) scan.presence.set(job, { state: "absent" });
     return scan;
@@ -81,7 +89,7 @@ export async function scanPresence(run: HubPull): Promise<PresenceScan> {
       scan.presence.set(job, found);
     });
   }
-  await copy?.save(run);
+  scan.copied = await copy?.save(run) ?? false;
   ctx.logger?.debug("pull.manifest_read", {
     source: run.sourceKey,
     jobs: jobs.length,

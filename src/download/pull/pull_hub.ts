@@ -39,7 +39,7 @@ export async function pullHub(
   const run = await openHubPull(request, source, ctx);
   if (run.unchanged) return await finishUnchanged(run, run.unchanged);
   const { jobs, commit, target } = run;
-  const { presence } = await scanPresence(run);
+  const { presence, copied } = await scanPresence(run);
   // no write through a symlink someone else put below the target (checked again per file)
   await guardPlan(run, (job) => presence.get(job) !== UNCHANGED);
   if (request.dryRun) {
@@ -80,7 +80,23 @@ export async function pullHub(
   }
   throwIfInterrupted(ctx.signal);
   if (files.errors.length > 0) throw files.errors[0];
-  return await finish(run, files);
+  const report = await finish(run, files);
+  if (!copied) await copySnapshot(run);
+  return report;
+}
+
+/**
+ * After a pull that fetched or recorded files: one more scan (every file unchanged now) saves
+ * the snapshot's stamp copy, so the next no-op re-pull needs neither the listing nor the
+ * records. Best effort: the pull has succeeded whatever happens here.
+ */
+async function copySnapshot(run: HubPull): Promise<void> {
+  if (run.target.layout !== "hf-cache" || run.request.verify === "always") return;
+  try {
+    await scanPresence({ ...run, request: { ...run.request, force: false } });
+  } catch (err) {
+    run.ctx.logger?.debug("pull.copy_failed", { source: run.sourceKey, message: String(err) });
+  }
 }
 
 function emitPlan(run: HubPull, presence: Map<BlobJob, Presence>): void {

@@ -108,10 +108,14 @@ export class StampCopy {
     this.#seen[at + 2] = stamp.size;
   }
 
-  /** Saves what this scan found when every file was unchanged and the copy was not current. */
-  async save(run: HubPull): Promise<void> {
-    if (!this.complete || this.current || run.request.dryRun) return;
-    await writeSnapshotStamps(run.ctx.kv, {
+  /**
+   * Saves what this scan found when every file was unchanged and the copy was not current.
+   * True when a current copy is there now.
+   */
+  async save(run: HubPull): Promise<boolean> {
+    if (this.current) return true;
+    if (!this.complete || run.request.dryRun) return false;
+    return await writeSnapshotStamps(run.ctx.kv, {
       source: run.sourceKey,
       place: this.#place,
       digest: this.#digest,
