@@ -83,32 +83,58 @@ export async function writeDownloadMetadata(
   const path = downloadMetadataPath(dir, relPath);
   if (!path) return;
   await ensureHuggingfaceDir(dir);
-  await Deno.mkdir(dirname(path), { recursive: true });
   // Python writes str(time.time()), always with a fraction: "1712656091.123".
   const text = `${commit}\n${etag}\n${(nowMs / 1000).toFixed(3)}\n`;
   // a short temporary name: the record's own name may already be near the 255-byte limit
   const temp = join(dirname(path), `.${crypto.randomUUID().slice(0, 8)}.metadata.tmp`);
-  await Deno.writeTextFile(temp, text);
+  try {
+    await Deno.writeTextFile(temp, text);
+  } catch (err) {
+    // its folder is made when the write says it is missing (once per folder, not per file)
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    await Deno.mkdir(dirname(path), { recursive: true });
+    await Deno.writeTextFile(temp, text);
+  }
   await renameOrDiscard(temp, path);
 }
 
 /**
  * Writes the record unless an unchanged one already says the same (a no-op re-pull of a large
- * repo should not rewrite thousands of files).
+ * repo should not rewrite thousands of files). `written`: the file was just written by this
+ * pull, so the record is written without reading the old one.
  */
 export async function refreshDownloadMetadata(
   dir: string,
   relPath: string,
   commit: string,
   etag: string,
+  options: { written?: boolean } = {},
 ): Promise<void> {
+  // a file just written by this pull: whatever record is there is older than it
+  if (options.written) return await writeDownloadMetadata(dir, relPath, commit, etag);
   const meta = await readDownloadMetadata(dir, relPath);
   if (meta?.fresh && meta.commit === commit && meta.etag === etag) return;
   await writeDownloadMetadata(dir, relPath, commit, etag);
 }
 
-/** `<dir>/.cache/huggingface/` with huggingface_hub's `.gitignore` (`*`) and `CACHEDIR.TAG`. */
+const ensuredAt = new Map<string, number>();
+/** How long the folder made by {@link ensureHuggingfaceDir} is taken to still be there. */
+const ENSURED_MS = 1000;
+
+/**
+ * `<dir>/.cache/huggingface/` with huggingface_hub's `.gitignore` (`*`) and `CACHEDIR.TAG`, made
+ * at most once a second per folder: a pull recording thousands of files does not re-make them
+ * for each (a record whose folder went missing meanwhile still makes it, see the write).
+ */
 async function ensureHuggingfaceDir(dir: string): Promise<void> {
+  const now = Date.now();
+  if (now - (ensuredAt.get(dir) ?? -Infinity) < ENSURED_MS) return;
+  await makeHuggingfaceDir(dir);
+  if (ensuredAt.size > 1000) ensuredAt.clear();
+  ensuredAt.set(dir, now);
+}
+
+async function makeHuggingfaceDir(dir: string): Promise<void> {
   const hfDir = dirname(localDirStateDir(dir));
   await Deno.mkdir(hfDir, { recursive: true });
   await writeCacheDirTag(hfDir);

@@ -42,6 +42,8 @@ export interface RecordOptions {
   recorded?: boolean;
   /** Every snapshot path already resolves to the verified blob: no link to make. */
   linked?: boolean;
+  /** Just written by this pull: a local dir's metadata is written without reading the old. */
+  written?: boolean;
 }
 
 /** Records verified files of one pull; see the module doc. */
@@ -94,7 +96,9 @@ export async function verifiedFileRecorder(o: RecorderOptions): Promise<Verified
           }
         } else {
           // what `hf download --local-dir` reads to trust the file without a request
-          await refreshDownloadMetadata(target.dir, file.path, commit, job.etag);
+          await refreshDownloadMetadata(target.dir, file.path, commit, job.etag, {
+            written: options.written,
+          });
         }
         if (options.recorded) continue;
         pending.push({

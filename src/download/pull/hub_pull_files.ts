@@ -331,7 +331,9 @@ export class HubPullFiles {
     const hashes = { sha256: result.sha256, gitSha1: result.gitSha1 ?? job.gitSha1 };
     // The guard itself, not a sweep: a folder swapped for a link since the last file is caught
     // before a link is made through it (a few synchronous lstats of folders, no more).
-    await this.#record(job, hashes, await landedStamp(job.dataPath), this.#run.guard);
+    await this.#record(job, hashes, await landedStamp(job.dataPath), this.#run.guard, {
+      written: true,
+    });
     for (const file of job.files) {
       this.done++;
       ctx.onEvent?.({ type: "file", path: file.path, status: "done", bytes: job.size });

@@ -87,3 +87,26 @@ Deno.test("records Python wrote are read; malformed ones are ignored; refresh sk
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a file just written gets a new record without the old one read; a folder removed meanwhile is made again", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "sub"));
+    await Deno.writeTextFile(join(dir, "sub", "f.bin"), "x");
+    const path = join(dir, ".cache", "huggingface", "download", "sub", "f.bin.metadata");
+    await writeDownloadMetadata(dir, "sub/f.bin", COMMIT, ETAG, Date.now() + 60_000);
+    const before = await Deno.readTextFile(path);
+    // a fresh record that says the same: kept, unless the file was just written
+    await refreshDownloadMetadata(dir, "sub/f.bin", COMMIT, ETAG);
+    assert.equal(await Deno.readTextFile(path), before);
+    await refreshDownloadMetadata(dir, "sub/f.bin", COMMIT, ETAG, { written: true });
+    assert.notEqual(await Deno.readTextFile(path), before);
+    // the records' folder goes away between two files (within the second the .cache folder is
+    // taken to be there): the next record makes it again
+    await Deno.remove(join(dir, ".cache", "huggingface", "download"), { recursive: true });
+    await refreshDownloadMetadata(dir, "sub/f.bin", COMMIT, ETAG, { written: true });
+    assert.match(await Deno.readTextFile(path), new RegExp(`^${COMMIT}\n${ETAG}\n`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
