@@ -110,10 +110,11 @@ export class StampCopy {
 
   /**
    * Saves what this scan found when every file was unchanged and the copy was not current.
-   * True when a current copy is there now.
+   * True when a current copy of every file as found is there now (a copy that vouched for
+   * only some files is about to go stale: the pull records the others).
    */
   async save(run: HubPull): Promise<boolean> {
-    if (this.current) return true;
+    if (this.current) return this.complete;
     if (!this.complete || run.request.dryRun) return false;
     return await writeSnapshotStamps(run.ctx.kv, {
       source: run.sourceKey,

@@ -98,6 +98,13 @@ Deno.test("2,500 files: batched manifest commits, a no-op re-pull reads records 
     assert.equal(repaired.bytes, 16, "only the truncated blob is fetched again");
     for (const [p, want] of bytes) assert.deepEqual(await Deno.readFile(p), want, p);
     assert.ok((await Deno.lstat(replaced)).isSymlink, "the regular file became a link again");
+    const log3 = debugLog();
+    const after = await pull({ source: SOURCE }, { config, kv, env: {}, logger: log3 });
+    assert.deepEqual(after.files, { total: FILES, done: 0, skipped: FILES });
+    assert.ok(
+      !log3.events.some((e) => e.event === "pull.manifest_read"),
+      "the repair saved a copy",
+    );
 
     // Records lost (a KV restored from an old backup): the files are re-hashed, adopted and
     // recorded again, hundreds of records to a commit.
