@@ -19,23 +19,14 @@ import {
   removeLeftoverParts,
 } from "../layout/leftover_parts.ts";
 import type { VerifiedFileRecorder } from "../layout/verified_file.ts";
-import { type FileLock, lockWaitMessage } from "../part/file_lock.ts";
+import type { FileLock } from "../part/file_lock.ts";
 import { discardPart } from "../part/part_file.ts";
-import { resumableBytes } from "../part/resume_point.ts";
-import { fetchFile, type FetchFileResult } from "../transfer/fetcher.ts";
-import { chainLimiters } from "../transfer/rate_limiter.ts";
-import { TransferMeter } from "../transfer/transfer_meter.ts";
+import type { FetchFileResult } from "../transfer/fetcher.ts";
 import { eachLimited } from "./each_limited.ts";
 import { describeFileError } from "./file_error.ts";
+import { landedStamp, tellLockWait, transferJob } from "./hub_file_transfer.ts";
 import { guardJobPaths, type HubPull } from "./hub_pull_setup.ts";
-import {
-  type FileStamp,
-  fileStamp,
-  KnownFiles,
-  type Presence,
-  UNCHANGED,
-  type Verified,
-} from "./known_files.ts";
+import { KnownFiles, type Presence, UNCHANGED, type Verified } from "./known_files.ts";
 import type { SymlinkGuard } from "../layout/symlink_guard.ts";
 import { PartsIn } from "../layout/leftover_parts.ts";
 import type { RecordOptions } from "../layout/verified_file.ts";
@@ -132,12 +123,11 @@ export class HubPullFiles {
 
   /** Fetches `todo` under their locks; failures are collected in `errors`. */
   async fetchAll(todo: BlobJob[]): Promise<void> {
-    const { ctx, sourceKey } = this.#run;
+    const { ctx, sourceKey, target } = this.#run;
     const signal = ctx.signal;
     // Starts with a few workers (all, for few files) and adds more while the rates still rise.
     const max = Math.min(this.workers, todo.length);
     const control = new WorkerController({ max, initial: initialWorkers(todo.length, max) });
-    const { target } = this.#run;
     if (target.layout === "hf-cache" && todo.length > 0) {
       this.#partsIn = await PartsIn.list(`${target.repo.dir}/blobs`);
     }
@@ -147,26 +137,13 @@ export class HubPullFiles {
       lockPath: (job) => job.lockPath,
       signal,
       run: (job, lock) => this.#fetchLocked(job, lock),
-      onWait: (job) => {
-        const path = job.files[0].path;
-        const message = lockWaitMessage(path);
-        ctx.onEvent?.({ type: "waiting", path, message });
-        ctx.logger?.info("file.lock_wait", {
-          source: sourceKey,
-          path,
-          lock: job.lockPath,
-          message,
-        });
-      },
+      onWait: (job) => tellLockWait(this.#run, job),
     }).catch((err) => {
       if (!signal?.aborted) throw err;
     });
     if (todo.length > 0) {
-      ctx.logger?.debug("pull.workers", {
-        source: sourceKey,
-        max: control.max,
-        workers: control.target,
-      });
+      const workers = { source: sourceKey, max: control.max, workers: control.target };
+      ctx.logger?.debug("pull.workers", workers);
     }
   }
 
@@ -211,7 +188,14 @@ export class HubPullFiles {
       const leftovers = this.#mayHaveLeftovers(job, lock);
       await this.#prepare(job, leftovers);
       connections = await this.#budget.acquire(connectionsFor(job.size, this.#perFile));
-      const result = await this.#transfer(job, connections, leftovers);
+      const result = await transferJob(this.#run, job, {
+        connections,
+        leftovers,
+        onMoved: (bytes) => {
+          this.#moved += bytes;
+        },
+        onRemaining: (bytes) => this.remaining.set(job, bytes),
+      });
       await this.#landed(job, result, before);
     } catch (err) {
       const e = describeFileError(toNightpullError(err), job.files[0].path, job);
@@ -276,53 +260,6 @@ export class HubPullFiles {
     return lock.waited || this.#partsIn === undefined || this.#partsIn.mayHoldPartsOf(job.etag);
   }
 
-  async #transfer(job: BlobJob, connections: number, leftovers: boolean): Promise<FetchFileResult> {
-    const { client, source, commit, ctx, guard, rateLimits } = this.#run;
-    const { config, signal } = ctx;
-    const path = job.files[0].path;
-    // What a resume starts from, so progress shows it as present rather than as transfer.
-    const resumed = leftovers ? await resumableBytes(job.partPath) : 0;
-    ctx.onEvent?.({ type: "progress", path, bytes: resumed, total: job.size });
-    const meter = new TransferMeter(resumed);
-    let last = resumed;
-    const resolveUrl = client.fileUrl(source, commit, path);
-    try {
-      const result = await fetchFile({
-        url: resolveUrl,
-        headers: client.authHeaders(),
-        // An expired signed CDN URL (403 after about an hour) is replaced by asking the
-        // resolve URL again for a freshly signed redirect.
-        reresolve: () => Promise.resolve(resolveUrl),
-        // Pinned by commit and hash: a CDN ETag change (e.g. a move to Xet storage) is not a
-        // content change, and the hash check at the end stands guard anyway.
-        pinned: true,
-        rateLimits,
-        partPath: job.partPath,
-        finalPath: job.dataPath,
-        guardPath: (p, options) => guard.check(p, options),
-        expected: { size: job.size, sha256: job.sha256, gitSha1: job.gitSha1 },
-        connections,
-        signal,
-        limiter: chainLimiters(ctx.limiters ?? []),
-        ...(config.downloadTimeoutMs ? { stallTimeoutMs: config.downloadTimeoutMs } : {}),
-        onProgress: (b, total) => {
-          meter.progress(b);
-          this.#moved += Math.max(0, b - last);
-          last = b;
-          this.remaining.set(job, Math.max(0, job.size - b));
-          ctx.onEvent?.({ type: "progress", path, bytes: b, total: total ?? job.size });
-        },
-        mapHttpError: (res: Response) =>
-          client.mapHttpError(res, { source, path, revision: commit }),
-      });
-      meter.finished(result.bytesTransferred);
-      return result;
-    } catch (err) {
-      meter.failed(err);
-      throw err;
-    }
-  }
-
   /** A fetched and verified job: record it, tell it, log it. */
   async #landed(job: BlobJob, result: FetchFileResult, before: Presence["state"]): Promise<void> {
     const { ctx, sourceKey } = this.#run;
@@ -357,17 +294,3 @@ export class HubPullFiles {
 }
 
 const NO_RECORDS = new KnownFiles([]);
-
-/**
- * The stamp of a file this pull just renamed into place: a synchronous `lstat` (a regular file
- * has no link to follow, and the async `stat` costs a thread-pool hop and a walk of the path).
- */
-async function landedStamp(path: string): Promise<FileStamp | undefined> {
-  try {
-    const info = Deno.lstatSync(path);
-    if (info.isFile) return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0, ino: info.ino };
-  } catch {
-    return undefined;
-  }
-  return await fileStamp(path); // replaced by a link meanwhile: what it points at, if a file
-}
