@@ -28,6 +28,7 @@ import { settleDisk } from "./_disk.ts";
 import { ensureServedFile, NGINX, type ServedFile, startNginx } from "./_nginx.ts";
 import { nightpull } from "./_peer_clis.ts";
 import { executable, timeProcess, which } from "./_process.ts";
+import { HASH_THREAD_MIN_CORES } from "../src/download/transfer/stream_digest.ts";
 import type { ChildJob, ChildReport } from "./download_child.ts";
 import { type BenchRow, printTable, ratio, skipped } from "./table.ts";
 
@@ -209,7 +210,8 @@ function printNotes(
     `memory: (in parentheses) counts from before any download, code pages of the download ` +
       `path included; Deno's fetch alone reading the same 4 GiB and dropping it costs ` +
       `${floor(floor8)} on 8 connections, ${floor(floor1)} on 1; on 1 connection ours includes ` +
-      `its hash thread (a Worker, ~15 MiB, started for files from 64 MiB)`,
+      `its hash thread where one runs (a Worker, ~15 MiB, for files from 64 MiB on ` +
+      `${HASH_THREAD_MIN_CORES}+ cores; this machine has ${navigator.hardwareConcurrency})`,
   );
   if (times.curl.length) {
     const fsyncCost = times.singleNoSync.length

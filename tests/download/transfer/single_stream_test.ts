@@ -4,7 +4,8 @@ import { bigRepo, FIXTURE_TOKEN } from "../../../fixtures/fake_hub.ts";
 import { fetchFile, type FetchFileOptions } from "../../../src/download/transfer/fetcher.ts";
 import { type FetchEnv, rangesByStart, rejectsWith, withFetchEnv } from "../_fetch_env.ts";
 
-// Just above the 64 MiB from which a single stream hashes on its hash thread.
+// Just above the 64 MiB from which a single stream hashes on its hash thread (on a machine of
+// 4 cores or more; on fewer the main thread hashes, and the same checks hold).
 const SIZE = 64 * 1024 * 1024 + 5;
 
 function oneConnection(env: FetchEnv) {

@@ -107,3 +107,19 @@ Deno.test("the thread follows a growing file: each call hashes from where it was
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a single stream hashes on a thread only for a large file with cores to spare", async () => {
+  const { HASH_THREAD_FROM, HASH_THREAD_MIN_CORES, hashThreadWanted } = await import(
+    "../../../src/download/transfer/stream_digest.ts"
+  );
+  const cases: [number | undefined, number, boolean][] = [
+    [HASH_THREAD_FROM, HASH_THREAD_MIN_CORES, true],
+    [undefined, HASH_THREAD_MIN_CORES, true], // size unknown: may be large
+    [HASH_THREAD_FROM - 1, 16, false], // small: the thread's start costs more than it saves
+    [HASH_THREAD_FROM, 2, false], // 2 cores: both already busy receiving and writing
+    [10 * HASH_THREAD_FROM, HASH_THREAD_MIN_CORES - 1, false],
+  ];
+  for (const [total, cores, wanted] of cases) {
+    assert.equal(hashThreadWanted(total, cores), wanted, `${total} bytes on ${cores} cores`);
+  }
+});
