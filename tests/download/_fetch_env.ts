@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { NightpullError } from "../../src/errors.ts";
 import {
+  bigRepo,
   type FakeHub,
   FIXTURE_TOKEN,
   type HubRequest,
@@ -112,4 +113,23 @@ export async function rejectsWith(
 export function rangesByStart(requests: HubRequest[]): (string | null)[] {
   const start = (range: string | null) => range === null ? -1 : Number(/\d+/.exec(range)?.[0]);
   return requests.map((r) => r.range).sort((a, b) => start(a) - start(b));
+}
+
+/**
+ * acme/big with a `size`-byte big.bin on the hub, and fetchFile options for it into the temp
+ * dir (hub token sent, fast retries); `extra` sets connections, split size and the rest.
+ */
+export function bigFile(env: FetchEnv, size: number, extra: Partial<FetchFileOptions> = {}) {
+  env.hub.setRepo(bigRepo(size));
+  const info = env.hub.fileInfo("acme/big", "big.bin");
+  const options: FetchFileOptions = {
+    url: `${env.hub.url}/acme/big/resolve/main/big.bin`,
+    headers: { authorization: `Bearer ${FIXTURE_TOKEN}` },
+    partPath: join(env.dir, "big.bin.part"),
+    finalPath: join(env.dir, "out", "big.bin"),
+    expected: { size: info.size, sha256: info.sha256 },
+    retryDelay: () => 1,
+    ...extra,
+  };
+  return { info, options, bytes: () => env.hub.fileBytes("acme/big", "big.bin") };
 }

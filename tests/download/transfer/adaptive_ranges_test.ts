@@ -1,30 +1,17 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { bigRepo, FIXTURE_TOKEN, type HubRequest } from "../../../fixtures/fake_hub.ts";
-import { fetchFile, type FetchFileOptions } from "../../../src/download/transfer/fetcher.ts";
+import type { HubRequest } from "../../../fixtures/fake_hub.ts";
+import { fetchFile } from "../../../src/download/transfer/fetcher.ts";
 import { doneRanges, readPartState } from "../../../src/download/part/part_state.ts";
 import { coveredBytes } from "../../../src/download/transfer/range_plan.ts";
 import { NightpullError } from "../../../src/errors.ts";
 import { rateLimiterFor } from "../../../src/download/transfer/rate_limiter.ts";
-import { type FetchEnv, withFetchEnv } from "../_fetch_env.ts";
+import { bigFile, type FetchEnv, withFetchEnv } from "../_fetch_env.ts";
 
 const MiB = 1024 * 1024;
 
 /** acme/big with a `size`-byte big.bin, and options to fetch it over `connections`. */
-function bigFile(env: FetchEnv, size: number, connections: number) {
-  env.hub.setRepo(bigRepo(size));
-  const info = env.hub.fileInfo("acme/big", "big.bin");
-  const options: FetchFileOptions = {
-    url: `${env.hub.url}/acme/big/resolve/main/big.bin`,
-    headers: { authorization: `Bearer ${FIXTURE_TOKEN}` },
-    partPath: join(env.dir, "big.bin.part"),
-    finalPath: join(env.dir, "out", "big.bin"),
-    expected: { size: info.size, sha256: info.sha256 },
-    connections,
-    minSplitSize: MiB,
-    retryDelay: () => 1,
-  };
-  return { info, options, bytes: () => env.hub.fileBytes("acme/big", "big.bin") };
+function bigRanged(env: FetchEnv, size: number, connections: number) {
+  return bigFile(env, size, { connections, minSplitSize: MiB });
 }
 
 /** `[start, end)` a logged request asked for (an open end: the file's size). */
@@ -51,7 +38,7 @@ function steals(log: HubRequest[], size: number): [HubRequest, HubRequest][] {
 Deno.test("a CDN capping each connection: the count grows to --connections and the file verifies", async () => {
   await withFetchEnv(async (env) => {
     const size = 24 * MiB + 5;
-    const { info, options, bytes } = bigFile(env, size, 8);
+    const { info, options, bytes } = bigRanged(env, size, 8);
     env.hub.setLink({ perConnectionRate: 4 * MiB });
     env.hub.resetPeakInflight();
     const result = await fetchFile(options);
@@ -68,7 +55,7 @@ Deno.test("a CDN capping each connection: the count grows to --connections and t
 Deno.test("a full link (a total cap): the added connections bring nothing, so no more open", async () => {
   await withFetchEnv(async (env) => {
     const size = 24 * MiB;
-    const { info, options } = bigFile(env, size, 16);
+    const { info, options } = bigRanged(env, size, 16);
     env.hub.resetPeakInflight();
     const result = await fetchFile({ ...options, limiter: rateLimiterFor("8M", "UTC") });
     assert.equal(result.sha256, info.sha256);
@@ -81,7 +68,7 @@ Deno.test("a full link (a total cap): the added connections bring nothing, so no
 Deno.test("a throttled connection: its tail is stolen by a free one, nothing is served twice", async () => {
   await withFetchEnv(async (env) => {
     const size = 16 * MiB;
-    const { info, options, bytes } = bigFile(env, size, 2);
+    const { info, options, bytes } = bigRanged(env, size, 2);
     // the first range request (of one of the two connections) crawls
     env.hub.addFault({ path: "big.bin", bytesPerSecond: 128 * 1024, times: 1 });
     const result = await fetchFile(options);
@@ -104,7 +91,7 @@ Deno.test("a throttled connection: its tail is stolen by a free one, nothing is 
 Deno.test("interrupted after a steal: the sidecar lists only bytes written, and resume completes", async () => {
   await withFetchEnv(async (env) => {
     const size = 16 * MiB;
-    const { options, bytes } = bigFile(env, size, 2);
+    const { options, bytes } = bigRanged(env, size, 2);
     env.hub.addFault({ path: "big.bin", bytesPerSecond: 128 * 1024, times: 1 });
     const controller = new AbortController();
     await assert.rejects(

@@ -1,30 +1,16 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { bigRepo, FIXTURE_TOKEN, type HubRequest } from "../../../fixtures/fake_hub.ts";
+import type { HubRequest } from "../../../fixtures/fake_hub.ts";
 import { fetchFile, type FetchFileOptions } from "../../../src/download/transfer/fetcher.ts";
 import { partStatePath, readPartState } from "../../../src/download/part/part_state.ts";
 import { coveredBytes } from "../../../src/download/transfer/range_plan.ts";
 import { NightpullError } from "../../../src/errors.ts";
-import { exists, type FetchEnv, withFetchEnv } from "../_fetch_env.ts";
+import { bigFile, exists, type FetchEnv, withFetchEnv } from "../_fetch_env.ts";
 
 const SIZE = 6 * 1024 * 1024 + 7;
 
 /** acme/big with a 6 MiB big.bin, and options splitting it over 4 connections. */
-function bigFile(env: FetchEnv, extra: Partial<FetchFileOptions> = {}) {
-  env.hub.setRepo(bigRepo(SIZE));
-  const info = env.hub.fileInfo("acme/big", "big.bin");
-  const options: FetchFileOptions = {
-    url: `${env.hub.url}/acme/big/resolve/main/big.bin`,
-    headers: { authorization: `Bearer ${FIXTURE_TOKEN}` },
-    partPath: join(env.dir, "big.bin.part"),
-    finalPath: join(env.dir, "out", "big.bin"),
-    expected: { size: info.size, sha256: info.sha256 },
-    connections: 4,
-    minSplitSize: 512 * 1024,
-    retryDelay: () => 1,
-    ...extra,
-  };
-  return { info, options, bytes: () => env.hub.fileBytes("acme/big", "big.bin") };
+function bigSplit(env: FetchEnv, extra: Partial<FetchFileOptions> = {}) {
+  return bigFile(env, SIZE, { connections: 4, minSplitSize: 512 * 1024, ...extra });
 }
 
 async function bodies(env: FetchEnv): Promise<HubRequest[]> {
@@ -41,7 +27,7 @@ function requested(r: HubRequest): [number, number] {
 
 Deno.test("several connections fetch disjoint ranges into identical bytes", async () => {
   await withFetchEnv(async (env) => {
-    const { info, options, bytes } = bigFile(env);
+    const { info, options, bytes } = bigSplit(env);
     const result = await fetchFile(options);
     assert.equal(result.sha256, info.sha256);
     assert.deepEqual(await Deno.readFile(options.finalPath), bytes());
@@ -60,7 +46,7 @@ Deno.test("several connections fetch disjoint ranges into identical bytes", asyn
 
 Deno.test("an aborted multi-connection download resumes only its missing ranges", async () => {
   await withFetchEnv(async (env) => {
-    const { options, bytes } = bigFile(env);
+    const { options, bytes } = bigSplit(env);
     const controller = new AbortController();
     await assert.rejects(
       fetchFile({
@@ -88,7 +74,7 @@ Deno.test("an aborted multi-connection download resumes only its missing ranges"
 
 Deno.test("cut ranges resume from where each was cut, inside one call", async () => {
   await withFetchEnv(async (env) => {
-    const { options, bytes } = bigFile(env);
+    const { options, bytes } = bigSplit(env);
     env.hub.addFault({ path: "big.bin", cutAfterBytes: 100_000, times: 3 });
     await fetchFile(options);
     assert.deepEqual(await Deno.readFile(options.finalPath), bytes());
@@ -107,7 +93,7 @@ Deno.test("cut ranges resume from where each was cut, inside one call", async ()
 
 Deno.test("5xx and a stalled range recover inside one call", async () => {
   await withFetchEnv(async (env) => {
-    const { options, bytes } = bigFile(env, { stallTimeoutMs: 500 });
+    const { options, bytes } = bigSplit(env, { stallTimeoutMs: 500 });
     env.hub.addFault({ path: "big.bin", status: 503, times: 2 });
     await fetchFile(options);
     assert.deepEqual(await Deno.readFile(options.finalPath), bytes());
@@ -130,7 +116,7 @@ Deno.test("5xx and a stalled range recover inside one call", async () => {
 
 Deno.test("a server ignoring ranges during a split download falls back to one stream", async () => {
   await withFetchEnv(async (env) => {
-    const { options, bytes } = bigFile(env);
+    const { options, bytes } = bigSplit(env);
     env.hub.addFault({ path: "big.bin", ignoreRange: true, times: 1 });
     await fetchFile(options);
     assert.deepEqual(await Deno.readFile(options.finalPath), bytes());
@@ -141,7 +127,7 @@ Deno.test("a server ignoring ranges during a split download falls back to one st
 
 Deno.test("without a known size a Range probe switches a big file to several connections", async () => {
   await withFetchEnv(async (env) => {
-    const { options, bytes } = bigFile(env);
+    const { options, bytes } = bigSplit(env);
     await fetchFile({ ...options, expected: undefined });
     assert.deepEqual(await Deno.readFile(options.finalPath), bytes());
     const log = await bodies(env);
@@ -155,7 +141,7 @@ Deno.test("without a known size a Range probe switches a big file to several con
 
 Deno.test("corrupt ranges fail the split download with checksum_mismatch and leave nothing", async () => {
   await withFetchEnv(async (env) => {
-    const { info, options } = bigFile(env);
+    const { info, options } = bigSplit(env);
     env.hub.addFault({ path: "big.bin", corrupt: true, times: 1 });
     await assert.rejects(fetchFile(options), (err) => {
       assert.ok(err instanceof NightpullError);
@@ -171,7 +157,7 @@ Deno.test("corrupt ranges fail the split download with checksum_mismatch and lea
 
 Deno.test("a server announcing another size than expected fails a split download early", async () => {
   await withFetchEnv(async (env) => {
-    const { info, options } = bigFile(env);
+    const { info, options } = bigSplit(env);
     const err = await fetchFile({ ...options, expected: { size: info.size + 1 } }).then(
       () => assert.fail("resolved"),
       (e) => e,

@@ -1,26 +1,13 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { bigRepo, FIXTURE_TOKEN } from "../../../fixtures/fake_hub.ts";
-import { fetchFile, type FetchFileOptions } from "../../../src/download/transfer/fetcher.ts";
-import { type FetchEnv, rangesByStart, rejectsWith, withFetchEnv } from "../_fetch_env.ts";
+import { fetchFile } from "../../../src/download/transfer/fetcher.ts";
+import { bigFile, type FetchEnv, rangesByStart, rejectsWith, withFetchEnv } from "../_fetch_env.ts";
 
 // Just above the 64 MiB from which a single stream hashes on its hash thread (on a machine of
 // 4 cores or more; on fewer the main thread hashes, and the same checks hold).
 const SIZE = 64 * 1024 * 1024 + 5;
 
 function oneConnection(env: FetchEnv) {
-  env.hub.setRepo(bigRepo(SIZE));
-  const info = env.hub.fileInfo("acme/big", "big.bin");
-  const options: FetchFileOptions = {
-    url: `${env.hub.url}/acme/big/resolve/main/big.bin`,
-    headers: { authorization: `Bearer ${FIXTURE_TOKEN}` },
-    partPath: join(env.dir, "big.bin.part"),
-    finalPath: join(env.dir, "out", "big.bin"),
-    expected: { size: info.size, sha256: info.sha256 },
-    connections: 1,
-    retryDelay: () => 1,
-  };
-  return { info, options, bytes: () => env.hub.fileBytes("acme/big", "big.bin") };
+  return bigFile(env, SIZE, { connections: 1 });
 }
 
 Deno.test("a large file on one connection: prefix re-hashed, a cut resumed, the whole verified", async () => {
