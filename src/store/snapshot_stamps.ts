@@ -63,18 +63,31 @@ export async function readSnapshotCopy(
   place: string,
   request: string,
 ): Promise<SnapshotCopy | undefined> {
+  const h = await currentHead(kv, source, place);
+  if (!h || h.request !== request) return undefined;
+  const stamps = await readStamps(kv, source, place, h);
+  const text = await readChunks(kv, [...headKey(source, place), h.id, "p"], h.pathChunks!);
+  if (!stamps || !text) return undefined;
+  return { stamps, paths: new TextDecoder().decode(text) };
+}
+
+/**
+ * The head of `place`'s copy while no record of the source changed since it was written (and
+ * it has its paths: a copy without them, as first written, is replaced by one with them).
+ */
+async function currentHead(kv: Deno.Kv, source: string, place: string) {
   const [version, head] = await retryWhileLocked(() =>
     kv.getMany<[unknown, StampsHead]>([versionKey(source), headKey(source, place)])
   );
   const h = head.value;
-  if (!h || h.request !== request || !h.pathChunks || h.version !== version.versionstamp) {
-    return undefined;
-  }
-  const stamps = await readChunks(kv, [...headKey(source, place), h.id], h.chunks);
-  const text = await readChunks(kv, [...headKey(source, place), h.id, "p"], h.pathChunks);
-  if (!stamps || !text || stamps.length !== h.files * STAMP_FIELDS * 8) return undefined;
-  const copy = { stamps: new Float64Array(stamps.buffer, 0, h.files * STAMP_FIELDS) };
-  return { ...copy, paths: new TextDecoder().decode(text) };
+  return h && h.pathChunks && h.version === version.versionstamp ? h : undefined;
+}
+
+/** The stamps `h` heads, or undefined when a chunk is missing or of the wrong length. */
+async function readStamps(kv: Deno.Kv, source: string, place: string, h: StampsHead) {
+  const bytes = await readChunks(kv, [...headKey(source, place), h.id], h.chunks);
+  if (!bytes || bytes.length !== h.files * STAMP_FIELDS * 8) return undefined;
+  return new Float64Array(bytes.buffer, 0, h.files * STAMP_FIELDS);
 }
 
 /** The bytes of chunks `prefix + [0..count)`, joined; undefined when one is missing. */
@@ -115,30 +128,9 @@ export async function readSnapshotStamps(
   place: string,
   digest: string,
 ): Promise<Float64Array | undefined> {
-  const [version, head] = await retryWhileLocked(() =>
-    kv.getMany<[unknown, StampsHead]>([versionKey(source), headKey(source, place)])
-  );
-  const h = head.value;
-  // a copy without its paths (as first written) is replaced by one with them
-  if (!h || h.digest !== digest || h.version !== version.versionstamp || !h.pathChunks) {
-    return undefined;
-  }
-  const stamps = new Float64Array(h.files * STAMP_FIELDS);
-  for (let n = 0; n < h.chunks; n += 10) {
-    const keys = Array.from(
-      { length: Math.min(10, h.chunks - n) },
-      (_, i) => [...headKey(source, place), h.id, n + i],
-    );
-    const got = await retryWhileLocked(() => kv.getMany<Uint8Array[]>(keys));
-    for (const [i, chunk] of got.entries()) {
-      const at = (n + i) * STAMPS_PER_CHUNK * STAMP_FIELDS * 8;
-      if (!(chunk.value instanceof Uint8Array) || at + chunk.value.length > stamps.byteLength) {
-        return undefined;
-      }
-      new Uint8Array(stamps.buffer).set(chunk.value, at);
-    }
-  }
-  return stamps;
+  const h = await currentHead(kv, source, place);
+  if (!h || h.digest !== digest) return undefined;
+  return await readStamps(kv, source, place, h);
 }
 
 /** What {@linkcode writeSnapshotStamps} writes. */
