@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { AdaptiveRamp } from "../transfer/adaptive_ramp.ts";
+import { AdaptiveRamp, RampedCount } from "../transfer/adaptive_ramp.ts";
 
 /** Workers a pull starts with. */
 export const INITIAL_WORKERS = 2;
@@ -78,37 +78,22 @@ interface WorkerControllerOptions {
 }
 
 /** The adaptive worker count of one pull. */
-export class WorkerController {
-  readonly #ramp: AdaptiveRamp;
-
+export class WorkerController extends RampedCount {
   /** Starts at `initial` (at most `max`) workers. */
   constructor(options: WorkerControllerOptions) {
-    this.#ramp = new AdaptiveRamp({
-      max: options.max,
-      initial: options.initial ?? INITIAL_WORKERS,
-      settleMs: options.settleMs ?? WORKER_SETTLE_MS,
-      windowMs: options.windowMs ?? WORKER_WINDOW_MS,
-      longWindowMs: options.longWindowMs ?? WORKER_LONG_WINDOW_MS,
-      requiredGain: 0.25,
-      dropBelow: 0.75,
-      // files finished in the window: at least twice the workers, else wait for the long window
-      enough: (_ms, [files], workers) => files >= 2 * workers,
-    });
-  }
-
-  /** The most workers this pull may use. */
-  get max(): number {
-    return this.#ramp.max;
-  }
-
-  /** Workers wanted now (1..max). */
-  get target(): number {
-    return this.#ramp.target;
-  }
-
-  /** True once the count is settled for good. */
-  get settled(): boolean {
-    return this.#ramp.settled;
+    super(
+      new AdaptiveRamp({
+        max: options.max,
+        initial: options.initial ?? INITIAL_WORKERS,
+        settleMs: options.settleMs ?? WORKER_SETTLE_MS,
+        windowMs: options.windowMs ?? WORKER_WINDOW_MS,
+        longWindowMs: options.longWindowMs ?? WORKER_LONG_WINDOW_MS,
+        requiredGain: 0.25,
+        dropBelow: 0.75,
+        // files finished in the window: at least twice the workers, else wait for the long window
+        enough: (_ms, [files], workers) => files >= 2 * workers,
+      }),
+    );
   }
 
   /**
@@ -116,6 +101,6 @@ export class WorkerController {
    * returns the workers wanted now.
    */
   observe(nowMs: number, files: number, bytes: number): number {
-    return this.#ramp.observe(nowMs, [files, bytes]).target;
+    return this.ramp.observe(nowMs, [files, bytes]).target;
   }
 }

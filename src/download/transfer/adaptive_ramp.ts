@@ -160,3 +160,31 @@ export class AdaptiveRamp {
     return { target: this.#target, add: this.#target - count, drop: 0 };
   }
 }
+
+/**
+ * The base of a controller that keeps one {@link AdaptiveRamp}: its count's bounds and state,
+ * read through; the controller adds an `observe` that speaks its own samples.
+ */
+export abstract class RampedCount {
+  protected readonly ramp: AdaptiveRamp;
+
+  /** Keeps `ramp`. */
+  constructor(ramp: AdaptiveRamp) {
+    this.ramp = ramp;
+  }
+
+  /** The most units this ramp may use. */
+  get max(): number {
+    return this.ramp.max;
+  }
+
+  /** Units wanted now (1..max). */
+  get target(): number {
+    return this.ramp.target;
+  }
+
+  /** True once the count is settled for good. */
+  get settled(): boolean {
+    return this.ramp.settled;
+  }
+}

@@ -19,7 +19,7 @@
  * ```
  * @module
  */
-import { AdaptiveRamp } from "./adaptive_ramp.ts";
+import { AdaptiveRamp, RampedCount } from "./adaptive_ramp.ts";
 
 /** Connections a split download starts with. */
 export const INITIAL_CONNECTIONS = 4;
@@ -49,37 +49,22 @@ export interface Decision {
 }
 
 /** The adaptive connection count of one download. */
-export class ConnectionController {
-  readonly #ramp: AdaptiveRamp;
-
+export class ConnectionController extends RampedCount {
   /** Starts at `initial` (at most `max`) connections. */
   constructor(options: ControllerOptions) {
-    this.#ramp = new AdaptiveRamp({
-      max: options.max,
-      initial: options.initial ?? INITIAL_CONNECTIONS,
-      settleMs: options.settleMs ?? CONNECTION_SETTLE_MS,
-      windowMs: options.windowMs ?? CONNECTION_WINDOW_MS,
-      longWindowMs: Math.max(options.windowMs ?? 0, CONNECTION_LONG_WINDOW_MS),
-      enough: (_ms, [bytes], connections) => bytes >= connections * WINDOW_BYTES,
-      requiredGain: 0.5,
-      growth: 2,
-      fastGrowth: 4,
-    });
-  }
-
-  /** The most connections this download may use. */
-  get max(): number {
-    return this.#ramp.max;
-  }
-
-  /** Connections wanted now. */
-  get target(): number {
-    return this.#ramp.target;
-  }
-
-  /** True once the count is settled for good. */
-  get settled(): boolean {
-    return this.#ramp.settled;
+    super(
+      new AdaptiveRamp({
+        max: options.max,
+        initial: options.initial ?? INITIAL_CONNECTIONS,
+        settleMs: options.settleMs ?? CONNECTION_SETTLE_MS,
+        windowMs: options.windowMs ?? CONNECTION_WINDOW_MS,
+        longWindowMs: Math.max(options.windowMs ?? 0, CONNECTION_LONG_WINDOW_MS),
+        enough: (_ms, [bytes], connections) => bytes >= connections * WINDOW_BYTES,
+        requiredGain: 0.5,
+        growth: 2,
+        fastGrowth: 4,
+      }),
+    );
   }
 
   /**
@@ -87,7 +72,7 @@ export class ConnectionController {
    * connection has had its first bytes) and decides.
    */
   observe(nowMs: number, bytes: number, ready = true): Decision {
-    const { add, drop } = this.#ramp.observe(nowMs, [bytes], ready);
+    const { add, drop } = this.ramp.observe(nowMs, [bytes], ready);
     return { add, drop };
   }
 }
