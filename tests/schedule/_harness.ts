@@ -8,7 +8,7 @@ import type { Config } from "../../src/config.ts";
 import type { Engine, EngineOptions, Executor } from "../../src/schedule/engine/engine.ts";
 import { composeServer } from "../../src/server.ts";
 import { ManualClock } from "../../src/time/manual_clock.ts";
-import type { ScheduleService } from "../../src/schedule/service/service.ts";
+import { ScheduleService } from "../../src/schedule/service/service.ts";
 
 /** 2026-03-01T00:00:00Z: every test clock starts here. */
 export const T0 = Date.parse("2026-03-01T00:00:00Z");
@@ -103,6 +103,15 @@ export function deferred<T = void>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** A schedule service alone (no engine) on a `:memory:` KV and a manual clock at {@link T0}. */
+export async function serviceOnly() {
+  const kv = await Deno.openKv(":memory:");
+  const clock = new ManualClock(T0);
+  const config = testConfig();
+  const service = new ScheduleService({ kv, config, clock });
+  return { kv, clock, config, service };
 }
 
 export { waitFor } from "../_support/wait.ts";

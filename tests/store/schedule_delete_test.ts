@@ -1,16 +1,8 @@
 import assert from "node:assert/strict";
 import { applyDeclaredSchedules } from "../../src/schedule/service/declared_schedules.ts";
-import { ManualClock } from "../../src/time/manual_clock.ts";
-import { ScheduleService } from "../../src/schedule/service/service.ts";
-import { dumpKv, T0, testConfig } from "../schedule/_harness.ts";
+import { dumpKv, serviceOnly } from "../schedule/_harness.ts";
 
-async function setup() {
-  const kv = await Deno.openKv(":memory:");
-  const clock = new ManualClock(T0);
-  const config = testConfig();
-  const service = new ScheduleService({ kv, config, clock });
-  return { kv, clock, config, service };
-}
+const setup = serviceOnly;
 
 Deno.test("hard delete: the config file's name pointer goes too; the next start creates the schedule anew", async () => {
   const { kv, clock, config, service } = await setup();

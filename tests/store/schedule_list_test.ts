@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
-import { ManualClock } from "../../src/time/manual_clock.ts";
-import { ScheduleService } from "../../src/schedule/service/service.ts";
 import { getNextTimes, listSchedules } from "../../src/store/mod.ts";
 import { scheduleStateKey } from "../../src/store/keys.ts";
 import { countingReads } from "./_counting_kv.ts";
-import { T0, testConfig } from "../schedule/_harness.ts";
+import { serviceOnly } from "../schedule/_harness.ts";
 
-async function setup() {
-  const kv = await Deno.openKv(":memory:");
-  const clock = new ManualClock(T0);
-  const config = testConfig();
-  const service = new ScheduleService({ kv, config, clock });
-  return { kv, clock, config, service };
-}
+const setup = serviceOnly;
 
 Deno.test("listSchedules: a status page is read with a few getMany calls, not one read per schedule", async () => {
   const { kv, service } = await setup();

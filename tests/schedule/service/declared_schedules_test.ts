@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { applyDeclaredSchedules } from "../../../src/schedule/service/declared_schedules.ts";
-import { ManualClock } from "../../../src/time/manual_clock.ts";
 import { ScheduleService } from "../../../src/schedule/service/service.ts";
 import { listSchedules } from "../../../src/store/mod.ts";
-import { dumpKv, T0, testConfig } from "../_harness.ts";
+import { dumpKv, serviceOnly, T0 } from "../_harness.ts";
 
 const FILE = "/etc/nightpull.json";
 
@@ -25,10 +24,7 @@ function declared(extra: Record<string, Record<string, unknown>> = {}) {
 }
 
 async function setup() {
-  const kv = await Deno.openKv(":memory:");
-  const clock = new ManualClock(T0);
-  const config = testConfig();
-  const service = new ScheduleService({ kv, config, clock });
+  const { kv, clock, config, service } = await serviceOnly();
   const deps = { kv, service, config, now: () => clock.now() };
   return { kv, clock, service, deps };
 }
