@@ -46,13 +46,21 @@ Deno.test({
       for (let kill = 0; kill < KILLS && !finishedEarly; kill++) {
         const spawnedAt = Date.now();
         const child = r.spawn(args);
+        let ended = false;
+        child.status.then(() => ended = true);
         try {
           // The transfer has begun once the run writes below the target (part or record).
+          // A kill that came after the file landed leaves nothing to write: that run ends by
+          // itself without a write (the file is present), which counts as finishing early.
           await waitFor(
-            async () => (await newestWrite(dir)) > spawnedAt,
-            `kill ${kill}: the transfer starting`,
+            async () => ended || (await newestWrite(dir)) > spawnedAt,
+            `kill ${kill}: the transfer starting or the run ending`,
             60_000,
           );
+          if (ended) {
+            finishedEarly = true;
+            continue;
+          }
           const delay = 300 + Math.random() * 2200;
           delays.push(Math.round(delay));
           const exited = await Promise.race([
