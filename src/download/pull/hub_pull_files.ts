@@ -32,13 +32,16 @@ import { PartsIn } from "../layout/leftover_parts.ts";
 import type { RecordOptions } from "../layout/verified_file.ts";
 import { runLockedJobs } from "./locked_jobs.ts";
 import { type BlobJob, ConnectionBudget, connectionsFor } from "./pull_plan.ts";
-import { initialWorkers, WorkerController, workOrder } from "./worker_controller.ts";
+import {
+  defaultWorkers,
+  initialWorkers,
+  WorkerController,
+  workOrder,
+} from "./worker_controller.ts";
 import { RemainingBytes } from "./remaining_bytes.ts";
 import { GuardSweeps } from "./guard_sweeps.ts";
 import { SpaceChecks } from "./space_checks.ts";
 
-/** Default number of files downloaded at once. */
-export const DEFAULT_FILE_CONCURRENCY = 16;
 /** Present files recorded at once. */
 const PRESENT_CONCURRENCY = 8;
 /** Present files recorded per batch (one guard sweep; records written in one commit). */
@@ -76,18 +79,19 @@ export class HubPullFiles {
   #finished = 0;
   #moved = 0;
 
+  /** Files fetched at once (see {@link defaultWorkers}). */
+  readonly workers: number;
+
   constructor(run: HubPull, presence: Map<BlobJob, Presence>, recorder: VerifiedFileRecorder) {
     this.#run = run;
     this.#presence = presence;
+    let toFetch = 0;
+    for (const found of presence.values()) if (found.state !== "present") toFetch++;
+    this.workers = Math.max(1, run.ctx.fileConcurrency ?? defaultWorkers(toFetch));
     this.#recorder = recorder;
     this.#perFile = run.request.connections ?? run.ctx.config.connections;
     // The big file gets its connections while the other workers still get one each.
     this.#budget = new ConnectionBudget(this.#perFile + this.workers - 1);
-  }
-
-  /** Files fetched at once. */
-  get workers(): number {
-    return Math.max(1, this.#run.ctx.fileConcurrency ?? DEFAULT_FILE_CONCURRENCY);
   }
 
   /** Throws `insufficient_space` when what is still to be written, plus the reserve, does not fit. */

@@ -19,7 +19,6 @@ import type { PullContext, PullReport, PullRequest } from "./pull_types.ts";
 
 export type { PullContext, PullEvent, PullReport, PullRequest } from "./pull_types.ts";
 export { pullRateLimits, throwIfInterrupted } from "./pull_signals.ts";
-export { DEFAULT_FILE_CONCURRENCY } from "./hub_pull_files.ts";
 
 /** Pulls a source; throws a NightpullError (first file error, or `interrupted`). */
 export async function pull(request: PullRequest, ctx: PullContext): Promise<PullReport> {

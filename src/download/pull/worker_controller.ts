@@ -34,6 +34,26 @@ export const WORKER_WINDOW_MS = 150;
 /** Longest rate measurement when few files finish (big files): judged on bytes then. */
 export const WORKER_LONG_WINDOW_MS = 1500;
 
+/**
+ * Default number of files downloaded at once; a pull of at most twice as many files to fetch
+ * starts them all (see {@link defaultWorkers}).
+ */
+export const DEFAULT_FILE_CONCURRENCY = 16;
+
+/**
+ * Files fetched at once when `--max-workers` is not given: {@link DEFAULT_FILE_CONCURRENCY},
+ * or every file of a pull of up to twice that. Every file pays its own first byte, so a pull of
+ * few files is fastest with all of them in flight; many small files crowd a 2-core machine past
+ * 16 (2,000 64-byte files: 16 workers 2.6-4.0 s, 32 workers 4.0-4.2 s), and they ramp from 8.
+ * Measured process to process, 20-file repo over a 50 ms first byte, 6 interleaved rounds:
+ * 16 workers 585-716 ms (median 663), 20 workers 585-685 ms (median 615).
+ */
+export function defaultWorkers(toFetch: number): number {
+  return toFetch <= 2 * DEFAULT_FILE_CONCURRENCY
+    ? Math.max(DEFAULT_FILE_CONCURRENCY, toFetch)
+    : DEFAULT_FILE_CONCURRENCY;
+}
+
 /** Workers a pull of many files starts with (see {@link initialWorkers}). */
 export const MANY_FILES_INITIAL_WORKERS = 8;
 

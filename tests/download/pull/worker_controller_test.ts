@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+  DEFAULT_FILE_CONCURRENCY,
+  defaultWorkers,
   INITIAL_WORKERS,
   initialWorkers,
   MANY_FILES_INITIAL_WORKERS,
@@ -117,6 +119,20 @@ Deno.test("worker controller: few files start all their workers at once, many st
   for (const [files, max, want] of cases) {
     assert.equal(initialWorkers(files, max), want, `${files} files, at most ${max}`);
   }
+});
+
+Deno.test("worker controller: without --max-workers, a pull of up to 32 files to fetch starts them all", () => {
+  assert.equal(DEFAULT_FILE_CONCURRENCY, 16);
+  const cases: [toFetch: number, want: number][] = [
+    [0, 16],
+    [1, 16], // capped later by the files there are
+    [16, 16],
+    [20, 20], // the 20-file repo: every first byte waited for at once
+    [32, 32],
+    [33, 16], // many files: 16 at most, ramped from 8
+    [100_000, 16],
+  ];
+  for (const [toFetch, want] of cases) assert.equal(defaultWorkers(toFetch), want, `${toFetch}`);
 });
 
 Deno.test("worker controller: few files take the small ones first, many keep their order", () => {
