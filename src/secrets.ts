@@ -14,8 +14,6 @@
  * ```
  * @module
  */
-import { createHash, timingSafeEqual } from "node:crypto";
-
 const MASK = "***";
 /** Encoded forms are only derived from secrets this long (shorter ones are scrubbed raw). */
 const MIN_ENCODED = 6;
@@ -80,13 +78,4 @@ export function remoteSnippet(value: unknown, max: number): string {
   const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
   const quoted = JSON.stringify(scrubSecrets(text));
   return quoted.length > max ? quoted.slice(0, max) + "…" : quoted;
-}
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
-}
-
-/** True when `given` equals `expected`, in time independent of where they differ. */
-export function tokensEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -11,7 +11,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { NightpullError } from "../errors.ts";
-import { tokensEqual } from "../secrets.ts";
+import { tokensEqual } from "../tokens_equal.ts";
 import { errorResponse } from "./errors.ts";
 
 /** The token of an `Authorization: Bearer <token>` header, or null when the scheme differs. */

@@ -16,7 +16,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { tokensEqual } from "../secrets.ts";
+import { tokensEqual } from "../tokens_equal.ts";
 import { deleteSession, getSession, putSession, type SessionRecord } from "../store/mod.ts";
 import { isSameOrigin } from "./same_origin.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { bearerAuth, bearerToken } from "../../src/api/auth.ts";
-import { tokensEqual } from "../../src/secrets.ts";
+import { tokensEqual } from "../../src/tokens_equal.ts";
 import { errorHandler } from "../../src/api/errors.ts";
 import { silentLogger } from "../../src/log.ts";
 
