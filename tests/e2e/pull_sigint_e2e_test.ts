@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
-import { STREAM_BUFFER_SIZE } from "../../src/download/transfer/single_stream.ts";
+import { streamBufferSize } from "../../src/download/transfer/single_stream.ts";
 import { filesBelow } from "../_tree.ts";
 import { cliRig, finish, REPO_ROOT } from "./_pull_cli.ts";
 import { waitFor } from "../_support/wait.ts";
@@ -52,7 +52,7 @@ Deno.test("deno task pull + SIGINT to the process group: exit 130, partial bytes
       await waitFor(
         async () => {
           part = await largestFile(dir);
-          return part !== undefined && part.size >= STREAM_BUFFER_SIZE;
+          return part !== undefined && part.size >= streamBufferSize(size);
         },
         "the first buffer of big.bin on disk",
         60_000,
@@ -67,7 +67,7 @@ Deno.test("deno task pull + SIGINT to the process group: exit 130, partial bytes
     assert.ok(kept, "a partial file is kept");
     assert.equal(kept.path, part!.path);
     // More than the first buffer: the bytes held in memory were written before exiting.
-    assert.ok(kept.size > STREAM_BUFFER_SIZE, `kept ${kept.size} bytes`);
+    assert.ok(kept.size > streamBufferSize(size), `kept ${kept.size} bytes`);
     assert.ok(kept.size < size, `kept ${kept.size} bytes`);
     assert.deepEqual(await Deno.readFile(kept.path), bytes.subarray(0, kept.size));
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { bigRepo } from "../../../fixtures/fake_hub.ts";
 import { fetchFile, type FetchFileOptions } from "../../../src/download/transfer/fetcher.ts";
 import { readPartState } from "../../../src/download/part/part_state.ts";
+import { streamBufferSize } from "../../../src/download/transfer/single_stream.ts";
 import { exists, withFetchEnv } from "../_fetch_env.ts";
 import { waitFor } from "../../_support/wait.ts";
 
@@ -13,8 +14,10 @@ Deno.test("a process killed mid-download leaves no final file; the next run resu
     const size = 12 * MiB + 3;
     env.hub.setRepo(bigRepo(size));
     const info = env.hub.fileInfo("acme/big", "big.bin");
-    // The server goes silent after 7 MiB: the child has written two of its 3 MiB buffers.
+    // The server goes silent after 7 MiB: the child has written its full buffers by then.
     env.hub.addFault({ path: "big.bin", stallAfterBytes: 7 * MiB, times: 1 });
+    const buffer = streamBufferSize(size);
+    const landed = Math.floor(7 * MiB / buffer) * buffer;
     const options: FetchFileOptions = {
       url: `${env.hub.url}/acme/big/resolve/main/big.bin`,
       partPath: join(env.dir, "big.bin.part"),
@@ -41,30 +44,30 @@ Deno.test("a process killed mid-download leaves no final file; the next run resu
           } catch {
             partSize = 0;
           }
-          return partSize >= 6 * MiB;
+          return partSize >= landed;
         },
-        "6 MiB in the part",
+        `${landed} bytes in the part`,
         20_000,
       );
     } finally {
       child.kill("SIGKILL");
       await child.status;
     }
-    assert.equal(partSize, 6 * MiB);
+    assert.equal(partSize, landed);
     assert.equal(await exists(options.finalPath), false);
     assert.equal((await readPartState(options.partPath))?.identity.sha256, info.sha256);
     await env.hub.settled();
     const before = env.hub.requests.length;
 
     const result = await fetchFile({ ...options, retryDelay: () => 1 });
-    assert.equal(result.resumedFrom, 6 * MiB);
-    assert.equal(result.bytesTransferred, size - 6 * MiB);
+    assert.equal(result.resumedFrom, landed);
+    assert.equal(result.bytesTransferred, size - landed);
     assert.deepEqual(
       await Deno.readFile(options.finalPath),
       env.hub.fileBytes("acme/big", "big.bin"),
     );
     await env.hub.settled();
     const resumed = env.hub.requests.slice(before).filter((r) => r.file === "big.bin");
-    assert.deepEqual(resumed.map((r) => r.range), [`bytes=${6 * MiB}-`]);
+    assert.deepEqual(resumed.map((r) => r.range), [`bytes=${landed}-`]);
   });
 });
