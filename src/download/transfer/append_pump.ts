@@ -56,9 +56,10 @@ export async function pumpBody(
       }
       const target = ring.current.subarray(0, room);
       const got = await fillCatching(reader, target, stop);
+      if (got.moved) ring.adopt(got.moved);
       received += got.filled;
       if (got.filled > 0) {
-        const view = target.subarray(0, got.filled);
+        const view = (got.moved ?? target).subarray(0, got.filled);
         await ring.push(view); // hashed and written in order by the ring
       }
       if (got.failure !== undefined || got.stopped) {
@@ -94,5 +95,6 @@ function progressReader(
       ctx.progress(seen, part.total());
     },
     pace: pacer(ctx, watch, ctx.signal),
+    direct: true,
   });
 }

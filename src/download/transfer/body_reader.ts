@@ -4,9 +4,12 @@
  * transfer itself, so chunks are gathered into MiB-sized buffers first.
  *
  * Bytes-mode bodies are read with a BYOB reader into a small reused scratch buffer and copied
- * out: reading straight into the big buffer would be a few percent faster, but a failed read
- * detaches the buffer it was given, and everything gathered in it would be lost with it (a
- * flaky link cutting every few MiB would then never make progress).
+ * out: a failed read detaches the buffer it was given, and everything gathered in it would be
+ * lost with it (a flaky link cutting every few MiB would then never make progress). With
+ * `direct`, the first read of each fill, when nothing is gathered yet, lands straight in the
+ * target instead (a whole small ring buffer often arrives in that one read): no copy, and the
+ * scratch is only made when a second read is needed. The target's buffer moves with such a
+ * read; the result's `moved` is where its bytes are then.
  *
  * @example
  * ```ts
@@ -25,6 +28,11 @@ interface FillResult {
   done: boolean;
   /** True when `stop()` asked to end early; the body is not finished. */
   stopped?: boolean;
+  /**
+   * With `direct`: the target's buffer was transferred by a read, and this view (same offset
+   * and length, on the new buffer) holds its bytes. A failed direct read loses the buffer.
+   */
+  moved?: Uint8Array;
 }
 
 /** Largest single read: one socket read's worth, small enough to stay in cache. */
@@ -38,6 +46,8 @@ interface BodyReaderOptions {
   pace?: (bytes: number) => Promise<void>;
   /** The buffer socket reads land in (default {@link SCRATCH_SIZE}); see {@link BodyReader.scratch}. */
   scratch?: ArrayBuffer;
+  /** The first read of each fill lands in the target itself (see the module doc). */
+  direct?: boolean;
 }
 
 /** Coalesces a body's chunks into big buffers. */
@@ -48,14 +58,19 @@ export class BodyReader {
   #leftover: Uint8Array | undefined;
   #onChunk: (chunk: Uint8Array) => void;
   #pace: ((bytes: number) => Promise<void>) | undefined;
+  #direct: boolean;
 
   constructor(body: ReadableStream<Uint8Array>, options: BodyReaderOptions = {}) {
     this.#onChunk = options.onChunk ?? (() => {});
     this.#pace = options.pace;
     try {
       this.#byob = body.getReader({ mode: "byob" });
-      this.#scratch = options.scratch?.byteLength ? options.scratch : new ArrayBuffer(SCRATCH_SIZE);
+      this.#direct = options.direct ?? false;
+      // made on first use when direct reads may do without it (fresh memory costs page faults)
+      if (options.scratch?.byteLength) this.#scratch = options.scratch;
+      else if (!this.#direct) this.#scratch = new ArrayBuffer(SCRATCH_SIZE);
     } catch {
+      this.#direct = false;
       this.#plain = body.getReader();
     }
   }
@@ -72,19 +87,38 @@ export class BodyReader {
    */
   async fill(target: Uint8Array, stop?: () => boolean): Promise<FillResult> {
     let filled = 0;
+    let moved: Uint8Array | undefined;
+    const result = (done: boolean, stopped?: boolean): FillResult => {
+      const r: FillResult = { filled, done };
+      if (stopped) r.stopped = true;
+      if (moved) r.moved = moved;
+      return r;
+    };
     try {
-      while (filled < target.length) {
-        if (stop?.()) return { filled, done: false, stopped: true };
-        const chunk = await this.#next(target.length - filled);
-        if (chunk === null) return { filled, done: true };
+      const length = target.length; // a detached target says 0
+      if (this.#direct && length > 0) {
+        if (stop?.()) return result(false, true);
+        const { value, done } = await this.#byob!.read(target);
+        // the target's buffer moved into the read (also when the body ended)
+        if (value) moved = new Uint8Array(value.buffer, value.byteOffset, length);
+        if (done) return result(true);
+        this.#onChunk(value!);
+        filled = value!.length;
+        if (this.#pace) await this.#pace(filled);
+      }
+      const into = moved ?? target;
+      while (filled < into.length) {
+        if (stop?.()) return result(false, true);
+        const chunk = await this.#next(into.length - filled);
+        if (chunk === null) return result(true);
         this.#onChunk(chunk);
-        target.set(chunk, filled);
+        into.set(chunk, filled);
         filled += chunk.length;
         if (this.#pace) await this.#pace(chunk.length);
       }
-      return { filled, done: false };
+      return result(false);
     } catch (err) {
-      throw new PartialFill(filled, err);
+      throw new PartialFill(filled, err, moved);
     }
   }
 
@@ -99,7 +133,8 @@ export class BodyReader {
 
   async #next(max: number): Promise<Uint8Array | null> {
     if (this.#byob) {
-      const view = new Uint8Array(this.#scratch!, 0, Math.min(max, this.#scratch!.byteLength));
+      this.#scratch ??= new ArrayBuffer(SCRATCH_SIZE);
+      const view = new Uint8Array(this.#scratch, 0, Math.min(max, this.#scratch.byteLength));
       const { value, done } = await this.#byob.read(view);
       if (value) this.#scratch = value.buffer as ArrayBuffer;
       return done ? null : value;
@@ -119,9 +154,12 @@ export class BodyReader {
   }
 }
 
-/** A read failed after `filled` bytes had been placed in the target; `cause` is the failure. */
+/**
+ * A read failed after `filled` bytes had been placed in the target (in `moved` when a direct
+ * read moved its buffer); `cause` is the failure.
+ */
 export class PartialFill extends Error {
-  constructor(readonly filled: number, cause: unknown) {
+  constructor(readonly filled: number, cause: unknown, readonly moved?: Uint8Array) {
     super(cause instanceof Error ? cause.message : String(cause), { cause });
     this.name = "PartialFill";
   }
@@ -147,6 +185,8 @@ export async function fillCatching(
   try {
     return await reader.fill(target, stop);
   } catch (failure) {
-    return { filled: filledBeforeError(failure), done: false, failure };
+    const caught: CaughtFill = { filled: filledBeforeError(failure), done: false, failure };
+    if (failure instanceof PartialFill && failure.moved) caught.moved = failure.moved;
+    return caught;
   }
 }

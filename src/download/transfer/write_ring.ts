@@ -18,6 +18,7 @@
 /** Ordered background writes out of a fixed ring of buffers. */
 export class WriteRing {
   #buffers: Uint8Array[];
+  readonly #size: number;
   #cur = 0;
   #written: (Promise<void> | undefined)[];
   #chain: Promise<void> = Promise.resolve();
@@ -26,18 +27,29 @@ export class WriteRing {
 
   /** `count` buffers of `size` bytes each. */
   constructor(count: number, size: number) {
+    this.#size = size;
     this.#buffers = Array.from({ length: count }, () => new Uint8Array(size));
     this.#written = this.#buffers.map(() => undefined);
   }
 
   /** Size of each buffer. */
   get size(): number {
-    return this.#buffers[0].length;
+    return this.#size;
   }
 
-  /** The buffer to fill next. */
+  /** The buffer to fill next (a new one when a failed direct read took the last one away). */
   get current(): Uint8Array {
-    return this.#buffers[this.#cur];
+    const buffer = this.#buffers[this.#cur];
+    if (buffer.byteLength > 0) return buffer;
+    return this.#buffers[this.#cur] = new Uint8Array(this.size);
+  }
+
+  /**
+   * Takes `view` (bytes a direct read placed in {@link current}, whose buffer moved to it) as
+   * the current buffer from now on.
+   */
+  adopt(view: Uint8Array): void {
+    this.#buffers[this.#cur] = new Uint8Array(view.buffer);
   }
 
   /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   BodyReader,
+  fillCatching,
   filledBeforeError,
   PartialFill,
 } from "../../../src/download/transfer/body_reader.ts";
@@ -79,4 +80,42 @@ Deno.test("pace is awaited after each chunk; its rejection keeps the bytes gathe
   assert.deepEqual(paced, [2, 1]);
   assert.equal(filledBeforeError(err), 3);
   await reader.cancel();
+});
+
+Deno.test("direct: the first read of a fill lands in the target, whose buffer moves to `moved`", async () => {
+  const reader = new BodyReader(body([[1, 2, 3], [4, 5], [6]], true), { direct: true });
+  const ring = new Uint8Array(8);
+  const got = await reader.fill(ring.subarray(0, 5));
+  assert.equal(got.filled, 5);
+  assert.equal(got.done, false);
+  assert.equal(ring.byteLength, 0, "the target's buffer went into the read");
+  assert.equal(got.moved!.length, 5);
+  assert.equal(got.moved!.buffer.byteLength, 8, "the whole buffer, to be used again");
+  assert.deepEqual([...got.moved!], [1, 2, 3, 4, 5]);
+  const last = await reader.fill(new Uint8Array(got.moved!.buffer));
+  assert.deepEqual({ filled: last.filled, done: last.done }, { filled: 1, done: true });
+  assert.equal(last.moved![0], 6);
+});
+
+Deno.test("direct: a read failing after the first keeps the gathered bytes, in `moved`", async () => {
+  const reader = new BodyReader(body([[1, 2, 3], [4]], true, true), { direct: true });
+  const target = new Uint8Array(10);
+  const got = await fillCatching(reader, target);
+  assert.match(String(got.failure), /connection reset/);
+  assert.equal(got.filled, 4);
+  assert.deepEqual([...got.moved!.subarray(0, 4)], [1, 2, 3, 4]);
+});
+
+Deno.test("direct: a failed first read gathered nothing, so nothing is lost with the buffer", async () => {
+  const reader = new BodyReader(body([], true, true), { direct: true });
+  const got = await fillCatching(reader, new Uint8Array(10));
+  assert.match(String(got.failure), /connection reset/);
+  assert.equal(got.filled, 0);
+});
+
+Deno.test("direct on a plain body: gathered as without it, the target stays in place", async () => {
+  const reader = new BodyReader(body([[1, 2, 3], [4, 5]], false), { direct: true });
+  const target = new Uint8Array(4);
+  assert.deepEqual(await reader.fill(target), { filled: 4, done: false });
+  assert.deepEqual([...target], [1, 2, 3, 4]);
 });
