@@ -17,6 +17,7 @@ import { cleanToken } from "./hf_env.ts";
 import type { RawValue, Setting, SettingContext } from "./setting.ts";
 import { SettingError } from "./setting.ts";
 import { SETTING_KEYS, settingLabel, SETTINGS, type Settings } from "./settings.ts";
+import { settingSource } from "./setting_source.ts";
 
 type Values = { [K in keyof Settings]: ReturnType<Settings[K]["read"]> };
 type OptionalKeys = { [K in keyof Values]: undefined extends Values[K] ? K : never }[keyof Values];
@@ -44,35 +45,6 @@ type FlagOf<S> = S extends { flag: infer F extends string } ? F : never;
 export type ConfigFlags =
   & { [K in keyof Settings as FlagOf<Settings[K]>]?: RawValue }
   & { token?: string };
-
-/** Where a setting's raw value came from: its value and the source's name. */
-interface SettingSource {
-  value: RawValue;
-  /** `--flag`, the environment variable's name, or `file`. */
-  from: string;
-}
-
-/** The first environment variable of `setting` set to a non-empty value. */
-export function envSource(
-  setting: Setting<unknown>,
-  env: Record<string, string | undefined>,
-): SettingSource | undefined {
-  const name = setting.env?.find((n) => env[n] !== undefined && env[n] !== "");
-  return name === undefined ? undefined : { value: env[name]!, from: name };
-}
-
-/** The value of `setting` from flags, else the environment; undefined when neither has it. */
-export function settingSource(
-  setting: Setting<unknown>,
-  flags: ConfigFlags,
-  env: Record<string, string | undefined>,
-): SettingSource | undefined {
-  const flag = setting.flag === undefined
-    ? undefined
-    : (flags as Record<string, RawValue | undefined>)[setting.flag];
-  if (flag !== undefined) return { value: flag, from: `--${setting.flag}` };
-  return envSource(setting, env);
-}
 
 /** Turns a {@link SettingError} into the user's error, naming the setting by `label`. */
 export function settingFailure(err: unknown, label: string): unknown {

@@ -12,7 +12,8 @@
  * ```
  * @module
  */
-import { type ConfigFlags, envSource, settingFailure } from "./config.ts";
+import { type ConfigFlags, settingFailure } from "./config.ts";
+import { envSource } from "./setting_source.ts";
 import { NightpullError } from "./errors.ts";
 import type { Setting, SettingContext } from "./setting.ts";
 import { expandPath } from "./path_expand.ts";

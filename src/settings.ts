@@ -17,6 +17,7 @@
 import { join } from "node:path";
 import { registerSecret } from "./secrets.ts";
 import { HF_SETTINGS } from "./hf_settings.ts";
+import { LOG_LEVEL } from "./log_level_setting.ts";
 import { type RawValue, type Setting, SettingError } from "./setting.ts";
 import { isValidTimezone, systemTimezone } from "./time/time_zone.ts";
 import {
@@ -223,16 +224,7 @@ export const SETTINGS = {
     defaultDoc: "`text` (`json`)",
     read: (raw) => oneOf(raw, ["text", "json"], "text"),
   },
-  logLevel: {
-    doc: "log level",
-    flag: "log-level",
-    arg: "debug|info|warn|error",
-    env: ["NIGHTPULL_LOG_LEVEL"],
-    file: "logLevel",
-    fileType: "string",
-    defaultDoc: "`info` (`debug`, `warn`, `error`)",
-    read: (raw) => oneOf(raw, ["debug", "info", "warn", "error"], "info"),
-  },
+  logLevel: LOG_LEVEL,
   hubCache: {
     doc: "HF cache (`hf-cache` layout)",
     flag: "cache-dir",

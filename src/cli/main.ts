@@ -10,8 +10,8 @@
  */
 import { EXIT, toNightpullError } from "../errors.ts";
 import type { Command } from "./command.ts";
-import { settingSource } from "../config.ts";
-import { SETTINGS } from "../settings.ts";
+import { settingSource } from "../setting_source.ts";
+import { LOG_LEVEL } from "../log_level_setting.ts";
 import { scrubSecrets } from "../secrets.ts";
 
 /**
@@ -96,10 +96,10 @@ export function reportFailure(prefix: string, err: unknown, debug: boolean): num
 
 /** True when `--log-level debug` is among `args` or `NIGHTPULL_LOG_LEVEL=debug` is set. */
 export function debugRequested(args: string[], env: Record<string, string | undefined>): boolean {
-  const name = `--${SETTINGS.logLevel.flag}`;
+  const name = `--${LOG_LEVEL.flag}`;
   const at = args.indexOf(name);
   const flag = at >= 0
     ? args[at + 1]
     : args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-  return settingSource(SETTINGS.logLevel, { "log-level": flag }, env)?.value === "debug";
+  return settingSource(LOG_LEVEL, { "log-level": flag }, env)?.value === "debug";
 }

@@ -9,7 +9,8 @@
  * ```
  * @module
  */
-import { type Config, type ConfigFlags, resolveConfig, settingSource } from "../config.ts";
+import { type Config, type ConfigFlags, resolveConfig } from "../config.ts";
+import { settingSource } from "../setting_source.ts";
 import { SETTINGS } from "../settings.ts";
 import { checkFileSettings, type ConfigFile, loadConfigFile, mergeFlags } from "../config_file.ts";
 
