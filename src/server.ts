@@ -20,10 +20,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { API_PREFIX, type AppDeps, mountApi, mountOpenApi } from "./api/app.ts";
-import { bearerAuth } from "./api/auth.ts";
+import { bearerAuth, bearerMatches } from "./api/auth.ts";
+import { detailFastPath } from "./api/detail_fast_path.ts";
 import { RunEventHub } from "./api/events/run_event_hub.ts";
 import { errorHandler, errorResponse, validationHook } from "./api/errors.ts";
-import { originGuard } from "./api/origin_guard.ts";
+import { originGuard, type OriginPolicy, requestRefusal } from "./api/origin_guard.ts";
 import type { Config } from "./config.ts";
 import type { ConfigFile } from "./config_file.ts";
 import { NightpullError } from "./errors.ts";
@@ -53,9 +54,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     )
   );
   // one line per request only when asked for: the middleware costs a few µs per request
-  if (deps.config.logLevel === "debug") logRequests(app, logger);
-  guardRoutes(app, deps, clock);
-  mountApi(app, { ...deps, logger });
+  const logging = deps.config.logLevel === "debug";
+  if (logging) logRequests(app, logger);
+  const admits = guardRoutes(app, deps, clock);
+  const details = mountApi(app, { ...deps, logger });
   const ui = dashboardApp({
     service: deps.service,
     overview: new ScheduleOverview({ kv: deps.kv, config: deps.config, clock }),
@@ -66,6 +68,13 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   });
   for (const path of DASHBOARD_PATHS) app.all(path, (c) => ui.fetch(c.req.raw));
   mountOpenApi(app);
+  // a cached schedule detail skips the router when no middleware would change its answer (CORS
+  // adds Vary, debug logging a line): see api/detail_fast_path.ts
+  if (!logging && (deps.config.allowOrigins ?? []).length === 0) {
+    const fast = detailFastPath(details, admits);
+    const full = app.fetch;
+    app.fetch = (req, ...rest) => fast(req) ?? full(req, ...rest);
+  }
   return app;
 }
 
@@ -86,8 +95,10 @@ function logRequests(app: OpenAPIHono, logger: Logger): void {
 /**
  * CORS for `--allow-origin` origins on the API; then the bearer check (a dashboard session
  * passes too) with a token, or the same-origin check on the API and the dashboard without one.
+ * Returns the same check as a predicate for requests the middleware would let through (a
+ * session is not looked up: such a request takes the middleware).
  */
-function guardRoutes(app: OpenAPIHono, deps: AppDeps, clock: Clock): void {
+function guardRoutes(app: OpenAPIHono, deps: AppDeps, clock: Clock): (req: Request) => boolean {
   const allowOrigins = deps.config.allowOrigins ?? [];
   if (allowOrigins.length > 0) {
     app.use(
@@ -110,16 +121,19 @@ function guardRoutes(app: OpenAPIHono, deps: AppDeps, clock: Clock): void {
         return session !== null && sessions.allows(c, session);
       }),
     );
+    return (req) => bearerMatches(req.headers.get("authorization"), token);
   } else {
     // without a token the dashboard's pages follow the API's same-origin rule too
-    const guard = originGuard({
+    const policy: OriginPolicy = {
       hosts: deps.config.host ? [deps.config.host] : [],
       port: deps.port ?? (() => undefined),
       allowOrigins,
       // served beyond loopback on purpose: clients then name the machine by its address
       anyAddress: deps.config.insecureNoAuth === true,
-    });
+    };
+    const guard = originGuard(policy);
     for (const path of [`${API_PREFIX}/*`, ...DASHBOARD_PATHS]) app.use(path, guard);
+    return (req) => requestRefusal(req, policy) === null;
   }
 }
 

@@ -56,8 +56,11 @@ export interface AppDeps {
 /** Version shown in the OpenAPI document. */
 const API_VERSION = "1.0.0";
 
-/** Adds the health probes, `/metrics` and every `/api/v1` route to `app`. */
-export function mountApi(app: OpenAPIHono, deps: AppDeps & { logger: Logger }): void {
+/**
+ * Adds the health probes, `/metrics` and every `/api/v1` route to `app`; returns the cache of
+ * schedule details they read through.
+ */
+export function mountApi(app: OpenAPIHono, deps: AppDeps & { logger: Logger }): DetailCache {
   const logger = deps.logger;
   app.route("/", healthRoutes(deps.kv, deps.engine));
   app.route("/", metricsRoutes());
@@ -88,6 +91,7 @@ export function mountApi(app: OpenAPIHono, deps: AppDeps & { logger: Logger }): 
   api.route("/", manifestRoutes(deps.kv));
   api.route("/", cacheRoutes({ config: deps.config, kv: deps.kv, service: deps.service, logger }));
   app.route(API_PREFIX, api);
+  return details;
 }
 
 /** Serves `/openapi.json`: the document of every route on `app`, generated on first request. */

@@ -23,6 +23,12 @@ export function bearerToken(header: string | undefined): string | null {
   return match ? match[1] : null;
 }
 
+/** True when an `Authorization` header carries exactly the bearer token `expected`. */
+export function bearerMatches(header: string | null | undefined, expected: string): boolean {
+  const given = bearerToken(header ?? undefined);
+  return given !== null && tokensEqual(given, expected);
+}
+
 /**
  * Middleware answering 401 (`auth_required` / `invalid_token`) unless the bearer token matches.
  * A request without an Authorization header may pass through `alternative` instead (the

@@ -60,8 +60,8 @@ export class DetailCache {
 
   /** The detail of `id` as UTF-8 JSON; errors of the load (e.g. `not_found`) pass through. */
   get(id: string): Promise<Uint8Array<ArrayBuffer>> {
-    const hit = this.#entries.get(id);
-    if (hit && hit.until > this.#now()) return Promise.resolve(hit.json);
+    const hit = this.peek(id);
+    if (hit) return Promise.resolve(hit);
     const pending = this.#loading.get(id);
     if (pending && pending.generation === this.#generation) return pending.json;
     const generation = this.#generation;
@@ -70,6 +70,12 @@ export class DetailCache {
     });
     this.#loading.set(id, { generation, json });
     return json;
+  }
+
+  /** The cached detail of `id` while it is fresh, without loading it; else undefined. */
+  peek(id: string): Uint8Array<ArrayBuffer> | undefined {
+    const hit = this.#entries.get(id);
+    return hit && hit.until > this.#now() ? hit.json : undefined;
   }
 
   async #fill(id: string, generation: number): Promise<Uint8Array<ArrayBuffer>> {

@@ -83,6 +83,15 @@ export function originRefusal(
   return same ? null : `Origin "${origin.slice(0, 100)}" is not this server's origin`;
 }
 
+/**
+ * {@link originRefusal} of a request: its `Host` header (the URL's authority when absent, as
+ * for in-process requests) and its `Origin`.
+ */
+export function requestRefusal(req: Request, policy: OriginPolicy): string | null {
+  const host = req.headers.get("host") ?? new URL(req.url).host;
+  return originRefusal(host, req.headers.get("origin") ?? undefined, policy);
+}
+
 /** The 403 `forbidden_origin` for a refused request, saying how to allow it. */
 function forbiddenOrigin(reason: string): NightpullError {
   return new NightpullError(
@@ -97,8 +106,7 @@ function forbiddenOrigin(reason: string): NightpullError {
 /** Middleware answering 403 `forbidden_origin` to requests {@link originRefusal} refuses. */
 export function originGuard(policy: OriginPolicy): MiddlewareHandler {
   return async (c, next) => {
-    const host = c.req.header("host") ?? new URL(c.req.url).host;
-    const reason = originRefusal(host, c.req.header("origin"), policy);
+    const reason = requestRefusal(c.req.raw, policy);
     if (reason !== null) return errorResponse(c, forbiddenOrigin(reason));
     await next();
   };

@@ -39,7 +39,7 @@ export {
 const text = (max: number) => z.string().min(1).max(max);
 
 /** Schedule and run ids: what the service generates (ULIDs), with some room. */
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Path parameter `{id}`. */
 export const IdParam = z.strictObject({
