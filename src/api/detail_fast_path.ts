@@ -41,8 +41,8 @@ export function detailFastPath(
     if (path === null || !path.startsWith(DETAIL_PREFIX)) return null;
     const id = path.slice(DETAIL_PREFIX.length);
     if (!ID_PATTERN.test(id)) return null;
-    const json = details.peek(id);
-    if (json === undefined || !admits(req)) return null;
-    return new Response(json, { headers: JSON_HEADERS });
+    const text = details.cachedText(id);
+    if (text === undefined || !admits(req)) return null;
+    return new Response(text, { headers: JSON_HEADERS });
   };
 }
