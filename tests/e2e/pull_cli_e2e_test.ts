@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
 import { cliRig, finish, sizeOf } from "./_pull_cli.ts";
 import { waitFor } from "../_support/wait.ts";
-import { streamBufferSize } from "../../src/download/transfer/single_stream.ts";
+import { streamBufferSize } from "../../src/download/transfer/write_ring.ts";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

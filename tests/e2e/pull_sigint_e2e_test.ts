@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bigRepo } from "../../fixtures/fake_hub.ts";
-import { streamBufferSize } from "../../src/download/transfer/single_stream.ts";
+import { streamBufferSize } from "../../src/download/transfer/write_ring.ts";
 import { filesBelow } from "../_tree.ts";
 import { cliRig, finish, REPO_ROOT } from "./_pull_cli.ts";
 import { waitFor } from "../_support/wait.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { bigRepo } from "../../../fixtures/fake_hub.ts";
 import { fetchFile, type FetchFileOptions } from "../../../src/download/transfer/fetcher.ts";
 import { readPartState } from "../../../src/download/part/part_state.ts";
-import { streamBufferSize } from "../../../src/download/transfer/single_stream.ts";
+import { streamBufferSize } from "../../../src/download/transfer/write_ring.ts";
 import { exists, withFetchEnv } from "../_fetch_env.ts";
 import { waitFor } from "../../_support/wait.ts";
 
