@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { FakeHub, FakeRepoSpec } from "../../fixtures/fake_hub.ts";
 import { cliRig, finish } from "./_pull_cli.ts";
 import { listTree } from "../_tree.ts";
+import { waitFor } from "../_support/wait.ts";
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -113,6 +114,23 @@ Deno.test("three pulls of one repo into one cache at once: each file served abou
   }
 });
 
+const WAITING = "waiting for big.bin: another process is downloading it";
+
+/** A running CLI process whose stderr can be read while it runs. */
+function followed(child: Deno.ChildProcess) {
+  let stderr = "";
+  const read = (async () => {
+    for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) stderr += text;
+  })();
+  const stdout = new Response(child.stdout).text();
+  const ended = Promise.all([child.status, stdout, read]).then(([status, out]) => ({
+    code: status.code,
+    stdout: out,
+    stderr,
+  }));
+  return { child, stderr: () => stderr, ended };
+}
+
 Deno.test("truncation race: a pull whose Range gets 200 never touches another's part", async () => {
   const r = await cliRig();
   try {
@@ -126,20 +144,27 @@ Deno.test("truncation race: a pull whose Range gets 200 never touches another's 
     for (let round = 1; round <= 5; round++) {
       await Deno.remove(r.hubCache, { recursive: true }).catch(() => {});
       r.hub.clearFaults();
-      // Two pulls start together. The first to get the lock (A) stalls a while after 1 MiB; every
-      // answer ignores Range, so the other (B), were it not waiting for the lock, would get a
-      // full 200 body to its Range request and restart the shared part in place.
-      r.hub.addFault({ path: "big.bin", stallAfterBytes: MIB, stallMs: 3000, times: 1 });
+      // Two pulls start together. The first to get the lock (A) stalls after 1 MiB until the
+      // other (B) says it waits for that lock; every answer ignores Range, so B, were it not
+      // waiting, would get a full 200 body to its Range request and restart the shared part in
+      // place. (The stall's own end, 60 s, is only a backstop: a slow start of B under load
+      // must not let A finish first.)
+      r.hub.addFault({ path: "big.bin", stallAfterBytes: MIB, stallMs: 60_000, times: 1 });
       r.hub.addFault({ path: "big.bin", ignoreRange: true });
       const children = [0, 1].map(() =>
-        r.spawn(["pull", "hf:acme/race"], { NIGHTPULL_MIN_FREE: "0" })
+        followed(r.spawn(["pull", "hf:acme/race"], { NIGHTPULL_MIN_FREE: "0" }))
       );
-      const ended = children.map((child, i) => finish(child).then((res) => ({ i, res })));
+      await waitFor(
+        () => children.some((c) => c.stderr().includes(WAITING)) && r.hub.endStalls() > 0,
+        `round ${round}: one pull waiting for the other's lock while that one stalls`,
+        60_000,
+      );
+      const ended = children.map((child, i) => child.ended.then((res) => ({ i, res })));
       const first = await Promise.race(ended);
       assert.equal(first.res.code, 0, `round ${round}: A failed: ${first.res.stderr}`);
       const other = 1 - first.i;
       try {
-        children[other].kill("SIGKILL"); // B dies right after A finished
+        children[other].child.kill("SIGKILL"); // B dies right after A finished
       } catch {
         // B already finished
       }
@@ -148,7 +173,7 @@ Deno.test("truncation race: a pull whose Range gets 200 never touches another's 
       assert.equal(blob.length, size, `round ${round}: A's blob has its size`);
       assert.equal(sha256(blob), info.sha256, `round ${round}: A's blob is correct`);
       assert.ok(
-        bResult.stderr.includes("waiting for big.bin: another process is downloading it"),
+        bResult.stderr.includes(WAITING),
         `round ${round}: B waited for A's lock (${bResult.stderr})`,
       );
       await r.hub.settled();
