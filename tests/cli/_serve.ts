@@ -125,6 +125,21 @@ export async function nightpull(
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
+/** Starts `main.ts …args`, its output piped (see `followCli`). */
+export function spawnNightpull(
+  args: string[],
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "main.ts", ...args],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 /**
  * `deno serve main.ts` on a free port (with `permissions`, default `--allow-all`); resolves
  * with its URL once it listens.

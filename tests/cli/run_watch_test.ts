@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bigRepo, startFakeHub } from "../../fixtures/fake_hub.ts";
 import type { Run } from "../../src/store/records.ts";
-import { nightpull, startServe } from "./_serve.ts";
+import { nightpull, spawnNightpull, startServe } from "./_serve.ts";
+import { followCli } from "../_support/cli.ts";
+import { waitFor } from "../_support/wait.ts";
 
 const MIB = 1024 * 1024;
 const TOKEN = "watch-token-91c2";
@@ -32,14 +34,23 @@ Deno.test("run watch and schedule run --follow draw a run's progress and exit wi
   const api = `${serve.url}/api/v1`;
   const cli = (args: string[]) => nightpull(args, { ...env, NIGHTPULL_URL: serve.url });
   try {
-    // a pause mid-file: the watcher joins while the file is still coming
-    hub.addFault({ path: "big.bin", stallAfterBytes: 2 * MIB, stallMs: 3000, times: 1 });
+    // a pause mid-file, ended once the watcher has joined: it sees the file still coming (60 s
+    // is a backstop; a slow start of the watcher under load must not miss the run)
+    hub.addFault({ path: "big.bin", stallAfterBytes: 2 * MIB, stallMs: 60_000, times: 1 });
     const run = await post<Run>(`${api}/downloads`, {
       source: "hf:acme/big",
       layout: "local-dir",
       dir: join(dir, "out"),
     });
-    const watched = await cli(["run", "watch", run.id]);
+    const watcher = followCli(
+      spawnNightpull(["run", "watch", run.id], { ...env, NIGHTPULL_URL: serve.url }),
+    );
+    await waitFor(
+      () => /start big\.bin/.test(watcher.stderr()) && hub.endStalls() > 0,
+      "the watcher joined while the file stalls",
+      60_000,
+    );
+    const watched = await watcher.ended;
     assert.equal(watched.code, 0, watched.stderr);
     assert.match(watched.stdout, new RegExp(`run ${run.id} succeeded`));
     assert.match(watched.stdout, /1 file, 1 downloaded, 0 already present, 6\.0 MiB transferred/);

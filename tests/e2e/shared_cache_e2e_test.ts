@@ -10,6 +10,7 @@ import type { FakeHub, FakeRepoSpec } from "../../fixtures/fake_hub.ts";
 import { cliRig, finish } from "./_pull_cli.ts";
 import { listTree } from "../_tree.ts";
 import { waitFor } from "../_support/wait.ts";
+import { followCli } from "../_support/cli.ts";
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -116,21 +117,6 @@ Deno.test("three pulls of one repo into one cache at once: each file served abou
 
 const WAITING = "waiting for big.bin: another process is downloading it";
 
-/** A running CLI process whose stderr can be read while it runs. */
-function followed(child: Deno.ChildProcess) {
-  let stderr = "";
-  const read = (async () => {
-    for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) stderr += text;
-  })();
-  const stdout = new Response(child.stdout).text();
-  const ended = Promise.all([child.status, stdout, read]).then(([status, out]) => ({
-    code: status.code,
-    stdout: out,
-    stderr,
-  }));
-  return { child, stderr: () => stderr, ended };
-}
-
 Deno.test("truncation race: a pull whose Range gets 200 never touches another's part", async () => {
   const r = await cliRig();
   try {
@@ -152,7 +138,7 @@ Deno.test("truncation race: a pull whose Range gets 200 never touches another's 
       r.hub.addFault({ path: "big.bin", stallAfterBytes: MIB, stallMs: 60_000, times: 1 });
       r.hub.addFault({ path: "big.bin", ignoreRange: true });
       const children = [0, 1].map(() =>
-        followed(r.spawn(["pull", "hf:acme/race"], { NIGHTPULL_MIN_FREE: "0" }))
+        followCli(r.spawn(["pull", "hf:acme/race"], { NIGHTPULL_MIN_FREE: "0" }))
       );
       await waitFor(
         () => children.some((c) => c.stderr().includes(WAITING)) && r.hub.endStalls() > 0,
