@@ -116,12 +116,7 @@ export async function nightpull(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<CliResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "main.ts", ...args],
-    cwd: ROOT,
-    env,
-    stdin: "null",
-  }).output();
+  const out = await spawnNightpull(args, env).output();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
