@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const files = new HubPullFiles(run, presence, recorder);
+ * const files = new HubPullFiles(run, presence, recorder, todo.length);
  * await files.skipAll(present);
  * await files.fetchAll(todo);
  * ```
@@ -82,11 +82,15 @@ export class HubPullFiles {
   /** Files fetched at once (see {@link defaultWorkers}). */
   readonly workers: number;
 
-  constructor(run: HubPull, presence: Map<BlobJob, Presence>, recorder: VerifiedFileRecorder) {
+  /** `toFetch`: how many of the jobs are not present (they size the default worker count). */
+  constructor(
+    run: HubPull,
+    presence: Map<BlobJob, Presence>,
+    recorder: VerifiedFileRecorder,
+    toFetch: number,
+  ) {
     this.#run = run;
     this.#presence = presence;
-    let toFetch = 0;
-    for (const found of presence.values()) if (found.state !== "present") toFetch++;
     this.workers = Math.max(1, run.ctx.fileConcurrency ?? defaultWorkers(toFetch));
     this.#recorder = recorder;
     this.#perFile = run.request.connections ?? run.ctx.config.connections;

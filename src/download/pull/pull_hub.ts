@@ -58,7 +58,7 @@ export async function pullHub(
     revision: source.revision,
     disableSymlinks: ctx.config.disableSymlinks,
   });
-  const files = new HubPullFiles(run, presence, recorder);
+  const files = new HubPullFiles(run, presence, recorder, todo.length);
   // Preflight: what is still to be written, plus the reserve, must fit before any transfer.
   const partsIn = target.layout === "hf-cache" && todo.length > 0
     ? await PartsIn.list(`${target.repo.dir}/blobs`)
